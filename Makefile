@@ -1,0 +1,46 @@
+# Mashwara: `make run` starts the platform with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup frontend messages lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules/.package-lock.json
+
+frontend: node_modules/.package-lock.json
+	npm run --silent build
+
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+setup: $(STAMP) frontend messages
+
+run: setup
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+	npm test --silent
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) bench/crypto.py
+
+clean:
+	rm -rf $(VENV) node_modules frontend/dist var

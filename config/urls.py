@@ -1,0 +1,15 @@
+"""Top-level URL routes. Each app owns its own ``urls.py``."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("language/", views.set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("c/", include("convention.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""The convention: its people, roles, invitations, sessions and audit log."""

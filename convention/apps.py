@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConventionConfig(AppConfig):
+    name = "convention"
+    verbose_name = "Convention"

@@ -1,0 +1,1 @@
+"""Deliberation: sessions, rooms, posts, moderation, live updates and proposals."""

@@ -1,0 +1,20 @@
+"""Shared fixtures. Tests hit the real database (SQLite, or PostgreSQL when DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_and_fresh_cache(settings):
+    """Run Celery tasks in-process unless a test starts a real worker; start each test with an
+    empty cache so rate limits of one test do not leak into the next."""
+    from django.core.cache import cache
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,1 @@
+"""Voting: elections, anonymous credentials, encrypted ballots, the bulletin board and the tally."""
