@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.set_language, name="set_language"),
+    path("accounts/", include("convention.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("c/", include("convention.urls")),
     path("admin/", admin.site.urls),

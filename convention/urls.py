@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from .views import conventions
 
 app_name = "convention"
 
 urlpatterns = [
-    path("<slug:slug>/", views.convention_detail, name="detail"),
+    path("<slug:slug>/", conventions.convention_detail, name="detail"),
 ]

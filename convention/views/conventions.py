@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from .models import Convention
-from .selectors import membership_of
+from ..models import Convention
+from ..selectors import membership_of
 
 
 def convention_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,0 +1,1 @@
+"""Convention views, one module per audience: accounts, registrars, organizers, observers."""
