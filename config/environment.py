@@ -50,10 +50,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def database_from_url(url: str, *, base_dir: Path) -> dict:
-    """Translate ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into Django's form."""
+    """Translate ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` for Django."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path
+        # sqlite:///relative/path or sqlite:////absolute/path (the form SQLAlchemy uses)
         path = unquote(parts.path[1:])
         name = path if Path(path).is_absolute() else str(base_dir / path)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
