@@ -1,7 +1,7 @@
 // Bundle the browser sources into frontend/dist, served by Django's staticfiles.
 // Everything a page loads comes from this bundle: no CDN, no remote font, no analytics.
 import { build } from "esbuild";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync } from "node:fs";
 
 const outdir = new URL("./dist/", import.meta.url).pathname;
 mkdirSync(outdir, { recursive: true });
@@ -10,4 +10,4 @@ const common = { bundle: true, minify: true, target: ["es2020"], legalComments: 
 
 await build({ ...common, entryPoints: { mashwara: "frontend/src/mashwara.js" }, outdir, format: "iife" });
 await build({ ...common, entryPoints: { mashwara: "frontend/src/mashwara.css" }, outdir });
-cpSync("frontend/src/static", outdir, { recursive: true });
+if (existsSync("frontend/src/static")) cpSync("frontend/src/static", outdir, { recursive: true });
