@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    dropped = {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by browser tests
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         MASHWARA_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(60),
