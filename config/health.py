@@ -22,8 +22,8 @@ def check_cache() -> str:
 
 
 def check_broker() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "eager"
+    if settings.CELERY_BROKER_URL.startswith("memory://"):
+        return "in-process"  # the zero-setup default: tasks run eagerly, nothing to reach
     from config.celery import app
 
     with app.connection_for_write() as conn:
