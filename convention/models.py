@@ -227,7 +227,9 @@ class AuditEntry(models.Model):
     target = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     at_hour = models.DateTimeField(default=current_hour, editable=False)
-    previous_digest = models.CharField(max_length=64, editable=False)
+    # Unique: an entry has at most one successor, so two writers racing past the lock in
+    # convention.services.audit cannot fork the chain; the database refuses the second.
+    previous_digest = models.CharField(max_length=64, unique=True, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
 
     class Meta:
