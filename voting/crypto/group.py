@@ -38,7 +38,13 @@ _INT_LIMIT = 1 << 64
 # Fast aliases used by the proof modules on raw encodings (no wrapper objects in hot loops).
 point_add = crypto_core_ristretto255_add
 point_sub = crypto_core_ristretto255_sub
-is_valid_encoding = crypto_core_ristretto255_is_valid_point
+
+
+def is_valid_encoding(data: bytes) -> bool:
+    """RFC 9496 decoding check. The libsodium bundled in rbcl (1.0.18) ignores the top bit of the
+    last byte, so an encoding with that bit set would decode as a second spelling of a valid
+    point; RFC 9496 (and @noble/curves) reject it, and so must we."""
+    return data[31] < 0x80 and crypto_core_ristretto255_is_valid_point(data)
 
 
 def base_mul(k: int) -> bytes:
