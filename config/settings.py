@@ -50,11 +50,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    # Before allauth, so that our account and MFA templates override allauth's.
+    "convention",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     # allauth.usersessions is deliberately absent: it stores IP addresses and user agents.
-    "convention",
     "deliberation",
     "voting",
 ]
@@ -153,6 +154,11 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "convention.adapters.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "convention.forms.accounts.UsernameLoginForm",
+    "signup": "convention.forms.accounts.InvitationSignupForm",
+}
+MFA_ADAPTER = "convention.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -163,13 +169,17 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_MAX_LENGTH = 40
 # Every limit is keyed by user or by the submitted key, never by address: behind Tor or a
 # proxy all clients share one address, and IP-keyed cache entries would store addresses.
+# allauth applies "login", "signup" and "reset_password_from_key" to the whole view, where it has
+# no key and no user, only an address: they are off ("") and the limits that matter are keyed:
+# failed logins per username, attempts per invitation code (redeem_invitation), MFA codes per user.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/key",
+    "login": "",
     "login_failed": "5/5m/key",
-    "signup": "20/m/key",
+    "signup": "",
+    "redeem_invitation": "20/h/key",
     "change_password": "5/m/user",
     "reset_password": "5/m/key",
-    "reset_password_from_key": "20/m/key",
+    "reset_password_from_key": "",
     "reauthenticate": "10/m/user",
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
@@ -177,7 +187,13 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Mashwara"
-MFA_RATE_LIMITS = {"reauthenticate": "10/m/user", "activate_totp": "10/m/user"}
+# webauthn_login defaults to a per-address limit; without addresses it would be one limit shared
+# by everyone. A passkey signature cannot be guessed, so it has none.
+MFA_RATE_LIMITS = {
+    "reauthenticate": "10/m/user",
+    "activate_totp": "10/m/user",
+    "webauthn_login": "",
+}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # --- Languages: English, Dari, Pashto ----------------------------------------------------

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ConventionConfig(AppConfig):
     name = "convention"
     verbose_name = "Convention"
+
+    def ready(self) -> None:
+        from . import second_factors
+
+        second_factors.connect()

@@ -1,0 +1,1 @@
+"""Forms of the convention app, one module per audience."""

@@ -1,0 +1,280 @@
+"""Account forms: sign-up with an invitation code, log-in, joining, pseudonyms, deletion.
+
+Forms parse and check what a person typed and explain what is wrong; the services in
+``convention.services.signup`` and ``convention.services.accounts`` do the writing and check
+everything again under a lock. Every text field has a length limit enforced before any other
+work, Django's NUL-character check, and ``dir="auto"`` so Dari and Pashto display correctly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from allauth.account.forms import LoginForm, SignupForm
+from allauth.core import ratelimit
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Convention, Membership, User, hash_invitation_code
+from ..names import PSEUDONYM_MAX_LENGTH, USERNAME_MAX_LENGTH
+from ..services.signup import (
+    INVITATION_CODE_MAX_LENGTH,
+    AlreadyMember,
+    SignupRefused,
+    check_pseudonym_available,
+    find_invitation,
+    redeem_invitation,
+)
+
+PASSWORD_MAX_LENGTH = 1024
+_CODE_CHARACTERS = re.compile(r"[A-Za-z0-9 -]+")
+
+
+def _limit_length(field: forms.CharField, maximum: int) -> None:
+    """Give a field that allauth built without one a length limit (a 10 KB password would
+    otherwise reach the password hasher)."""
+    field.max_length = maximum
+    field.validators.append(MaxLengthValidator(maximum))
+    field.widget.attrs["maxlength"] = str(maximum)
+
+
+def _text_widget(**attrs) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"dir": "auto", "autocapitalize": "none", "spellcheck": "false", **attrs}
+    )
+
+
+def invitation_code_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Invitation code"),
+        max_length=INVITATION_CODE_MAX_LENGTH,
+        help_text=_("The code a registrar of the convention gave you. Each code works once."),
+        widget=_text_widget(autocomplete="off"),
+    )
+
+
+def pseudonym_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Pseudonym"),
+        max_length=PSEUDONYM_MAX_LENGTH,
+        strip=False,
+        help_text=_(
+            "The only name other participants will see. Do not use your real name or a name "
+            "people know you by."
+        ),
+        widget=_text_widget(autocomplete="off"),
+    )
+
+
+def clean_invitation_code(request, code: str):
+    """The usable invitation for ``code``, or ``ValidationError``.
+
+    Attempts per code are rate limited (key: the code's hash), so a leaked code cannot be
+    hammered; guessing is defeated by the codes' length, not by watching addresses.
+    """
+    code = code.strip()
+    if not _CODE_CHARACTERS.fullmatch(code):
+        raise forms.ValidationError(
+            _("An invitation code has only letters, digits and dashes."), code="code_format"
+        )
+    if request is not None and not ratelimit.consume(
+        request, action="redeem_invitation", key=hash_invitation_code(code)
+    ):
+        raise forms.ValidationError(
+            _("Too many attempts with this code. Wait an hour and try again."),
+            code="rate_limited",
+        )
+    try:
+        return find_invitation(code)
+    except SignupRefused as refusal:
+        raise forms.ValidationError(refusal.message, code="invitation") from refusal
+
+
+class UsernameLoginForm(LoginForm):
+    """allauth's log-in form; the username is compared in the same Unicode form it is stored."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].widget.attrs.update(
+            {"dir": "auto", "autocapitalize": "none", "spellcheck": "false"}
+        )
+        _limit_length(self.fields["password"], PASSWORD_MAX_LENGTH)
+
+    def clean_login(self) -> str:
+        return unicodedata.normalize("NFC", super().clean_login())
+
+
+class InvitationSignupForm(SignupForm):
+    """Sign-up: invitation code, username, pseudonym, optional email, password twice."""
+
+    field_order = ["invitation_code", "username", "pseudonym", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = None
+        self.fields["invitation_code"] = invitation_code_field()
+        self.fields["pseudonym"] = pseudonym_field()
+        username = self.fields["username"]
+        username.max_length = USERNAME_MAX_LENGTH
+        username.help_text = _(
+            "For logging in; nobody else sees it. Letters of one alphabet, digits and - _ ."
+        )
+        username.widget.attrs.update(
+            {"dir": "auto", "autocapitalize": "none", "spellcheck": "false"}
+        )
+        username.widget.attrs.pop("placeholder", None)
+        if "email" in self.fields:
+            self.fields["email"].help_text = _(
+                "Optional. Only for resetting a forgotten password; never shown to anyone. "
+                "Leave it empty if an email address could identify you."
+            )
+            self.fields["email"].widget.attrs.pop("placeholder", None)
+        for name in ("password1", "password2"):
+            if name in self.fields:
+                _limit_length(self.fields[name], PASSWORD_MAX_LENGTH)
+                self.fields[name].widget.attrs.pop("placeholder", None)
+        self.order_fields(self.field_order)
+
+    def clean_invitation_code(self):
+        self.invitation = clean_invitation_code(
+            getattr(self, "request", None) or _current_request(),
+            self.cleaned_data["invitation_code"],
+        )
+        return self.cleaned_data["invitation_code"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        pseudonym = cleaned.get("pseudonym")
+        if self.invitation is not None and pseudonym is not None:
+            try:
+                cleaned["pseudonym"] = check_pseudonym_available(
+                    convention=self.invitation.convention, pseudonym=pseudonym
+                )
+            except SignupRefused as refusal:
+                self.add_error("pseudonym", refusal.message)
+        return cleaned
+
+    def save(self, request) -> User:
+        """Redeem the invitation; ``SignupRefused`` propagates to the view if a concurrent
+        request used the code or took the names since the form was checked."""
+        membership = redeem_invitation(
+            code=self.cleaned_data["invitation_code"],
+            username=self.cleaned_data["username"],
+            password=self.cleaned_data["password1"],
+            pseudonym=self.cleaned_data["pseudonym"],
+            email=self.cleaned_data.get("email") or "",
+        )
+        self.membership = membership
+        return membership.user
+
+
+def _current_request():
+    from allauth.core import context
+
+    return context.request
+
+
+class JoinConventionForm(forms.Form):
+    """A logged-in person joins another convention with its invitation code."""
+
+    invitation_code = forms.CharField()  # replaced in __init__
+    pseudonym = forms.CharField()
+
+    def __init__(self, *args, request=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.invitation = None
+        self.fields["invitation_code"] = invitation_code_field()
+        self.fields["pseudonym"] = pseudonym_field()
+
+    def clean_invitation_code(self) -> str:
+        self.invitation = clean_invitation_code(self.request, self.cleaned_data["invitation_code"])
+        return self.cleaned_data["invitation_code"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        pseudonym = cleaned.get("pseudonym")
+        if self.invitation is None:
+            return cleaned
+        user = getattr(self.request, "user", None)
+        if Membership.objects.filter(convention=self.invitation.convention, user=user).exists():
+            self.add_error("invitation_code", AlreadyMember.default_message)
+        elif pseudonym is not None:
+            try:
+                cleaned["pseudonym"] = check_pseudonym_available(
+                    convention=self.invitation.convention, pseudonym=pseudonym
+                )
+            except SignupRefused as refusal:
+                self.add_error("pseudonym", refusal.message)
+        return cleaned
+
+
+class PseudonymForm(forms.Form):
+    pseudonym = forms.CharField()  # replaced in __init__
+
+    def __init__(self, *args, membership: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.fields["pseudonym"] = pseudonym_field()
+        self.fields["pseudonym"].label = _("New pseudonym")
+
+    def clean_pseudonym(self) -> str:
+        convention: Convention = self.membership.convention
+        try:
+            return check_pseudonym_available(
+                convention=convention,
+                pseudonym=self.cleaned_data["pseudonym"],
+                exclude=self.membership,
+            )
+        except SignupRefused as refusal:
+            raise forms.ValidationError(refusal.message, code="pseudonym") from refusal
+
+
+class DeleteAccountForm(forms.Form):
+    KEEP = "keep"
+    ERASE = "erase"
+
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=PASSWORD_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    contributions = forms.ChoiceField(
+        label=_("What you wrote in conventions"),
+        choices=[
+            (ERASE, _("Delete my memberships and, with them, what I wrote where possible.")),
+            (
+                KEEP,
+                _(
+                    "Keep my posts for the record, shown as written by “deleted participant” "
+                    "with nothing that leads back to me."
+                ),
+            ),
+        ],
+        initial=ERASE,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, user: User, request=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.request = request
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if self.request is not None and not ratelimit.consume(
+            self.request, action="reauthenticate", user=self.user
+        ):
+            raise forms.ValidationError(
+                _("Too many attempts. Wait a minute and try again."), code="rate_limited"
+            )
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."), code="password")
+        return password
+
+    @property
+    def keep_contributions(self) -> bool:
+        return self.cleaned_data.get("contributions") == self.KEEP
