@@ -79,8 +79,12 @@ def encrypt(
 
 def add_ciphertexts(ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
     """Componentwise sum; the empty sum is ``(O, O)``, an encryption of 0."""
-    a = b = IDENTITY_BYTES
-    for ct in ciphertexts:
+    iterator = iter(ciphertexts)
+    first = next(iterator, None)
+    if first is None:
+        return Ciphertext(Point._trusted(IDENTITY_BYTES), Point._trusted(IDENTITY_BYTES))
+    a, b = first.a.encoding, first.b.encoding
+    for ct in iterator:
         a = point_add(a, ct.a.encoding)
         b = point_add(b, ct.b.encoding)
     return Ciphertext(Point._trusted(a), Point._trusted(b))
