@@ -81,7 +81,9 @@ def _commit_g(s: int, c: int, public: bytes) -> bytes:
 # -- §4.1 Schnorr proof of knowledge and §4.2 credential signature --------------------------------
 
 
-def _schnorr_prove(label: str, ctx: bytes, secret: Scalar, extra: list[bytes], rng) -> tuple:
+def _schnorr_prove(
+    label: str, ctx: bytes, secret: Scalar, extra: list[bytes], rng: NonceSource | None
+) -> tuple[Scalar, Scalar]:
     if secret.is_zero():
         raise InvalidWitness("the secret must not be zero")
     public = base_mul(secret.value)
@@ -90,7 +92,9 @@ def _schnorr_prove(label: str, ctx: bytes, secret: Scalar, extra: list[bytes], r
     return Scalar(c), Scalar((w + c * secret.value) % ORDER)
 
 
-def _schnorr_check(label: str, ctx: bytes, public: Point, c: Scalar, s: Scalar, extra) -> bool:
+def _schnorr_check(
+    label: str, ctx: bytes, public: Point, c: Scalar, s: Scalar, extra: list[bytes]
+) -> bool:
     if public.encoding == IDENTITY_BYTES:
         return False
     t = _commit_g(s.value, c.value, public.encoding)

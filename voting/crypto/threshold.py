@@ -277,6 +277,8 @@ def verification_keys(
     announcements: Sequence[TrusteeAnnouncement], trustees: Iterable[int]
 ) -> dict[int, Point]:
     """``X_l = Σ_i Σ_j l^j·K_{i,j}`` for each trustee ``l`` (computable by anyone)."""
+    if not announcements:
+        raise CryptoError("verification keys need at least one trustee announcement")
     threshold = len(announcements[0].commitments)
     combined = []
     for j in range(threshold):
