@@ -192,3 +192,27 @@ def test_tampered_decryption_proof_is_rejected(keypair, position, change, which)
         else:
             s = _tampered_scalar(s, position, change)
         verify_decryption_share(CTX, keypair.public, ciphertext, share, DecryptionProof(c, s))
+
+
+@given(index, delta)
+def test_tampered_public_key_breaks_every_proof(keypair, position, change):
+    rng = DeterministicNonces(b"key")
+    ciphertext, nonce = encrypt(keypair.public, 1, rng)
+    range_proof = prove_range(CTX, keypair.public, ciphertext, 1, nonce, 0, 1, rng)
+    pok = prove_knowledge(CTX, keypair.secret, rng)
+    signature = sign_credential(CTX, keypair.secret, b"m", rng)
+    share, share_proof = prove_decryption_share(CTX, keypair.secret, ciphertext, rng)
+    data = tamper(keypair.public.to_bytes(), position, change)
+    try:
+        bad_key = Point.from_bytes(data)
+    except CryptoError:
+        return  # the tampered key does not even decode
+    checks = [
+        lambda: verify_range(CTX, bad_key, ciphertext, 0, 1, range_proof),
+        lambda: verify_knowledge(CTX, bad_key, pok),
+        lambda: verify_credential_signature(CTX, bad_key, b"m", signature),
+        lambda: verify_decryption_share(CTX, bad_key, ciphertext, share, share_proof),
+    ]
+    for check in checks:
+        with pytest.raises(CryptoError):
+            check()
