@@ -1,6 +1,8 @@
-"""Shared fixtures for the crypto core tests: a fast hypothesis profile and a key pair."""
+"""Shared fixtures for the crypto core tests: hypothesis settings, a key pair, a tamper helper."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -8,13 +10,12 @@ from hypothesis import HealthCheck, settings
 from voting.crypto.elgamal import KeyPair, generate_keypair
 from voting.crypto.group import DeterministicNonces
 
-settings.register_profile(
-    "crypto",
-    max_examples=40,
+# Applied per test (not as a global profile, which would change other packages' tests).
+CRYPTO_SETTINGS = settings(
+    max_examples=int(os.environ.get("CRYPTO_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-settings.load_profile("crypto")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.crypto.conftest import CRYPTO_SETTINGS
 from voting.crypto.dlog import DiscreteLogTable
 from voting.crypto.errors import DiscreteLogNotFound
 from voting.crypto.group import Point, Scalar
@@ -16,6 +17,7 @@ def table() -> DiscreteLogTable:
     return DiscreteLogTable(bound=100_000)
 
 
+@CRYPTO_SETTINGS
 @given(st.integers(min_value=0, max_value=100_000))
 def test_every_value_within_the_bound_is_found(table, m):
     assert table.solve(Point.base(Scalar(m))) == m

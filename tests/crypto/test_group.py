@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rbcl import crypto_core_ristretto255_from_hash
 
+from tests.crypto.conftest import CRYPTO_SETTINGS
 from voting.crypto.errors import InvalidPoint, InvalidScalar
 from voting.crypto.group import (
     ORDER,
@@ -60,6 +61,7 @@ def test_identity_is_rejected_unless_allowed():
     assert Point.from_bytes(bytes(32), allow_identity=True).is_identity()
 
 
+@CRYPTO_SETTINGS
 @given(nonzero_scalars)
 def test_point_encoding_round_trips(k):
     point = Point.base(Scalar(k))
@@ -67,6 +69,7 @@ def test_point_encoding_round_trips(k):
     assert Point.from_hex(point.hex()) == point
 
 
+@CRYPTO_SETTINGS
 @given(nonzero_scalars)
 def test_encoding_with_high_bit_set_is_rejected(k):
     data = bytearray(Point.base(Scalar(k)).to_bytes())
@@ -82,6 +85,7 @@ def test_field_element_plus_p_is_rejected():
             Point.from_bytes((s + FIELD_PRIME).to_bytes(32, "little"), allow_identity=True)
 
 
+@CRYPTO_SETTINGS
 @given(st.binary(min_size=0, max_size=40).filter(lambda b: len(b) != 32))
 def test_wrong_length_points_and_scalars_are_rejected(data):
     with pytest.raises(InvalidPoint):
@@ -90,6 +94,7 @@ def test_wrong_length_points_and_scalars_are_rejected(data):
         Scalar.from_bytes(data)
 
 
+@CRYPTO_SETTINGS
 @given(scalars)
 def test_scalar_encoding_round_trips(k):
     scalar = Scalar(k)
@@ -97,6 +102,7 @@ def test_scalar_encoding_round_trips(k):
     assert Scalar.from_hex(scalar.hex()) == scalar
 
 
+@CRYPTO_SETTINGS
 @given(st.integers(min_value=ORDER, max_value=2**256 - 1))
 def test_scalars_at_or_above_the_order_are_rejected(value):
     with pytest.raises(InvalidScalar):
@@ -111,6 +117,7 @@ def test_malformed_hex_is_rejected(text):
         Point.from_hex(text)
 
 
+@CRYPTO_SETTINGS
 @given(nonzero_scalars, nonzero_scalars)
 def test_group_operations_agree_with_scalar_arithmetic(a, b):
     pa, pb = Point.base(Scalar(a)), Point.base(Scalar(b))

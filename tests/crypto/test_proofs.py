@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.crypto.conftest import tamper
+from tests.crypto.conftest import CRYPTO_SETTINGS, tamper
 from voting.crypto.elgamal import Ciphertext, encrypt
 from voting.crypto.errors import (
     CryptoError,
@@ -49,6 +49,7 @@ def test_schnorr_proof_verifies_and_binds_context(keypair):
         verify_knowledge(CTX, Point.base(Scalar(3)), proof)
 
 
+@CRYPTO_SETTINGS
 @given(index, delta, st.booleans())
 def test_tampered_schnorr_proof_is_rejected(keypair, position, change, which):
     proof = prove_knowledge(CTX, keypair.secret, DeterministicNonces(b"pok"))
@@ -73,6 +74,7 @@ def test_credential_signature_verifies_only_for_its_message(keypair):
         verify_credential_signature(CTX, keypair.public, b"ballot bytez", signature)
 
 
+@CRYPTO_SETTINGS
 @given(index, delta, st.booleans(), st.binary(max_size=64))
 def test_tampered_credential_signature_is_rejected(keypair, position, change, which, message):
     signature = sign_credential(CTX, keypair.secret, message, DeterministicNonces(b"sig"))
@@ -101,6 +103,7 @@ def test_range_proof_does_not_verify_for_other_bounds_or_context(keypair):
         verify_range(CTX + b"\x00", keypair.public, ciphertext, 0, 1, proof)
 
 
+@CRYPTO_SETTINGS
 @given(st.integers(min_value=0, max_value=70), st.integers(min_value=0, max_value=5))
 def test_no_range_proof_for_a_value_outside_its_set(keypair, value, low):
     high = low + 1
@@ -127,6 +130,7 @@ def test_a_proof_for_zero_does_not_transfer_to_an_encryption_of_two(keypair):
         verify_range(CTX, keypair.public, two, 0, 1, proof)
 
 
+@CRYPTO_SETTINGS
 @given(index, delta, st.sampled_from(["a", "b", "c", "s"]))
 def test_tampered_range_proof_or_ciphertext_is_rejected(keypair, position, change, field):
     rng = DeterministicNonces(b"range")
@@ -180,6 +184,7 @@ def test_decryption_share_proof_verifies_and_forgery_is_rejected(keypair):
         verify_decryption_share(CTX, keypair.public, ciphertext, forged, proof)
 
 
+@CRYPTO_SETTINGS
 @given(index, delta, st.booleans())
 def test_tampered_decryption_proof_is_rejected(keypair, position, change, which):
     rng = DeterministicNonces(b"dec")
@@ -194,6 +199,7 @@ def test_tampered_decryption_proof_is_rejected(keypair, position, change, which)
         verify_decryption_share(CTX, keypair.public, ciphertext, share, DecryptionProof(c, s))
 
 
+@CRYPTO_SETTINGS
 @given(index, delta)
 def test_tampered_public_key_breaks_every_proof(keypair, position, change):
     rng = DeterministicNonces(b"key")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.crypto.conftest import CRYPTO_SETTINGS
 from voting.crypto.elgamal import Ciphertext, add_ciphertexts, decrypt_to_point
 from voting.crypto.errors import CryptoError, InvalidProof, ValueOutsideRange
 from voting.crypto.group import DeterministicNonces, Point, Scalar
@@ -16,6 +17,7 @@ from voting.crypto.serialization import dumps, loads
 CTX = b"\x01" * 32
 
 
+@CRYPTO_SETTINGS
 @given(st.lists(st.sampled_from([0, 1]), min_size=1, max_size=6))
 def test_any_valid_approval_vote_verifies_and_decrypts(keypair, choices):
     question = encrypt_question(CTX, keypair.public, choices, 0, len(choices))
@@ -61,6 +63,7 @@ def test_replacing_one_option_with_an_encryption_of_two_is_detected(keypair):
         verify_question(CTX, keypair.public, bad, 2, 0, 2)
 
 
+@CRYPTO_SETTINGS
 @given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=255))
 def test_flipping_any_byte_of_the_question_json_is_rejected(keypair, position, change):
     question = encrypt_question(CTX, keypair.public, [0, 1], 1, 1, DeterministicNonces(b"q"))

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.crypto.conftest import CRYPTO_SETTINGS
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext, KeyPair, encrypt
 from voting.crypto.errors import InvalidEncoding, InvalidPoint, InvalidScalar
@@ -140,6 +141,7 @@ def test_keypair_must_be_consistent(keypair):
         from_json(KeyPair, {**data, "secret": Scalar(2).hex()})
 
 
+@CRYPTO_SETTINGS
 @given(st.integers(min_value=0, max_value=63), st.sampled_from("ABCDEFxg "))
 def test_non_lowercase_hex_is_refused(keypair, position, char):
     text = keypair.public.hex()
@@ -150,6 +152,7 @@ def test_non_lowercase_hex_is_refused(keypair, position, char):
         from_json(Scalar, bad)
 
 
+@CRYPTO_SETTINGS
 @given(st.integers(min_value=0, max_value=1 << 20), st.integers(min_value=1, max_value=255))
 def test_any_byte_flip_in_a_serialized_object_changes_or_breaks_it(keypair, position, change):
     for obj in _samples(keypair)[3:]:
