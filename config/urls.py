@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("convention.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("c/", include("convention.urls")),
+    path("", include("voting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,68 @@
+"""Named failures of election services; views turn each into a clear message and status."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ElectionError(Exception):
+    """Base class. ``code`` is the machine-readable error; ``status`` the HTTP status."""
+
+    code = "election_error"
+    status = 400
+    default_message = _("The request could not be carried out.")
+
+    def __init__(self, message=None, **details) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(str(self.message))
+
+
+class InvalidElection(ElectionError):
+    code = "invalid_election"
+    default_message = _("The election is not well defined.")
+
+
+class NotAllowed(ElectionError):
+    code = "not_allowed"
+    status = 403
+    default_message = _("You may not do this in this election.")
+
+
+class WrongState(ElectionError):
+    code = "wrong_state"
+    status = 409
+    default_message = _("The election is not at the stage where this can be done.")
+
+
+class CeremonyRejected(ElectionError):
+    code = "ceremony_rejected"
+    status = 422
+    default_message = _("The key-ceremony message was refused.")
+
+
+class NotOnRoll(ElectionError):
+    code = "not_on_roll"
+    status = 403
+    default_message = _("You are not on the electoral roll of this election.")
+
+
+class CredentialAlreadyIssued(ElectionError):
+    code = "already_issued"
+    status = 409
+    default_message = _(
+        "A credential was already issued for you. If you lost it, ask an organizer for the "
+        "audited re-issue."
+    )
+
+
+class InvalidCredentialRequest(ElectionError):
+    code = "malformed"
+    status = 400
+    default_message = _("The credential request is malformed.")
+
+
+class DecryptionRejected(ElectionError):
+    code = "bad_decryption"
+    status = 422
+    default_message = _("The decryption shares were refused.")

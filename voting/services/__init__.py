@@ -1,0 +1,1 @@
+"""Election actions, one module per concern; each public function owns its transaction."""

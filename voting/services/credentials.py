@@ -1,0 +1,100 @@
+"""Issuing anonymous credentials by blind signature, and the audited re-issue rule
+(docs/elections.md §3).
+
+The issuer signs a blinded message it cannot read; the roll entry records only how many
+credentials were issued and the hash of the last blinded request (so that a retry after a lost
+response gets the same signature rather than a second credential). The roll entry is locked
+while this happens, so two concurrent requests cannot both be served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+
+from convention.models import Membership, Role
+from convention.services.audit import record
+from voting import keystore
+from voting.crypto import blind_rsa
+from voting.crypto.errors import CryptoError
+from voting.exceptions import (
+    CredentialAlreadyIssued,
+    InvalidCredentialRequest,
+    NotAllowed,
+    NotOnRoll,
+    WrongState,
+)
+from voting.models import Election, ElectionState, RollEntry
+
+ISSUING_STATES = (ElectionState.CREDENTIALS, ElectionState.OPEN)
+
+
+def _issuer(election: Election) -> blind_rsa.BlindRsaPrivateKey:
+    pem = keystore.unseal(
+        election.issuer_private_key, election_uuid=election.uuid.hex, purpose="issuer"
+    )
+    return blind_rsa.BlindRsaPrivateKey.from_pem(pem)
+
+
+def issue_credential(
+    *, election: Election, membership: Membership, blinded_message: bytes
+) -> bytes:
+    """Blind-sign ``blinded_message`` for the voter's roll entry; returns the blind signature."""
+    with transaction.atomic():
+        election = Election.objects.get(pk=election.pk)
+        if election.state not in ISSUING_STATES:
+            raise WrongState("credentials are not being issued now")
+        entry = (
+            RollEntry.objects.select_for_update()
+            .filter(election=election, membership=membership)
+            .first()
+        )
+        if entry is None:
+            raise NotOnRoll()
+        issuer = _issuer(election)
+        if len(blinded_message) != issuer.public.modulus_length:
+            raise InvalidCredentialRequest()
+        request_hash = hashlib.sha256(blinded_message).hexdigest()
+        if entry.issued >= entry.allowed and request_hash != entry.blinded_hash:
+            raise CredentialAlreadyIssued()
+        try:
+            signature = blind_rsa.blind_sign(issuer, blinded_message)
+        except CryptoError:
+            raise InvalidCredentialRequest() from None
+        if request_hash != entry.blinded_hash:
+            entry.issued += 1
+            entry.blinded_hash = request_hash
+            entry.save(update_fields=["issued", "blinded_hash"])
+    return signature
+
+
+def authorize_reissue(*, election: Election, actor: Membership, roll_id: str, reason: str) -> None:
+    """Allow one more credential for a roll entry whose voter lost theirs (at most once)."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidCredentialRequest("give a reason (at most 500 characters)")
+    with transaction.atomic():
+        election = Election.objects.select_for_update().get(pk=election.pk)
+        if actor.convention_id != election.convention_id or not actor.has_role(Role.ORGANIZER):
+            raise NotAllowed()
+        if election.state not in ISSUING_STATES:
+            raise WrongState("credentials are not being issued now")
+        entry = (
+            RollEntry.objects.select_for_update().filter(election=election, roll_id=roll_id).first()
+        )
+        if entry is None:
+            raise NotOnRoll("no such roll entry")
+        if entry.reissued:
+            raise CredentialAlreadyIssued("this roll entry was already re-issued once")
+        if entry.issued == 0:
+            raise WrongState("no credential was issued for this entry yet")
+        entry.reissued = True
+        entry.save(update_fields=["reissued"])
+        record(
+            convention=election.convention,
+            actor=actor.pseudonym,
+            action="election.credential_reissued",
+            target=str(election.uuid),
+            detail={"roll_id": roll_id, "reason": reason},
+        )

@@ -1,0 +1,389 @@
+"""Creating elections and moving them through their states (docs/elections.md §1–§2).
+
+``draft → key_ceremony → credentials → open → closed → tallied → published``. Organizers move
+them with ``transition``; ``advance_scheduled`` (run by Celery beat) moves them at the scheduled
+times. Every transition locks the election row, checks its precondition, and writes an audit
+entry. Freezing the roll, signing the final head and enqueueing the tally happen inside the
+transition that needs them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from convention.models import Convention, Membership, Role
+from convention.services.audit import record
+from voting import keystore
+from voting.crypto import blind_rsa, board_key
+from voting.crypto.serialization import to_json
+from voting.exceptions import InvalidElection, NotAllowed, WrongState
+from voting.models import (
+    BoardHead,
+    CeremonyComplaint,
+    CeremonyShare,
+    Election,
+    ElectionState,
+    Option,
+    Question,
+    RollEntry,
+    Trustee,
+)
+from voting.verify.election import (
+    PROTOCOL,
+    InvalidManifest,
+    ceremony_context,
+    roll_id,
+    shapes,
+)
+
+S = ElectionState
+SCHEDULER = "scheduler"
+LANGUAGES = ("en", "fa-af", "ps")
+
+
+def generate_issuer_key() -> blind_rsa.BlindRsaPrivateKey:
+    """A fresh RSA-3072 issuer key (tests replace this with a cached key: generation is slow)."""
+    return blind_rsa.generate_private_key(3072)
+
+
+def _text(value: Any, what: str, *, required: bool = True, limit: int = 500) -> dict[str, str]:
+    if not isinstance(value, dict) or not set(value) <= set(LANGUAGES):
+        raise InvalidElection(f"{what}: give the text as {{'en', 'fa-af', 'ps'}}")
+    text = {lang: value.get(lang, "") for lang in LANGUAGES}
+    if any(not isinstance(t, str) or len(t) > limit for t in text.values()):
+        raise InvalidElection(f"{what}: at most {limit} characters per language")
+    if required and not text["en"].strip():
+        raise InvalidElection(f"{what}: the English text is required")
+    return text
+
+
+def _validated_questions(questions: Any) -> list[dict[str, Any]]:
+    if not isinstance(questions, list):
+        raise InvalidElection("questions must be a list")
+    cleaned = []
+    for q, question in enumerate(questions):
+        if not isinstance(question, dict):
+            raise InvalidElection(f"question {q} must be an object")
+        kind = question.get("type")
+        options = question.get("options")
+        if not isinstance(options, list):
+            raise InvalidElection(f"question {q}: options must be a list")
+        item: dict[str, Any] = {
+            "type": kind,
+            "title": _text(question.get("title"), f"question {q}"),
+            "options": [],
+        }
+        for o, option in enumerate(options):
+            if not isinstance(option, dict):
+                raise InvalidElection(f"question {q} option {o} must be an object")
+            proposal = option.get("proposal")
+            if proposal is not None and (
+                not isinstance(proposal, int) or isinstance(proposal, bool) or proposal < 1
+            ):
+                raise InvalidElection(f"question {q} option {o}: proposal must be an id or null")
+            item["options"].append(
+                {
+                    "label": _text(option.get("label"), f"question {q} option {o}"),
+                    "proposal": proposal,
+                }
+            )
+        if kind == "single":
+            item["blank"] = bool(question.get("blank", False))
+        elif kind == "approval":
+            item["min"] = question.get("min", 0)
+            item["max"] = question.get("max", len(options))
+        cleaned.append(item)
+    try:
+        shapes({"questions": cleaned})
+    except InvalidManifest as exc:
+        raise InvalidElection(str(exc)) from None
+    return cleaned
+
+
+@transaction.atomic
+def create_election(
+    *,
+    convention: Convention,
+    actor: Membership,
+    title: dict[str, str],
+    description: dict[str, str] | None = None,
+    questions: list[dict[str, Any]],
+    credentials_at: datetime,
+    opens_at: datetime,
+    closes_at: datetime,
+    trustees: list[Membership],
+    threshold: int,
+) -> Election:
+    """A draft election. ``questions`` use the manifest's question format (docs §1)."""
+    if not actor.has_role(Role.ORGANIZER) or actor.convention_id != convention.pk:
+        raise NotAllowed()
+    title = _text(title, "title", limit=200)
+    description = _text(description or {"en": ""}, "description", required=False, limit=5000)
+    cleaned = _validated_questions(questions)
+    if not trustees or len({t.pk for t in trustees}) != len(trustees):
+        raise InvalidElection("choose one or more distinct trustees")
+    for trustee in trustees:
+        if trustee.convention_id != convention.pk or not trustee.has_role(Role.TRUSTEE):
+            raise InvalidElection(f"{trustee.pseudonym} is not a trustee of this convention")
+    if not isinstance(threshold, int) or not 1 <= threshold <= len(trustees):
+        raise InvalidElection("the threshold must be between 1 and the number of trustees")
+    election = Election(
+        convention=convention,
+        title_en=title["en"],
+        title_fa_af=title["fa-af"],
+        title_ps=title["ps"],
+        description_en=description["en"],
+        description_fa_af=description["fa-af"],
+        description_ps=description["ps"],
+        threshold=threshold,
+        credentials_at=credentials_at,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    election.full_clean()
+    election.save()
+    for q, item in enumerate(cleaned):
+        question = Question.objects.create(
+            election=election,
+            position=q,
+            kind=item["type"],
+            text_en=item["title"]["en"],
+            text_fa_af=item["title"]["fa-af"],
+            text_ps=item["title"]["ps"],
+            allow_blank=item.get("blank", False),
+            min_selections=item.get("min", 0),
+            max_selections=item.get("max", 1),
+        )
+        for o, option in enumerate(item["options"]):
+            Option.objects.create(
+                question=question,
+                position=o,
+                text_en=option["label"]["en"],
+                text_fa_af=option["label"]["fa-af"],
+                text_ps=option["label"]["ps"],
+                proposal_id=option["proposal"],
+            )
+    for index, membership in enumerate(trustees, start=1):
+        Trustee.objects.create(
+            election=election, index=index, membership=membership, name=membership.pseudonym
+        )
+    record(
+        convention=convention,
+        actor=actor.pseudonym,
+        action="election.created",
+        target=str(election.uuid),
+    )
+    return election
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def questions_json(election: Election) -> list[dict[str, Any]]:
+    result = []
+    for question in election.questions.prefetch_related("options"):
+        item: dict[str, Any] = {
+            "type": question.kind,
+            "title": question.localised(),
+            "options": [
+                {"label": option.localised(), "proposal": option.proposal_id}
+                for option in question.options.all()
+            ],
+        }
+        if question.kind == "single":
+            item["blank"] = question.allow_blank
+        elif question.kind == "approval":
+            item["min"] = question.min_selections
+            item["max"] = question.max_selections
+        result.append(item)
+    return result
+
+
+def build_definition(election: Election) -> dict[str, Any]:
+    return {
+        "protocol": PROTOCOL,
+        "election": election.uuid.hex,
+        "convention": election.convention.slug,
+        "title": {"en": election.title_en, "fa-af": election.title_fa_af, "ps": election.title_ps},
+        "description": {
+            "en": election.description_en,
+            "fa-af": election.description_fa_af,
+            "ps": election.description_ps,
+        },
+        "questions": questions_json(election),
+        "schedule": {
+            "credentials": _iso(election.credentials_at),
+            "opens": _iso(election.opens_at),
+            "closes": _iso(election.closes_at),
+        },
+        "trustees": {
+            "threshold": election.threshold,
+            "names": [t.name for t in election.trustees.all()],
+        },
+        "issuer_public_key": None,
+        "board_public_key": None,
+    }
+
+
+def _start_ceremony(election: Election) -> None:
+    if not election.questions.exists():
+        raise WrongState("the election has no question")
+    issuer = generate_issuer_key()
+    seed = board_key.generate_seed()
+    uid = election.uuid.hex
+    election.issuer_private_key = keystore.seal(
+        issuer.to_pem().encode("ascii"), election_uuid=uid, purpose="issuer"
+    )
+    election.board_private_key = keystore.seal(seed, election_uuid=uid, purpose="board")
+    definition = build_definition(election)
+    definition["issuer_public_key"] = to_json(issuer.public)
+    definition["board_public_key"] = board_key.public_key(seed).hex()
+    election.definition = definition
+    election.issuer_public_key = issuer.public.to_pem()
+    election.board_public_key = definition["board_public_key"]
+    election.ceremony_context = ceremony_context(definition).hex()
+
+
+def _freeze_roll(election: Election) -> None:
+    fingerprint = election.fingerprint_bytes
+    members = (
+        Membership.objects.filter(
+            convention=election.convention,
+            is_deleted=False,
+            is_suspended=False,
+            roles__role=Role.PARTICIPANT,
+        )
+        .select_related("invited_by")
+        .distinct()
+    )
+    entries = []
+    for membership in members:
+        code = secrets.token_bytes(16)
+        entries.append(
+            RollEntry(
+                election=election,
+                membership=membership,
+                registrar=membership.invited_by.pseudonym if membership.invited_by else "",
+                code=code.hex(),
+                roll_id=roll_id(fingerprint, code).hex(),
+            )
+        )
+    RollEntry.objects.bulk_create(entries, batch_size=1000)
+
+
+def _close(election: Election) -> None:
+    from voting.services.board import sign_final_head
+    from voting.tasks import compute_encrypted_tally
+
+    sign_final_head(election)
+    transaction.on_commit(lambda: compute_encrypted_tally.delay(election.pk))
+
+
+def _reset(election: Election) -> None:
+    CeremonyShare.objects.filter(election=election).delete()
+    CeremonyComplaint.objects.filter(election=election).delete()
+    BoardHead.objects.filter(election=election).delete()
+    election.trustees.update(commitments=None, shares_sent=False, verified=False)
+    for field in (
+        "definition",
+        "manifest",
+        "issuer_private_key",
+        "board_private_key",
+    ):
+        setattr(election, field, None)
+    for field in ("ceremony_context", "issuer_public_key", "board_public_key"):
+        setattr(election, field, "")
+    election.joint_public_key = ""
+    election.fingerprint = ""
+
+
+# (from, to) → (who may do it: "organizer", "scheduler", "system"; precondition/side effect)
+TRANSITIONS = {
+    (S.DRAFT, S.KEY_CEREMONY): {"organizer"},
+    (S.KEY_CEREMONY, S.CREDENTIALS): {"organizer", "scheduler"},
+    (S.CREDENTIALS, S.OPEN): {"organizer", "scheduler"},
+    (S.OPEN, S.CLOSED): {"organizer", "scheduler"},
+    (S.CLOSED, S.TALLIED): {"system"},
+    (S.TALLIED, S.PUBLISHED): {"organizer"},
+    (S.KEY_CEREMONY, S.DRAFT): {"organizer"},
+    (S.CREDENTIALS, S.DRAFT): {"organizer"},
+}
+
+
+def transition(
+    election: Election, to: str, *, actor: Membership | None = None, by: str = "organizer"
+) -> Election:
+    """Move ``election`` to state ``to``. ``by`` is ``organizer`` (``actor`` required),
+    ``scheduler`` (beat) or ``system`` (the tally task)."""
+    with transaction.atomic():
+        election = (
+            Election.objects.select_for_update().select_related("convention").get(pk=election.pk)
+        )
+        allowed = TRANSITIONS.get((election.state, to))
+        if allowed is None or by not in allowed:
+            raise WrongState()
+        if by == "organizer" and (
+            actor is None
+            or actor.convention_id != election.convention_id
+            or not actor.has_role(Role.ORGANIZER)
+        ):
+            raise NotAllowed()
+        if to == S.KEY_CEREMONY:
+            _start_ceremony(election)
+        elif to == S.CREDENTIALS:
+            if not election.fingerprint:
+                raise WrongState("the key ceremony is not complete")
+            _freeze_roll(election)
+        elif to == S.CLOSED:
+            _close(election)
+        elif to == S.DRAFT:
+            if RollEntry.objects.filter(election=election).exists():
+                if RollEntry.objects.filter(election=election, issued__gt=0).exists():
+                    raise WrongState("credentials were issued: the election cannot be reset")
+                RollEntry.objects.filter(election=election).delete()
+            _reset(election)
+        elif to == S.TALLIED and election.results is None:
+            raise WrongState("no results yet")
+        previous = election.state
+        election.state = to
+        election.save()
+        record(
+            convention=election.convention,
+            actor=actor.pseudonym if actor is not None else SCHEDULER,
+            action=f"election.{to}",
+            target=str(election.uuid),
+            detail={"from": previous},
+        )
+    return election
+
+
+def advance_scheduled(now: datetime | None = None) -> list[str]:
+    """Beat: move every election whose scheduled time has come; returns what moved."""
+    now = now or timezone.now()
+    moved = []
+    due = [
+        (S.KEY_CEREMONY, S.CREDENTIALS, "credentials_at"),
+        (S.CREDENTIALS, S.OPEN, "opens_at"),
+        (S.OPEN, S.CLOSED, "closes_at"),
+    ]
+    for state, to, field in due:
+        candidates = Election.objects.filter(state=state, **{f"{field}__lte": now})
+        if state == S.KEY_CEREMONY:
+            candidates = candidates.exclude(fingerprint="")
+        for election in candidates:
+            try:
+                transition(election, to, by="scheduler")
+            except WrongState:
+                continue
+            moved.append(f"{election.uuid}:{to}")
+    return moved
+
+
+def hour_string(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:00:00Z")

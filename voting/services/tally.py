@@ -1,0 +1,142 @@
+"""The tally: last ballot per credential, homomorphic aggregate, decryption shares, results
+(docs/elections.md §7).
+
+``compute_encrypted_tally`` and ``combine_decryptions`` are idempotent: each locks the election,
+returns at once if its result already exists, and writes its result in one transaction, so a
+task that dies half-way and is retried starts again from a clean state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from voting.crypto.dlog import DiscreteLogTable
+from voting.crypto.elgamal import Ciphertext
+from voting.crypto.errors import CryptoError
+from voting.crypto.group import Point
+from voting.crypto.serialization import from_json
+from voting.crypto.threshold import (
+    DecryptionShare,
+    combine_decryption_shares,
+    verify_partial_decryption,
+)
+from voting.exceptions import DecryptionRejected, WrongState
+from voting.models import BoardEntry, DecryptionSubmission, Election, ElectionState, Trustee
+from voting.services.ceremony import trustee_verification_keys
+from voting.verify.election import shapes
+from voting.verify.results import aggregate, last_ballot_per_credential, results_from_counts
+
+
+def counted_positions(election: Election) -> list[int]:
+    rows = BoardEntry.objects.filter(election=election).values_list(
+        "position", "kind", "credential_key"
+    )
+    return sorted(last_ballot_per_credential(rows.iterator(chunk_size=5000)).values())
+
+
+def _split(flat: list[tuple[bytes, bytes]], widths: list[int]) -> list[list[dict[str, str]]]:
+    result, start = [], 0
+    for width in widths:
+        result.append([{"a": a.hex(), "b": b.hex()} for a, b in flat[start : start + width]])
+        start += width
+    return result
+
+
+def compute_encrypted_tally(election_id: int) -> None:
+    with transaction.atomic():
+        election = Election.objects.select_for_update().get(pk=election_id)
+        if election.state != ElectionState.CLOSED or election.encrypted_tally is not None:
+            return
+        shape_list = shapes(election.manifest)
+        widths = [shape.width for shape in shape_list]
+        positions = set(counted_positions(election))
+        rows = (
+            BoardEntry.objects.filter(election=election, kind="ballot")
+            .order_by("position")
+            .values_list("position", "ciphertexts")
+            .iterator(chunk_size=2000)
+        )
+        flat = aggregate(
+            (bytes(blob) for position, blob in rows if position in positions), sum(widths)
+        )
+        election.encrypted_tally = {"counted": len(positions), "questions": _split(flat, widths)}
+        election.save(update_fields=["encrypted_tally"])
+
+
+def tally_ciphertexts(election: Election) -> list[list[Ciphertext]]:
+    return [
+        [from_json(Ciphertext, ct) for ct in question]
+        for question in election.encrypted_tally["questions"]
+    ]
+
+
+def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> None:
+    """Check and store a trustee's decryption shares; enqueue the combination when enough."""
+    from voting.tasks import combine_decryptions
+
+    with transaction.atomic():
+        election = Election.objects.select_for_update().get(pk=election.pk)
+        if election.state != ElectionState.CLOSED or election.encrypted_tally is None:
+            raise WrongState("there is no encrypted tally to decrypt")
+        if DecryptionSubmission.objects.filter(election=election, trustee=trustee).exists():
+            raise DecryptionRejected("your decryption shares were already received")
+        tally = tally_ciphertexts(election)
+        if not isinstance(message, dict) or set(message) != {"shares"}:
+            raise DecryptionRejected('expected {"shares": [[...], ...]}')
+        questions = message["shares"]
+        if not isinstance(questions, list) or len(questions) != len(tally):
+            raise DecryptionRejected("one list of shares per question is required")
+        key = Point.from_hex(trustee_verification_keys(election)[trustee.index])
+        fingerprint = election.fingerprint_bytes
+        for q, (items, cts) in enumerate(zip(questions, tally, strict=True)):
+            if not isinstance(items, list) or len(items) != len(cts):
+                raise DecryptionRejected(f"question {q}: one share per tally ciphertext")
+            for i, (item, ct) in enumerate(zip(items, cts, strict=True)):
+                try:
+                    share = from_json(DecryptionShare, item, path=f"$.shares[{q}][{i}]")
+                    if share.trustee != trustee.index:
+                        raise DecryptionRejected(f"question {q} item {i}: names another trustee")
+                    verify_partial_decryption(fingerprint, key, ct, share)
+                except CryptoError as exc:
+                    raise DecryptionRejected(
+                        f"question {q} item {i}: {exc}", question=q, item=i
+                    ) from None
+        DecryptionSubmission.objects.create(election=election, trustee=trustee, shares=questions)
+        if election.decryptions.count() >= election.threshold:
+            transaction.on_commit(lambda: combine_decryptions.delay(election.pk))
+
+
+def combine_decryptions(election_id: int) -> None:
+    from voting.services.lifecycle import transition
+
+    with transaction.atomic():
+        election = Election.objects.select_for_update().get(pk=election_id)
+        if election.state != ElectionState.CLOSED or election.results is not None:
+            return
+        submissions = list(
+            DecryptionSubmission.objects.filter(election=election)
+            .select_related("trustee")
+            .order_by("trustee__index")[: election.threshold]
+        )
+        if len(submissions) < election.threshold:
+            return
+        tally = tally_ciphertexts(election)
+        counted = election.encrypted_tally["counted"]
+        table = DiscreteLogTable(bound=max(counted, 1))
+        totals = []
+        for q, cts in enumerate(tally):
+            values = []
+            for i, ct in enumerate(cts):
+                shares = [from_json(DecryptionShare, s.shares[q][i]) for s in submissions]
+                point = combine_decryption_shares(ct, shares, election.threshold)
+                values.append(table.solve(point))
+            totals.append(values)
+        election.results = results_from_counts(shapes(election.manifest), totals, counted)
+        election.save(update_fields=["results"])
+    transition(election, ElectionState.TALLIED, by="system")
+
+
+def decryption_json(submission: DecryptionSubmission) -> dict:
+    return {"trustee": submission.trustee.index, "shares": submission.shares}

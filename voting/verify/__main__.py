@@ -1,0 +1,43 @@
+"""``python -m voting.verify RECORD [--workers N]``: re-check an election record.
+
+Prints one line per check and exits 0 only if every check holds (1 if any fails, 2 if the file
+cannot be read). Imports no Django and needs no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from voting.verify.record import verify_record
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voting.verify", description=__doc__)
+    parser.add_argument("record", help="the election record (JSON Lines), or - for stdin")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        if args.record == "-":
+            report = verify_record(sys.stdin, workers=args.workers)
+        else:
+            with open(args.record, encoding="utf-8") as handle:
+                report = verify_record(handle, workers=args.workers)
+    except OSError as exc:
+        print(f"cannot read the record: {exc}", file=sys.stderr)
+        return 2
+    print(f"election fingerprint: {report.fingerprint or '(unknown)'}")
+    for line in report.lines():
+        print(line)
+    elapsed = time.perf_counter() - started
+    if report.ok:
+        print(f"all checks passed ({elapsed:.1f} s)")
+        return 0
+    print(f"VERIFICATION FAILED ({elapsed:.1f} s)")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The hash-chained bulletin board and its signed heads (docs/elections.md §5)."""
+
+from __future__ import annotations
+
+from voting.crypto import board_key
+from voting.verify.canonical import frame, sha256f
+
+KINDS = ("ballot", "audited")
+
+
+def genesis(fingerprint: bytes) -> bytes:
+    return sha256f("board-genesis", fingerprint)
+
+
+def entry_hash(
+    previous: bytes, position: int, kind: str, hour: str, tracker: bytes, reveal: bytes
+) -> bytes:
+    """``h_i``; ``reveal`` is the canonical reveal for audited entries, ``b""`` otherwise."""
+    return sha256f("board-entry", previous, position, kind, hour, tracker, reveal)
+
+
+def head_message(fingerprint: bytes, count: int, head_hash: bytes, final: bool) -> bytes:
+    parts = (
+        b"mashwara/v1/board-head",
+        fingerprint,
+        count.to_bytes(8, "big"),
+        head_hash,
+        b"final" if final else b"running",
+    )
+    return b"".join(frame(p) for p in parts)
+
+
+def sign_head(seed: bytes, fingerprint: bytes, count: int, head_hash: bytes, final: bool) -> dict:
+    signature = board_key.sign(seed, head_message(fingerprint, count, head_hash, final))
+    return {
+        "election": fingerprint.hex(),
+        "count": count,
+        "hash": head_hash.hex(),
+        "final": final,
+        "signature": signature.hex(),
+    }
+
+
+def verify_head(public: bytes, fingerprint: bytes, head: dict) -> None:
+    """Raise ``InvalidSignature`` (or ``ValueError`` for a malformed head)."""
+    if set(head) != {"election", "count", "hash", "final", "signature"}:
+        raise ValueError("a head has exactly election, count, hash, final, signature")
+    if head["election"] != fingerprint.hex():
+        raise ValueError("the head is for another election")
+    message = head_message(
+        fingerprint, head["count"], bytes.fromhex(head["hash"]), bool(head["final"])
+    )
+    board_key.verify(public, message, bytes.fromhex(head["signature"]))

@@ -1,0 +1,117 @@
+"""The election manifest: its fingerprint, and the shape of each question on a ballot.
+
+A ``Shape`` lists the protocol §5 sub-questions ("parts") that one question becomes on the
+ballot: one part for single-choice and approval questions, one two-option part per pair of
+options for ranked questions (docs/elections.md §4). The tally lays ciphertexts out in the same
+order, so ``Shape.width`` is also the number of tally ciphertexts of the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from voting.crypto.group import int8
+from voting.verify.canonical import dumps, sha256f
+
+PROTOCOL = "mashwara/v1"
+KINDS = ("single", "approval", "ranked")
+MAX_QUESTIONS = 10
+MAX_OPTIONS = 20
+MAX_RANKED_OPTIONS = 10
+
+
+class InvalidManifest(ValueError):
+    """A manifest that does not describe a well-formed election."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One §5 question on the ballot: context suffix, option count and selection bounds."""
+
+    suffix: bytes
+    options: int
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    kind: str
+    options: int
+    parts: tuple[Part, ...]
+
+    @property
+    def width(self) -> int:
+        return sum(part.options for part in self.parts)
+
+
+def ranked_pairs(options: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(options) for j in range(i + 1, options)]
+
+
+def question_bounds(question: dict[str, Any]) -> tuple[int, int]:
+    kind = question["type"]
+    if kind == "single":
+        return (0 if question.get("blank") else 1), 1
+    if kind == "approval":
+        return question["min"], question["max"]
+    return 0, 1
+
+
+def shapes(manifest: dict[str, Any]) -> list[Shape]:
+    """The ballot shape of every question; raises ``InvalidManifest`` for a malformed one."""
+    questions = manifest.get("questions")
+    if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_QUESTIONS:
+        raise InvalidManifest(f"an election has 1 to {MAX_QUESTIONS} questions")
+    result = []
+    for q, question in enumerate(questions):
+        kind = question.get("type") if isinstance(question, dict) else None
+        if kind not in KINDS:
+            raise InvalidManifest(f"question {q}: unknown type")
+        options = question.get("options")
+        limit = MAX_RANKED_OPTIONS if kind == "ranked" else MAX_OPTIONS
+        if not isinstance(options, list) or not 2 <= len(options) <= limit:
+            raise InvalidManifest(f"question {q}: 2 to {limit} options")
+        n = len(options)
+        if kind == "ranked":
+            parts = tuple(Part(int8(q) + int8(i) + int8(j), 2, 0, 1) for i, j in ranked_pairs(n))
+        else:
+            low, high = question_bounds(question)
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
+                raise InvalidManifest(f"question {q}: bounds must be integers")
+            if not 0 <= low <= high <= n:
+                raise InvalidManifest(f"question {q}: need 0 ≤ min ≤ max ≤ {n}")
+            parts = (Part(int8(q), n, low, high),)
+        result.append(Shape(kind, n, parts))
+    return result
+
+
+def ceremony_context(definition: dict[str, Any]) -> bytes:
+    return sha256f("ceremony-context", dumps(definition))
+
+
+def fingerprint(manifest: dict[str, Any]) -> bytes:
+    return sha256f("election-fingerprint", dumps(manifest))
+
+
+def roll_id(fingerprint_bytes: bytes, code: bytes) -> bytes:
+    return sha256f("roll-id", fingerprint_bytes, code)
+
+
+def credential_message(fingerprint_bytes: bytes, credential_key: bytes) -> bytes:
+    """The message the issuer blind-signs: ``frame("mashwara/v1/credential") ‖ frame(fp) ‖
+    frame(P)`` (docs/elections.md §3)."""
+    parts = (b"mashwara/v1/credential", fingerprint_bytes, credential_key)
+    return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+
+
+def max_ballot_bytes(shape_list: list[Shape]) -> int:
+    """A generous upper bound of a well-formed ballot's JSON size, used to refuse big bodies
+    before parsing them."""
+    size = 4096  # envelope, credential (RSA up to 8192 bits), signature
+    for shape in shape_list:
+        for part in shape.parts:
+            width = part.high - part.low + 1
+            size += part.options * (150 + 2 * 2 * 70) + width * 2 * 70 + 100
+    return size * 2

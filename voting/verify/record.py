@@ -1,0 +1,568 @@
+"""Re-check a whole election record (docs/elections.md §8) and report a checklist.
+
+Every check is recomputed from the record alone: nothing from the server is trusted but the
+bytes of the record. Ballots are checked in parallel across processes; the board chain, the
+last-ballot-counts selection and the aggregate are checked in order in the main process from
+what the workers return. A failed check names the item (board position, trustee, question and
+ciphertext) so an observer can point at it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from voting.crypto.blind_rsa import BlindRsaPublicKey
+from voting.crypto.elgamal import Ciphertext
+from voting.crypto.errors import CryptoError
+from voting.crypto.group import Point, base_mul
+from voting.crypto.serialization import from_json
+from voting.crypto.threshold import (
+    DecryptionShare,
+    ShareReveal,
+    TrusteeAnnouncement,
+    combine_decryption_shares,
+    joint_public_key,
+    verification_keys,
+    verify_announcement,
+    verify_partial_decryption,
+    verify_share_reveal,
+)
+from voting.verify import board as chain
+from voting.verify.ballots import BallotRejected, parse_ballot, parse_reveal, verify_ballot
+from voting.verify.canonical import NotCanonical, dumps, loads
+from voting.verify.election import InvalidManifest, ceremony_context, fingerprint, shapes
+from voting.verify.results import aggregate, results_from_counts
+
+HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
+CHUNK = 200
+ENTRY_KEYS = {"type", "position", "kind", "hour", "tracker", "ballot", "reveal", "previous", "hash"}
+
+
+@dataclass
+class Check:
+    name: str
+    failures: list[str] = field(default_factory=list)
+    done: bool = False
+
+    def fail(self, message: str) -> None:
+        if len(self.failures) < 50:
+            self.failures.append(message)
+        elif len(self.failures) == 50:
+            self.failures.append("… more failures not shown")
+
+    @property
+    def ok(self) -> bool:
+        return self.done and not self.failures
+
+
+@dataclass
+class Report:
+    checks: dict[str, Check]
+    fingerprint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks.values())
+
+    def lines(self) -> list[str]:
+        out = []
+        for check in self.checks.values():
+            if check.ok:
+                out.append(f"[ok]     {check.name}")
+            elif not check.done and not check.failures:
+                out.append(f"[FAILED] {check.name}: not checked (missing from the record)")
+            else:
+                out.append(f"[FAILED] {check.name}")
+                out.extend(f"           - {failure}" for failure in check.failures)
+        return out
+
+
+CHECKS = [
+    ("manifest", "manifest and fingerprint"),
+    ("ceremony", "key ceremony: commitments, proofs, complaints, joint key"),
+    ("roll", "roll: counts and identifiers"),
+    ("chain", "bulletin board: hash chain and trackers"),
+    ("head", "final board head and its signature"),
+    ("ballots", "every ballot: credential, signature, proofs; audited reveals"),
+    ("selection", "last ballot per credential"),
+    ("aggregate", "encrypted tally is the sum of the counted ballots"),
+    ("shares", "decryption shares and their proofs"),
+    ("combination", "Lagrange combination gives the published counts"),
+    ("results", "results (counts, approval totals, Schulze) from the counts"),
+    ("eligibility", "counted credentials within issued credentials and the roll"),
+]
+
+
+# -- ballots, in worker processes ----------------------------------------------------------------
+
+_CONTEXT: dict[str, Any] = {}
+
+
+def _init_worker(manifest: dict[str, Any]) -> None:
+    _CONTEXT["shapes"] = shapes(manifest)
+    _CONTEXT["fingerprint"] = fingerprint(manifest)
+    _CONTEXT["joint"] = Point.from_hex(manifest["joint_public_key"])
+    _CONTEXT["issuer"] = from_json(BlindRsaPublicKey, manifest["issuer_public_key"])
+
+
+def _check_entry(line: str) -> tuple:
+    """→ (position, kind, hour, tracker, previous, hash, reveal bytes, key, rows, error)."""
+    try:
+        entry = loads(line)
+        if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS or entry["type"] != "entry":
+            return (None, None, None, None, None, None, b"", None, b"", "malformed entry")
+        position = entry["position"]
+        result = [position, entry["kind"], entry["hour"], entry["tracker"], entry["previous"]]
+        result += [entry["hash"]]
+        ballot = parse_ballot(entry["ballot"], _CONTEXT["shapes"])
+        reveal_bytes = b""
+        error = None
+        if ballot.tracker.hex() != entry["tracker"]:
+            error = "tracker does not match the ballot"
+        try:
+            verify_ballot(
+                ballot,
+                _CONTEXT["shapes"],
+                _CONTEXT["fingerprint"],
+                _CONTEXT["joint"],
+                _CONTEXT["issuer"],
+            )
+            if entry["kind"] == "audited":
+                from voting.verify.ballots import verify_reveal
+
+                reveal = parse_reveal(entry["reveal"], _CONTEXT["shapes"])
+                verify_reveal(ballot, reveal, _CONTEXT["joint"])
+                reveal_bytes = dumps(entry["reveal"])
+            elif entry["reveal"] is not None:
+                error = "a cast ballot carries a reveal"
+        except BallotRejected as exc:
+            error = f"{exc.code}: {exc}"
+        rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
+        return (*result, reveal_bytes, ballot.credential_key.hex(), rows, error)
+    except (BallotRejected, NotCanonical, CryptoError, KeyError, TypeError, ValueError) as exc:
+        return (None, None, None, None, None, None, b"", None, b"", f"unreadable entry: {exc}")
+
+
+def _check_chunk(lines: list[str]) -> list[tuple]:
+    return [_check_entry(line) for line in lines]
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# -- the record, in the main process -------------------------------------------------------------
+
+
+class _Verifier:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.report = Report({key: Check(name) for key, name in CHECKS})
+        self.c = self.report.checks
+        self.manifest: dict[str, Any] | None = None
+        self.shape_list = []
+        self.announcements: list[TrusteeAnnouncement] = []
+        self.roll: dict[str, Any] | None = None
+        self.last_hash = b""
+        self.count = 0
+        self.counted: dict[str, int] = {}
+        self.rows: dict[int, bytes] = {}
+        self.credentials_seen: dict[str, int] = {}
+        self.head: dict[str, Any] | None = None
+        self.tally: dict[str, Any] | None = None
+        self.decryptions: list[dict[str, Any]] = []
+        self.results: dict[str, Any] | None = None
+
+    # manifest and ceremony
+
+    def manifest_line(self, item: dict[str, Any]) -> None:
+        check = self.c["manifest"]
+        check.done = True
+        manifest = item.get("manifest")
+        try:
+            self.shape_list = shapes(manifest)
+            definition = {
+                k: v
+                for k, v in manifest.items()
+                if k not in ("joint_public_key", "ceremony_context")
+            }
+            if manifest["ceremony_context"] != ceremony_context(definition).hex():
+                check.fail("the ceremony context is not the hash of the definition")
+            fp = fingerprint(manifest).hex()
+            if item.get("fingerprint") != fp:
+                check.fail(f"the fingerprint is {fp}, not the one the record states")
+            self.report.fingerprint = fp
+            from_json(BlindRsaPublicKey, manifest["issuer_public_key"])
+            Point.from_hex(manifest["joint_public_key"])
+            self.manifest = manifest
+        except (InvalidManifest, CryptoError, KeyError, TypeError, AttributeError) as exc:
+            check.fail(f"malformed manifest: {exc}")
+
+    def ceremony_line(self, item: dict[str, Any]) -> None:
+        check = self.c["ceremony"]
+        check.done = True
+        manifest = self.manifest
+        if manifest is None:
+            check.fail("no valid manifest before the ceremony")
+            return
+        cc = bytes.fromhex(manifest["ceremony_context"])
+        threshold = manifest["trustees"]["threshold"]
+        names = manifest["trustees"]["names"]
+        try:
+            trustees = item["trustees"]
+            if [t["name"] for t in trustees] != names:
+                check.fail("the trustees differ from the manifest's")
+            for expected, trustee in enumerate(trustees, start=1):
+                announcement = from_json(TrusteeAnnouncement, trustee["announcement"])
+                if announcement.trustee != expected or trustee["index"] != expected:
+                    check.fail(f"trustee {expected}: wrong index")
+                try:
+                    verify_announcement(cc, announcement, threshold)
+                except CryptoError as exc:
+                    check.fail(f"trustee {expected}: {exc}")
+                self.announcements.append(announcement)
+            answered = set()
+            for answer in item["answers"]:
+                reveal = from_json(ShareReveal, answer)
+                try:
+                    verify_share_reveal(self.announcements[reveal.sender - 1], reveal)
+                    answered.add((reveal.sender, reveal.recipient))
+                except (CryptoError, IndexError) as exc:
+                    check.fail(f"answer of trustee {reveal.sender}: {exc}")
+            for complaint in item["complaints"]:
+                if (complaint["sender"], complaint["recipient"]) not in answered:
+                    check.fail(
+                        f"complaint of trustee {complaint['recipient']} against "
+                        f"{complaint['sender']} has no valid answer"
+                    )
+            joint = joint_public_key(self.announcements).hex()
+            if joint != manifest["joint_public_key"]:
+                check.fail("the joint public key is not the sum of the trustees' commitments")
+        except (CryptoError, KeyError, TypeError) as exc:
+            check.fail(f"malformed ceremony: {exc}")
+
+    def roll_line(self, item: dict[str, Any]) -> None:
+        check = self.c["roll"]
+        check.done = True
+        try:
+            entries = item["entries"]
+            ids = [e["id"] for e in entries]
+            if item["size"] != len(entries):
+                check.fail(f"size {item['size']} but {len(entries)} entries")
+            if len(set(ids)) != len(ids) or ids != sorted(ids):
+                check.fail("roll identifiers are not unique and sorted")
+            if item["issued"] != sum(1 for e in entries if e["issued"]):
+                check.fail("the issued count does not match the entries")
+            if item["reissued"] != sum(1 for e in entries if e["reissued"]):
+                check.fail("the re-issued count does not match the entries")
+            if any(e["reissued"] and not e["issued"] for e in entries):
+                check.fail("an entry is re-issued without a first credential")
+            if sum(r["size"] for r in item["by_registrar"]) != item["size"]:
+                check.fail("the per-registrar sizes do not add up to the roll size")
+            self.roll = item
+        except (KeyError, TypeError) as exc:
+            check.fail(f"malformed roll: {exc}")
+
+    # board
+
+    def entries(self, lines: Iterable[str]) -> None:
+        self.c["chain"].done = self.c["ballots"].done = True
+        if self.manifest is None:
+            self.c["ballots"].fail("no valid manifest")
+            return
+        fp = bytes.fromhex(self.report.fingerprint)
+        self.last_hash = chain.genesis(fp)
+        chunks = _chunks(lines, CHUNK)
+        if self.workers > 1:
+            with ProcessPoolExecutor(
+                self.workers, initializer=_init_worker, initargs=(self.manifest,)
+            ) as pool:
+                for results in pool.map(_check_chunk, chunks):
+                    self._absorb(results)
+        else:
+            _init_worker(self.manifest)
+            for chunk in chunks:
+                self._absorb(_check_chunk(chunk))
+
+    def _absorb(self, results: list[tuple]) -> None:
+        for position, kind, hour, tracker, previous, claimed, reveal, key, rows, error in results:
+            self.count += 1
+            label = f"entry {self.count}"
+            if position is None:
+                self.c["chain"].fail(f"{label}: {error}")
+                self.c["ballots"].fail(f"{label}: {error}")
+                self.last_hash = b"\0" * 32
+                continue
+            if position != self.count:
+                self.c["chain"].fail(f"{label}: position {position} is out of order")
+            if previous != self.last_hash.hex():
+                self.c["chain"].fail(f"{label}: does not commit to the previous entry")
+            if kind not in chain.KINDS or not isinstance(hour, str) or not HOUR.match(hour):
+                self.c["chain"].fail(f"{label}: bad kind or hour")
+                self.last_hash = b"\0" * 32
+                continue
+            computed = chain.entry_hash(
+                self.last_hash, position, kind, hour, bytes.fromhex(tracker), reveal
+            )
+            if computed.hex() != claimed:
+                self.c["chain"].fail(f"{label}: its hash does not match its content")
+            self.last_hash = computed
+            if error:
+                self.c["ballots"].fail(f"{label} (tracker {tracker[:16]}…): {error}")
+                continue
+            if kind == "ballot":
+                previous_position = self.counted.get(key)
+                if previous_position is not None:
+                    self.rows.pop(previous_position, None)
+                self.counted[key] = position
+                self.rows[position] = rows
+
+    def head_line(self, item: dict[str, Any]) -> None:
+        check = self.c["head"]
+        check.done = True
+        head = item.get("head") or {}
+        try:
+            chain.verify_head(
+                bytes.fromhex(self.manifest["board_public_key"]),
+                bytes.fromhex(self.report.fingerprint),
+                head,
+            )
+            if head["count"] != self.count or head["hash"] != self.last_hash.hex():
+                check.fail(
+                    f"the final head says {head['count']} entries ending {head['hash'][:16]}…, "
+                    f"the board has {self.count} ending {self.last_hash.hex()[:16]}…"
+                )
+            if head["final"] is not True:
+                check.fail("the head is not marked final")
+        except (CryptoError, ValueError, KeyError, TypeError) as exc:
+            check.fail(f"head: {exc}")
+
+    # tally, shares, results
+
+    def finish(self) -> None:
+        self._selection()
+        self._aggregate()
+        totals = self._shares_and_combination()
+        self._results(totals)
+        self._eligibility()
+
+    def _selection(self) -> None:
+        check = self.c["selection"]
+        check.done = True
+        if self.tally is None:
+            check.fail("no encrypted tally in the record")
+            return
+        if self.tally.get("counted") != len(self.counted):
+            check.fail(
+                f"the tally counts {self.tally.get('counted')} ballots; the last ballot of each "
+                f"credential gives {len(self.counted)}"
+            )
+
+    def _aggregate(self) -> None:
+        check = self.c["aggregate"]
+        check.done = True
+        if self.tally is None:
+            check.fail("no encrypted tally in the record")
+            return
+        widths = [shape.width for shape in self.shape_list]
+        flat = aggregate((self.rows[p] for p in sorted(self.rows)), sum(widths))
+        try:
+            published = [ct for question in self.tally["questions"] for ct in question]
+            if [len(q) for q in self.tally["questions"]] != widths:
+                check.fail("the tally has the wrong number of ciphertexts")
+                return
+            for index, ((a, b), ct) in enumerate(zip(flat, published, strict=True)):
+                if ct != {"a": a.hex(), "b": b.hex()}:
+                    check.fail(f"tally ciphertext {index} is not the sum of the counted ballots")
+        except (KeyError, TypeError) as exc:
+            check.fail(f"malformed tally: {exc}")
+
+    def _shares_and_combination(self) -> list[list[int]] | None:
+        shares_check, combination = self.c["shares"], self.c["combination"]
+        shares_check.done = combination.done = True
+        if self.tally is None or not self.announcements or self.results is None:
+            shares_check.fail("the tally, ceremony or results are missing")
+            return None
+        threshold = self.manifest["trustees"]["threshold"]
+        fp = bytes.fromhex(self.report.fingerprint)
+        indices = [a.trustee for a in self.announcements]
+        keys = verification_keys(self.announcements, indices)
+        tally = [[from_json(Ciphertext, ct) for ct in q] for q in self.tally["questions"]]
+        valid: dict[int, list[list[DecryptionShare]]] = {}
+        for submission in self.decryptions:
+            trustee = submission.get("trustee")
+            label = f"trustee {trustee}"
+            if trustee not in keys or trustee in valid:
+                shares_check.fail(f"{label}: unknown or repeated trustee")
+                continue
+            try:
+                parsed = []
+                ok = True
+                for q, (items, cts) in enumerate(zip(submission["shares"], tally, strict=True)):
+                    row = []
+                    for i, (item, ct) in enumerate(zip(items, cts, strict=True)):
+                        share = from_json(DecryptionShare, item)
+                        try:
+                            if share.trustee != trustee:
+                                raise CryptoError("names another trustee")
+                            verify_partial_decryption(fp, keys[trustee], ct, share)
+                        except CryptoError as exc:
+                            shares_check.fail(f"{label}, question {q}, ciphertext {i}: {exc}")
+                            ok = False
+                        row.append(share)
+                    parsed.append(row)
+                if ok:
+                    valid[trustee] = parsed
+            except (CryptoError, KeyError, TypeError, ValueError) as exc:
+                shares_check.fail(f"{label}: malformed shares ({exc})")
+        if len(valid) < threshold:
+            combination.fail(f"only {len(valid)} valid decryptions; {threshold} are needed")
+            return None
+        chosen = sorted(valid)[:threshold]
+        published = self._published_totals()
+        totals = []
+        for q, cts in enumerate(tally):
+            row = []
+            for i, ct in enumerate(cts):
+                point = combine_decryption_shares(ct, [valid[t][q][i] for t in chosen], threshold)
+                claimed = published[q][i] if published else None
+                if claimed is None or not isinstance(claimed, int) or claimed < 0:
+                    combination.fail(f"question {q}, ciphertext {i}: no published count")
+                    row.append(None)
+                    continue
+                if claimed >= 1 << 53 or point.encoding != base_mul(claimed):
+                    combination.fail(
+                        f"question {q}, ciphertext {i}: the decryption is not {claimed}"
+                    )
+                row.append(claimed)
+            totals.append(row)
+        return totals
+
+    def _published_totals(self) -> list[list[int]] | None:
+        """The counts the results claim, in tally layout."""
+        from voting.verify.election import ranked_pairs
+
+        try:
+            out = []
+            for shape, result in zip(self.shape_list, self.results["questions"], strict=True):
+                if shape.kind == "ranked":
+                    matrix = result["pairwise"]
+                    row = []
+                    for i, j in ranked_pairs(shape.options):
+                        row += [matrix[i][j], matrix[j][i]]
+                    out.append(row)
+                else:
+                    out.append(list(result["counts"]))
+            return out
+        except (KeyError, TypeError, IndexError, ValueError):
+            return None
+
+    def _results(self, totals: list[list[int]] | None) -> None:
+        check = self.c["results"]
+        check.done = True
+        if self.results is None:
+            check.fail("no results in the record")
+            return
+        if totals is None or any(v is None for row in totals for v in row):
+            check.fail("the counts could not be confirmed")
+            return
+        expected = results_from_counts(self.shape_list, totals, len(self.counted))
+        if expected != self.results:
+            for q, (mine, theirs) in enumerate(
+                zip(expected["questions"], self.results.get("questions", []), strict=False)
+            ):
+                if mine != theirs:
+                    check.fail(f"question {q}: the published result differs from the counts")
+            if expected["counted"] != self.results.get("counted"):
+                check.fail("the number of counted ballots differs")
+            if not check.failures:
+                check.fail("the results differ from the counts")
+
+    def _eligibility(self) -> None:
+        check = self.c["eligibility"]
+        check.done = True
+        if self.roll is None:
+            check.fail("no roll in the record")
+            return
+        allowed = self.roll["issued"] + self.roll["reissued"]
+        if len(self.counted) > allowed:
+            check.fail(
+                f"{len(self.counted)} credentials counted but only {allowed} were issued "
+                f"({self.roll['issued']} + {self.roll['reissued']} re-issued)"
+            )
+        if self.roll["issued"] > self.roll["size"]:
+            check.fail("more credentials issued than voters on the roll")
+
+
+def verify_record(lines: Iterable[str], *, workers: int | None = None) -> Report:
+    """Check a record given as an iterable of its lines."""
+    verifier = _Verifier(workers or os.cpu_count() or 1)
+    iterator = iter(lines)
+    pending: str | None = None
+
+    def entry_lines() -> Iterator[str]:
+        nonlocal pending
+        for line in iterator:
+            if line.rstrip("\n").endswith('"type":"entry"}'):
+                yield line
+            else:
+                pending = line
+                return
+
+    order = ["manifest", "ceremony", "roll"]
+    for expected in order:
+        line = next(iterator, None)
+        item = _parse(line, verifier, expected)
+        if item is None:
+            return _finish(verifier)
+        getattr(verifier, f"{expected}_line")(item)
+    verifier.entries(entry_lines())
+    rest = ([pending] if pending else []) + list(iterator)
+    for line in rest:
+        item = _parse(line, verifier, None)
+        if item is None:
+            continue
+        kind = item.get("type")
+        if kind == "head":
+            verifier.head_line(item)
+        elif kind == "tally":
+            verifier.tally = item.get("tally")
+        elif kind == "decryption":
+            verifier.decryptions.append(item)
+        elif kind == "results":
+            verifier.results = item.get("results")
+        else:
+            verifier.c["chain"].fail(f"unexpected line of type {kind!r} after the board")
+    return _finish(verifier)
+
+
+def _parse(line: str | None, verifier: _Verifier, expected: str | None) -> dict[str, Any] | None:
+    if line is None:
+        return None
+    try:
+        item = loads(line)
+    except NotCanonical as exc:
+        verifier.c[expected or "chain"].fail(f"unreadable line: {exc}")
+        return None
+    if not isinstance(item, dict) or (expected and item.get("type") != expected):
+        verifier.c[expected or "chain"].fail(f"expected a {expected} line")
+        return None
+    return item
+
+
+def _finish(verifier: _Verifier) -> Report:
+    if verifier.manifest is not None:
+        verifier.finish()
+    return verifier.report

@@ -1,0 +1,128 @@
+"""The anonymous ballot box: ``/ballot-box/<uuid>/cast`` and ``…/audit``.
+
+These endpoints never see who is casting: before the view runs, the ``Cookie`` header is
+dropped, the session replaced by an empty one bound to no cookie and the user by an anonymous
+one, so nothing downstream can read or touch a session; the response sets no cookie and is not
+cached. They are CSRF-exempt because they carry no ambient authority (no cookie, no session).
+Clients send them with ``fetch(url, {credentials: "omit"})``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from voting.models import Election
+from voting.services import board
+from voting.services.casting import audit_ballot, cast_ballot
+from voting.verify.ballots import BallotRejected
+
+
+class _NoSession(SessionBase):
+    """A session that is always empty and can never be saved or sent."""
+
+    def exists(self, session_key):
+        return False
+
+    def create(self):
+        return None
+
+    def save(self, must_create=False):
+        return None
+
+    def delete(self, session_key=None):
+        return None
+
+    def load(self):
+        return {}
+
+
+def anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        request.META.pop("HTTP_COOKIE", None)
+        request.COOKIES = {}
+        request.session = _NoSession()
+        request.user = AnonymousUser()
+        response = view(request, *args, **kwargs)
+        response.cookies.clear()
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return csrf_exempt(wrapped)
+
+
+MESSAGES = {
+    "oversized": _("The ballot is too large."),
+    "malformed": _("The ballot is malformed."),
+    "unknown_election": _("There is no such election."),
+    "poll_closed": _("The poll is not open."),
+    "wrong_election": _("This ballot was made for another election."),
+    "unknown_issuer": _("The credential was not issued by this election."),
+    "bad_signature": _("The ballot's signature by its credential does not verify."),
+    "bad_proof": _("A proof in the ballot does not verify."),
+    "bad_reveal": _("The revealed choices do not match the ballot."),
+    "audited_ballot": _("This ballot was audited, so it cannot be cast. Encrypt a new one."),
+    "already_cast": _("This ballot was already cast, so it cannot be audited."),
+}
+STATUS = {
+    "oversized": 413,
+    "malformed": 400,
+    "unknown_election": 404,
+    "poll_closed": 409,
+    "audited_ballot": 409,
+    "already_cast": 409,
+}
+
+
+def rejection(exc: BallotRejected) -> JsonResponse:
+    body = {
+        "error": exc.code,
+        "message": str(MESSAGES.get(exc.code, MESSAGES["malformed"])),
+        "detail": str(exc),
+    }
+    if exc.question is not None:
+        body["question"] = exc.question
+    if exc.item is not None:
+        body["item"] = exc.item
+    return JsonResponse(body, status=STATUS.get(exc.code, 422))
+
+
+def _handle(request: HttpRequest, uuid, submit) -> JsonResponse:
+    try:
+        if request.content_type != "application/json":
+            raise BallotRejected("malformed", "send the ballot as application/json")
+        election = Election.objects.filter(uuid=uuid).exclude(fingerprint="").first()
+        if election is None:
+            raise BallotRejected("unknown_election", "no such election")
+        limit = board.election_keys(election).max_bytes * 2
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise BallotRejected("oversized", f"the body is larger than {limit} bytes")
+        body = request.read(limit + 1)
+        receipt = submit(election_uuid=uuid, body=body)
+    except BallotRejected as exc:
+        return rejection(exc)
+    return JsonResponse(receipt.as_json(), status=201 if receipt.created else 200)
+
+
+@anonymous
+@require_POST
+def cast(request: HttpRequest, uuid) -> JsonResponse:
+    return _handle(request, uuid, cast_ballot)
+
+
+@anonymous
+@require_POST
+def audit(request: HttpRequest, uuid) -> JsonResponse:
+    return _handle(request, uuid, audit_ballot)

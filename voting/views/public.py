@@ -1,0 +1,238 @@
+"""Public election pages and JSON feeds: anyone may read them, observers mirror them."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from convention.permissions import Action, can
+from convention.selectors import membership_of
+from voting import selectors
+from voting.models import Election, ElectionState, RollEntry
+from voting.services import board
+from voting.services.tally import counted_positions
+
+FEED_LIMIT = 500
+HEX = set("0123456789abcdef")
+
+
+def _election(uuid) -> Election:
+    return get_object_or_404(Election.objects.select_related("convention"), uuid=uuid)
+
+
+def _frozen(uuid) -> Election:
+    election = _election(uuid)
+    if not election.fingerprint:
+        raise Http404("the election's manifest is not frozen yet")
+    return election
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        raise Http404("not a number") from None
+    return max(low, min(high, number))
+
+
+def _tracker(value: str | None) -> str:
+    text = "".join((value or "").split()).lower()
+    return text if len(text) == 64 and set(text) <= HEX else ""
+
+
+@require_GET
+def election_list(request: HttpRequest) -> HttpResponse:
+    elections = Election.objects.select_related("convention").exclude(state=ElectionState.DRAFT)
+    return render(request, "voting/list.html", {"elections": elections})
+
+
+@require_GET
+def election_detail(request: HttpRequest, uuid) -> HttpResponse:
+    election = _election(uuid)
+    membership = membership_of(request.user, election.convention)
+    roll_entry = (
+        RollEntry.objects.filter(election=election, membership=membership).first()
+        if membership
+        else None
+    )
+    trustee = election.trustees.filter(membership=membership).first() if membership else None
+    is_organizer = membership is not None and can(
+        action=Action.MANAGE_ELECTIONS, convention=election.convention, membership=membership
+    )
+    if election.state == ElectionState.DRAFT and not is_organizer:
+        raise Http404("draft")
+    return render(
+        request,
+        "voting/detail.html",
+        {
+            "election": election,
+            "questions": election.questions.prefetch_related("options"),
+            "trustees": election.trustees.all(),
+            "counts": selectors.counts(election),
+            "roll_entry": roll_entry,
+            "trustee": trustee,
+            "is_organizer": is_organizer,
+            "next_states": _next_states(election) if is_organizer else [],
+        },
+    )
+
+
+def _next_states(election: Election) -> list[tuple[str, str]]:
+    from voting.services.lifecycle import TRANSITIONS
+
+    return [
+        (to, ElectionState(to).label)
+        for (frm, to), who in TRANSITIONS.items()
+        if frm == election.state and "organizer" in who
+    ]
+
+
+@require_GET
+def manifest_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    return JsonResponse({"manifest": election.manifest, "fingerprint": election.fingerprint})
+
+
+@require_GET
+def roll_json(request: HttpRequest, uuid) -> JsonResponse:
+    return JsonResponse(selectors.roll_json(_frozen(uuid)))
+
+
+@require_GET
+def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
+    from voting.services.ceremony import status
+
+    election = _election(uuid)
+    if election.state == ElectionState.DRAFT:
+        raise Http404("draft")
+    data = status(election, None)
+    data.pop("shares_for_me")
+    data.pop("my_index")
+    return JsonResponse(data)
+
+
+@require_GET
+def board_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    after = _int(request.GET.get("after"), 0, 0, 2**31)
+    limit = _int(request.GET.get("limit"), 100, 1, FEED_LIMIT)
+    entries = selectors.board_page(election, after=after, limit=limit)
+    count = election.head.count
+    next_url = None
+    if entries and entries[-1].position < count:
+        next_url = (
+            reverse("voting:board_json", args=[election.uuid])
+            + f"?after={entries[-1].position}&limit={limit}"
+        )
+    return JsonResponse(
+        {"entries": [board.entry_json(e) for e in entries], "count": count, "next": next_url}
+    )
+
+
+@require_GET
+def head_json(request: HttpRequest, uuid) -> JsonResponse:
+    return JsonResponse(board.current_head(_frozen(uuid)))
+
+
+@require_GET
+def board_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _frozen(uuid)
+    entries = election.board.only("position", "kind", "hour", "tracker").order_by("position")
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "voting/board.html",
+        {"election": election, "page": page, "head": board.current_head(election)},
+    )
+
+
+@require_GET
+def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _frozen(uuid)
+    raw = request.GET.get("t", "")
+    tracker = _tracker(raw)
+    result = selectors.tracker_lookup(election, tracker) if tracker else None
+    return render(
+        request,
+        "voting/tracker.html",
+        {"election": election, "query": raw[:100], "tracker": tracker, "result": result},
+    )
+
+
+@require_GET
+def tracker_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    tracker = _tracker(request.GET.get("t"))
+    if not tracker:
+        return JsonResponse({"error": "malformed", "message": "t must be 64 hex"}, status=400)
+    return JsonResponse(selectors.tracker_lookup(election, tracker))
+
+
+@require_GET
+def tally_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    if election.encrypted_tally is None:
+        raise Http404("no tally yet")
+    return JsonResponse(election.encrypted_tally)
+
+
+@require_GET
+def results_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    if election.state != ElectionState.PUBLISHED:
+        raise Http404("not published")
+    return JsonResponse(election.results)
+
+
+@require_GET
+def results_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _frozen(uuid)
+    published = election.state == ElectionState.PUBLISHED
+    rows = []
+    if published:
+        for question, result in zip(
+            election.questions.prefetch_related("options"),
+            election.results["questions"],
+            strict=True,
+        ):
+            options = list(question.options.all())
+            rows.append({"question": question, "result": result, "options": options})
+            if result["type"] == "ranked":
+                result["ranking_named"] = [
+                    [options[i] for i in group] for group in result["ranking"]
+                ]
+                result["matrix_named"] = list(zip(options, result["pairwise"], strict=True))
+            else:
+                result["named"] = list(zip(options, result["counts"], strict=True))
+    return render(
+        request,
+        "voting/results.html",
+        {
+            "election": election,
+            "published": published,
+            "rows": rows,
+            "counts": selectors.counts(election),
+            "counted": len(counted_positions(election)),
+        },
+    )
+
+
+@require_GET
+def verify_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _frozen(uuid)
+    return render(request, "voting/verify.html", {"election": election})
+
+
+@require_GET
+def record_download(request: HttpRequest, uuid) -> StreamingHttpResponse:
+    election = _frozen(uuid)
+    if election.state != ElectionState.PUBLISHED:
+        raise Http404("the record is published with the results")
+    response = StreamingHttpResponse(
+        selectors.record_lines(election), content_type="application/x-ndjson"
+    )
+    response["Content-Disposition"] = f'attachment; filename="election-{election.uuid}.jsonl"'
+    return response
