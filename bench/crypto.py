@@ -21,7 +21,7 @@ from voting.crypto.dlog import DiscreteLogTable  # noqa: E402
 from voting.crypto.elgamal import generate_keypair  # noqa: E402
 from voting.crypto.group import Point, Scalar, base_mul, point_add, var_mul  # noqa: E402
 from voting.crypto.proofs import sign_credential, verify_credential_signature  # noqa: E402
-from voting.crypto.question import encrypt_question, verify_question  # noqa: E402
+from voting.crypto.question import encrypt_question, sum_proof_needed, verify_question  # noqa: E402
 
 
 def median_seconds(fn: Callable[[], object], *, number: int, repeat: int) -> float:
@@ -46,6 +46,8 @@ def question_ops(options: int, low: int, high: int) -> tuple[int, int, int]:
     for _ in range(options):
         f, v, a = range_ops(0, 1)
         fixed, var, adds = fixed + f, var + v, adds + a
+    if not sum_proof_needed(options, low, high):  # bounds 0..n: no sum proof (protocol §5)
+        return fixed + 1, var + 1, adds + 1  # plus the signature: 1 + 1 + 1
     f, v, a = range_ops(low, high)
     # The homomorphic sum: 2(n−1) additions; the signature: 1 + 1 + 1.
     return fixed + f + 1, var + v + 1, adds + a + 2 * (options - 1) + 1

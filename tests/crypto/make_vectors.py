@@ -183,22 +183,23 @@ def _decryption_share() -> dict[str, Any]:
     }
 
 
-def _question() -> dict[str, Any]:
-    s = seed("question")
+def _question(
+    name: str = "question", choices: tuple[int, ...] = (1, 0, 1), low: int = 1, high: int = 2
+) -> dict[str, Any]:
+    s = seed(name)
     rng = DeterministicNonces(s)
     pair = generate_keypair(rng)
     ctx = hashlib.sha256(b"question ctx").digest()
-    choices = [1, 0, 1]
-    question = encrypt_question(ctx, pair.public, choices, 1, 2, rng)
+    question = encrypt_question(ctx, pair.public, list(choices), low, high, rng)
     return {
         "seed": s.hex(),
         "draws": "secret key x, then the question's draws (§5)",
         "ctx": ctx.hex(),
         "public_key": pair.public.hex(),
-        "options": 3,
-        "min": 1,
-        "max": 2,
-        "choices": choices,
+        "options": len(choices),
+        "min": low,
+        "max": high,
+        "choices": list(choices),
         "question": to_json(question),
     }
 
@@ -317,6 +318,7 @@ def build_vectors() -> dict[str, Any]:
         "range_proofs": _range_proofs(),
         "decryption_share": _decryption_share(),
         "question": _question(),
+        "question_implied_bounds": _question("question-implied-bounds", (0, 1, 1, 0), 0, 4),
         "ceremony": _ceremony(),
         "blind_rsa": _blind_rsa(),
         "homomorphic_sum": _homomorphic_sum(),

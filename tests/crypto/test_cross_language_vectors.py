@@ -122,8 +122,9 @@ def test_decryption_share_vector_verifies(vectors):
     )
 
 
-def test_question_vector_verifies(vectors):
-    item = vectors["question"]
+@pytest.mark.parametrize("name", ["question", "question_implied_bounds"])
+def test_question_vector_verifies(vectors, name):
+    item = vectors[name]
     verify_question(
         bytes.fromhex(item["ctx"]),
         Point.from_hex(item["public_key"]),

@@ -81,3 +81,22 @@ def test_sum_of_questions_decrypts_to_tally(keypair):
         total = add_ciphertexts(q.ciphertexts[option] for q in questions)
         expected = sum(v[option] for v in votes)
         assert decrypt_to_point(keypair.secret, total) == Point.base(Scalar(expected))
+
+
+def test_implied_bounds_take_no_sum_proof_and_a_smuggled_one_is_refused(keypair):
+    full = encrypt_question(CTX, keypair.public, [1, 0, 1], 0, 3)
+    assert full.sum_proof is None
+    verify_question(CTX, keypair.public, full, 3, 0, 3)
+    bounded = encrypt_question(CTX, keypair.public, [1, 0, 1], 0, 2)
+    assert bounded.sum_proof is not None
+    with pytest.raises(InvalidProof, match="no proof on the number"):
+        verify_question(
+            CTX,
+            keypair.public,
+            EncryptedQuestion(full.ciphertexts, full.proofs, bounded.sum_proof),
+            3,
+            0,
+            3,
+        )
+    with pytest.raises(InvalidProof, match="missing"):
+        verify_question(CTX, keypair.public, full, 3, 0, 2)

@@ -63,7 +63,12 @@ from voting.crypto.proofs import (
     verify_knowledge,
     verify_range,
 )
-from voting.crypto.question import EncryptedQuestion, encrypt_question, verify_question
+from voting.crypto.question import (
+    EncryptedQuestion,
+    encrypt_question,
+    sum_proof_needed,
+    verify_question,
+)
 from voting.crypto.serialization import (
     canonical_json,
     dumps,
@@ -170,6 +175,7 @@ __all__ = [
     "verify_decryption_share",
     "verify_knowledge",
     "verify_partial_decryption",
+    "sum_proof_needed",
     "verify_question",
     "verify_range",
     "verify_share_reveal",

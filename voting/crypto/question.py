@@ -3,7 +3,9 @@
 
 The voter's choice vector ``v ∈ {0,1}^n`` must satisfy ``min ≤ Σv ≤ max``. Option ``i`` is proven
 under context ``ctx || int i`` and the homomorphic sum under ``ctx || "sum"``. Nonces are drawn in
-the order ``r_0``, option 0's proof, ``r_1``, option 1's proof, …, the sum proof.
+the order ``r_0``, option 0's proof, ``r_1``, option 1's proof, …, the sum proof. When the bounds
+are ``0..n`` the per-option proofs already imply them, so there is no sum proof (``None``): it
+would cost a third of the verification and prove nothing more.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ SUM_CONTEXT = b"sum"
 
 @dataclass(frozen=True, slots=True)
 class EncryptedQuestion:
-    """JSON ``{"ciphertexts": [ct…], "proofs": [range…], "sum_proof": range}``."""
+    """JSON ``{"ciphertexts": [ct…], "proofs": [range…], "sum_proof": range | null}``."""
 
     ciphertexts: tuple[Ciphertext, ...]
     proofs: tuple[RangeProof, ...]
-    sum_proof: RangeProof
+    sum_proof: RangeProof | None
+
+
+def sum_proof_needed(options: int, min_selections: int, max_selections: int) -> bool:
+    """False when ``0..n`` is implied by the options' 0/1 proofs."""
+    return not (min_selections == 0 and max_selections == options)
 
 
 def _check_shape(options: int, min_selections: int, max_selections: int) -> None:
@@ -68,6 +75,8 @@ def encrypt_question(
         )
         ciphertexts.append(ciphertext)
         nonce_sum += nonce.value
+    if not sum_proof_needed(len(choices), min_selections, max_selections):
+        return EncryptedQuestion(tuple(ciphertexts), tuple(proofs), None)
     sum_nonce = Scalar(nonce_sum % ORDER)
     sum_proof = prove_range(
         ctx + SUM_CONTEXT,
@@ -101,6 +110,12 @@ def verify_question(
             verify_range(ctx + int8(index), public_key, ciphertext, 0, 1, proof)
         except InvalidProof:
             raise InvalidProof(f"the 0/1 proof of option {index} does not verify") from None
+    if not sum_proof_needed(options, min_selections, max_selections):
+        if question.sum_proof is not None:
+            raise InvalidProof("bounds 0..n take no proof on the number of selections")
+        return
+    if question.sum_proof is None:
+        raise InvalidProof("the proof on the number of selections is missing")
     try:
         verify_range(
             ctx + SUM_CONTEXT,

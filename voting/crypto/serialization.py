@@ -168,7 +168,7 @@ def _question_to(question: EncryptedQuestion) -> dict[str, Any]:
     return {
         "ciphertexts": [to_json(ct) for ct in question.ciphertexts],
         "proofs": [_range_to(p) for p in question.proofs],
-        "sum_proof": _range_to(question.sum_proof),
+        "sum_proof": None if question.sum_proof is None else _range_to(question.sum_proof),
     }
 
 
@@ -181,7 +181,7 @@ def _question_from(data: Any, path: str) -> EncryptedQuestion:
     return EncryptedQuestion(
         tuple(_ciphertext_from(c, f"{path}.ciphertexts[{i}]") for i, c in enumerate(cts)),
         tuple(_range_from(p, f"{path}.proofs[{i}]") for i, p in enumerate(proofs)),
-        _range_from(obj["sum_proof"], f"{path}.sum_proof"),
+        None if obj["sum_proof"] is None else _range_from(obj["sum_proof"], f"{path}.sum_proof"),
     )
 
 
