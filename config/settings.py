@@ -131,7 +131,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Elections move at their scheduled times (credential window, opening, closing).
+    "voting-advance-scheduled-elections": {
+        "task": "voting.advance_scheduled_elections",
+        "schedule": 60.0,
+    },
+}
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "convention.User"
