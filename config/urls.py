@@ -15,3 +15,6 @@ urlpatterns = [
     path("", include("voting.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Refusals from convention.permissions say why, and link to the two-factor settings if needed.
+handler403 = "convention.views.errors.permission_denied"

@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from ..models import Convention
-from ..selectors import membership_of
+from ..models import PHASE_ORDER, Convention, Membership, Role
+from ..permissions import (
+    RULES,
+    Action,
+    Refusal,
+    decide,
+    permitted_actions,
+    require_permission,
+)
 
 
-def convention_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    convention = get_object_or_404(Convention, slug=slug)
+def role_labels(membership: Membership | None) -> list[str]:
+    if membership is None:
+        return []
+    held = membership.role_set()
+    return [str(label) for value, label in Role.choices if value in held]
+
+
+@require_GET
+@require_permission(Action.VIEW_CONVENTION)
+def convention_detail(
+    request: HttpRequest, *, convention: Convention, membership: Membership | None
+) -> HttpResponse:
+    may = permitted_actions(convention=convention, membership=membership, user=request.user)
+    # A staff member without two-factor authentication sees why their pages are missing.
+    mfa_needed = membership is not None and any(
+        decide(action=action, convention=convention, membership=membership).refusal
+        == Refusal.MFA_REQUIRED
+        for action in Action
+        if not RULES[action].platform_permission
+    )
     return render(
         request,
         "convention/detail.html",
-        {"convention": convention, "membership": membership_of(request.user, convention)},
+        {
+            "convention": convention,
+            "membership": membership,
+            "roles": role_labels(membership),
+            "may": may,
+            "mfa_needed": mfa_needed,
+            "phases": [(phase, phase.label, phase == convention.phase) for phase in PHASE_ORDER],
+        },
     )
