@@ -1,0 +1,278 @@
+"""``python -m voting.trustee``: key file, ceremony steps, and a whole ceremony and decryption
+through the CLI against the live server's HTTP endpoints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+
+from voting.crypto.group import Scalar
+from voting.crypto.serialization import to_json
+from voting.crypto.threshold import EncryptedShare, TrusteeAnnouncement, create_trustee
+from voting.models import ElectionState
+from voting.trustee import keyfile, steps
+from voting.trustee.__main__ import main
+from voting.trustee.keyfile import KeyFileError, TrusteeKey
+
+PASSPHRASE = "correct horse battery staple"
+CONTEXT = bytes(range(32))
+FAST = 100_000  # the lowest iteration count a key file may ask for: keeps these tests quick
+
+
+def a_key(index: int = 1, threshold: int = 2) -> TrusteeKey:
+    return TrusteeKey("ab" * 16, CONTEXT, threshold, steps.new_secrets(index, threshold))
+
+
+# -- key file ------------------------------------------------------------------------------------
+
+
+def test_key_file_opens_with_its_passphrase_and_gives_back_the_secrets():
+    key = a_key()
+    sealed = keyfile.seal(key, PASSPHRASE, iterations=FAST)
+    opened = keyfile.open_keyfile(keyfile.loads_keyfile(keyfile.dumps_keyfile(sealed)), PASSPHRASE)
+    assert opened == key
+    assert (
+        sealed["kdf"]["name"] == "PBKDF2-HMAC-SHA256" and sealed["cipher"]["name"] == "AES-256-GCM"
+    )
+    assert key.secrets.coefficients[0].hex() not in json.dumps(sealed)
+
+
+def test_key_file_refuses_a_wrong_passphrase():
+    sealed = keyfile.seal(a_key(), PASSPHRASE, iterations=FAST)
+    with pytest.raises(KeyFileError, match="wrong passphrase"):
+        keyfile.open_keyfile(sealed, PASSPHRASE + "!")
+
+
+def test_key_file_relabelled_for_another_trustee_does_not_open():
+    sealed = keyfile.seal(a_key(index=1), PASSPHRASE, iterations=FAST)
+    sealed["trustee"] = 2
+    with pytest.raises(KeyFileError, match="altered"):
+        keyfile.open_keyfile(sealed, PASSPHRASE)
+
+
+def test_key_file_refuses_a_short_passphrase_and_absurd_work_factors():
+    with pytest.raises(KeyFileError, match="at least"):
+        keyfile.seal(a_key(), "short")
+    sealed = keyfile.seal(a_key(), PASSPHRASE, iterations=FAST)
+    sealed["kdf"]["iterations"] = 10**9
+    with pytest.raises(KeyFileError, match="iterations"):
+        keyfile.open_keyfile(sealed, PASSPHRASE)
+
+
+# -- ceremony steps on JSON ----------------------------------------------------------------------
+
+
+def _status(keys: list[TrusteeKey], me: int, shares: list[dict], complaints=(), answers=()):
+    return {
+        "ceremony_context": CONTEXT.hex(),
+        "threshold": keys[0].threshold,
+        "my_index": me,
+        "complete": False,
+        "trustees": [
+            {
+                "index": k.index,
+                "name": f"t{k.index}",
+                "commitments": steps.announcement(k),
+                "shares_sent": True,
+                "verified": False,
+                "disqualified": False,
+            }
+            for k in keys
+        ],
+        "shares_for_me": [s for s in shares if s["recipient"] == me],
+        "complaints": list(complaints),
+        "answers": list(answers),
+    }
+
+
+def test_announcement_from_the_key_file_verifies_and_is_stable():
+    key = a_key(index=2, threshold=3)
+    first, second = steps.announcement(key), steps.announcement(key)
+    assert first["commitments"] == second["commitments"]
+    from voting.crypto.serialization import from_json
+    from voting.crypto.threshold import verify_announcement
+
+    verify_announcement(CONTEXT, from_json(TrusteeAnnouncement, first), 3)
+
+
+def test_a_bad_share_draws_a_complaint_and_the_answer_settles_it():
+    keys = [a_key(i, 2) for i in (1, 2, 3)]
+    bootstrap = _status(keys, 1, [])
+    shares = [
+        s
+        for k in keys
+        for s in steps.shares_message(k, {**bootstrap, "my_index": k.index})["shares"]
+    ]
+    # Trustee 1's share for trustee 3 is corrupted in transit.
+    for share in shares:
+        if share["sender"] == 1 and share["recipient"] == 3:
+            share["ct"] = ("00" if share["ct"][:2] != "00" else "01") + share["ct"][2:]
+    assert steps.verification_message(keys[1], _status(keys, 2, shares)) == {"complaints": []}
+    complaint = {"sender": 1, "recipient": 3}
+    assert steps.verification_message(keys[2], _status(keys, 3, shares)) == {
+        "complaints": [complaint]
+    }
+    with pytest.raises(steps.TrusteeRefusal, match="still fail"):
+        steps.secret_share(keys[2], _status(keys, 3, shares))
+    answer = steps.answers_message(keys[0], _status(keys, 1, shares, [complaint]))["answers"]
+    assert answer == [{"sender": 1, "recipient": 3, "share": keys[0].secrets.evaluate(3).hex()}]
+    settled = _status(keys, 3, shares, [complaint], answer)
+    share = steps.secret_share(keys[2], settled)
+    expected = sum(k.secrets.evaluate(3).value for k in keys) % (
+        2**252 + 27742317777372353535851937790883648493
+    )
+    assert share == Scalar(expected)
+
+
+def test_a_key_file_of_another_trustee_or_ceremony_is_refused():
+    keys = [a_key(i, 2) for i in (1, 2)]
+    status = _status(keys, 2, [])
+    with pytest.raises(steps.TrusteeRefusal, match="signed in as trustee 2"):
+        steps.check_status(keys[0], status)
+    with pytest.raises(steps.TrusteeRefusal, match="another ceremony"):
+        steps.check_status(keys[1], {**status, "ceremony_context": "00" * 32})
+    impostor = a_key(2, 2)
+    with pytest.raises(steps.TrusteeRefusal, match="not this key file"):
+        steps.check_status(impostor, status)
+
+
+def test_shares_are_encrypted_for_each_other_trustee_and_open_for_them():
+    ctx = CONTEXT
+    secrets_, announcement = create_trustee(ctx, 2, 2)
+    assert to_json(announcement)["trustee"] == 2
+    keys = [a_key(i, 2) for i in (1, 2, 3)]
+    message = steps.shares_message(keys[0], _status(keys, 1, []))
+    assert sorted(s["recipient"] for s in message["shares"]) == [2, 3]
+    from voting.crypto.serialization import from_json
+
+    assert all(isinstance(from_json(EncryptedShare, s), EncryptedShare) for s in message["shares"])
+
+
+# -- the whole thing over HTTP ---------------------------------------------------------------------
+
+
+def _session(membership) -> str:
+    client = Client()
+    client.force_login(membership.user)
+    return client.cookies["sessionid"].value
+
+
+def _run(live_server, election, session, *args, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.setenv("MASHWARA_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr(keyfile, "ITERATIONS", FAST)
+    code = main(
+        ["--server", live_server.url, "--election", str(election.uuid), "--session", session, *args]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
+    live_server, tmp_path, monkeypatch, capsys
+):
+    from tests.voting.world import World
+
+    world = World(voters=3, trustees=3, threshold=2)
+    world.move(ElectionState.KEY_CEREMONY)
+    election = world.election
+    sessions = {m.pk: _session(m) for m in world.trustee_members}
+    files = {}
+    for member in world.trustee_members:
+        files[member.pk] = tmp_path / f"{member.pk}.key"
+        code, out = _run(
+            live_server, election, sessions[member.pk], "generate", "--key-file",
+            str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
+        )  # fmt: skip
+        assert code == 0, out
+        assert "commitments of trustee" in out
+    for _ in range(2):
+        for member in world.trustee_members:
+            code, out = _run(
+                live_server, election, sessions[member.pk], "ceremony", "--key-file",
+                str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
+            )  # fmt: skip
+            assert code == 0, out
+    election = world.refresh()
+    assert election.fingerprint, "the ceremony did not complete"
+    assert "ceremony complete" in out
+
+    world.open_poll()
+    for voter, choice in zip(
+        world.voters,
+        [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[0], [1], [1]]],
+        strict=True,
+    ):
+        ballot, _ = voter.ballot(choice)
+        assert world.cast(ballot).status_code == 201
+    world.move(ElectionState.CLOSED)
+    assert world.refresh().encrypted_tally is not None
+
+    first, second = world.trustee_members[0], world.trustee_members[2]
+    for member in (first, second):
+        code, out = _run(
+            live_server, election, sessions[member.pk], "decrypt", "--key-file",
+            str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
+        )  # fmt: skip
+        assert code == 0, out
+        assert "matches the board" in out
+    election = world.refresh()
+    assert election.state == ElectionState.TALLIED
+    assert election.results["questions"][0] == {"type": "single", "counts": [2, 1], "blank": 0}
+    assert election.results["questions"][1]["counts"] == [1, 2, 1, 0, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_refuses_to_decrypt_a_tally_that_is_not_the_board(
+    live_server, tmp_path, monkeypatch, capsys
+):
+    from tests.voting.world import World
+
+    world = World(voters=2, trustees=1, threshold=1)
+    world.move(ElectionState.KEY_CEREMONY)
+    member = world.trustee_members[0]
+    session = _session(member)
+    path = str(tmp_path / "t.key")
+    assert _run(live_server, world.election, session, "generate", "--key-file", path,
+                monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # fmt: skip
+    assert _run(live_server, world.election, session, "ceremony", "--key-file", path,
+                monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # fmt: skip
+    world.refresh()
+    world.open_poll()
+    ballots = [voter.ballot([[0], [1], [0, 1, 2]])[0] for voter in world.voters]
+    for ballot in ballots:
+        assert world.cast(ballot).status_code == 201
+    world.move(ElectionState.CLOSED)
+    election = world.refresh()
+    # A dishonest server swaps in the first voter's own ciphertexts as "the tally".
+    victim = ballots[0]["answers"]
+    pairs = [ct for pair in victim[2]["pairs"] for ct in pair["ciphertexts"]]
+    election.encrypted_tally = {
+        "counted": 2,
+        "questions": [victim[0]["ciphertexts"], victim[1]["ciphertexts"], pairs],
+    }
+    election.save(update_fields=["encrypted_tally"])
+    code, out = _run(live_server, election, session, "decrypt", "--key-file", path,
+                     monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+    assert code == 1
+    assert "not the sum of the counted ballots" in out
+    assert not election.decryptions.exists()
+
+
+def test_the_cli_runs_as_a_module_without_django():
+    script = (
+        "import sys, runpy\n"
+        "sys.argv = ['voting.trustee', '--help']\n"
+        "try:\n    runpy.run_module('voting.trustee', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), 'django'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "generate" in result.stdout

@@ -1,0 +1,155 @@
+"""The passphrase-protected trustee key file (docs/elections.md §6.1).
+
+A trustee's secrets (polynomial coefficients and communication key, protocol §6) exist only in
+the trustee's hands: the browser or this CLI writes them once into a key file sealed with
+AES-256-GCM under a key derived from the trustee's passphrase by PBKDF2-HMAC-SHA256. PBKDF2 and
+AES-GCM are what WebCrypto offers natively, so the browser needs no extra code to read or write
+the same file. Everything outside the ciphertext is authenticated as associated data, so a file
+cannot be relabelled for another trustee or election without the passphrase.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+from voting.crypto.errors import CryptoError
+from voting.crypto.serialization import canonical_json, from_json, parse_json, to_json
+from voting.crypto.threshold import TrusteeSecrets
+
+FORMAT = "mashwara/v1/trustee-key"
+KDF = "PBKDF2-HMAC-SHA256"
+CIPHER = "AES-256-GCM"
+ITERATIONS = 600_000
+# A file may ask for more work than we would choose, within reason: a hostile file must not
+# make the client spin for hours.
+MIN_ITERATIONS = 100_000
+MAX_ITERATIONS = 10_000_000
+SALT_BYTES = 16
+NONCE_BYTES = 12
+MIN_PASSPHRASE = 12
+HEADER_KEYS = {"format", "election", "trustee", "threshold", "ceremony_context", "kdf", "cipher"}
+
+
+class KeyFileError(Exception):
+    """A key file that cannot be read: wrong format, tampered with, or a wrong passphrase."""
+
+
+@dataclass(frozen=True)
+class TrusteeKey:
+    """What a key file holds once opened."""
+
+    election: str
+    ceremony_context: bytes
+    threshold: int
+    secrets: TrusteeSecrets
+
+    @property
+    def index(self) -> int:
+        return self.secrets.index
+
+
+def _derive(passphrase: str, salt: bytes, iterations: int) -> bytes:
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=iterations)
+    return kdf.derive(passphrase.encode("utf-8"))
+
+
+def seal(key: TrusteeKey, passphrase: str, *, iterations: int = ITERATIONS) -> dict[str, Any]:
+    """The key file as JSON data; the caller writes ``dumps_keyfile`` of it to disk."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise KeyFileError(f"choose a passphrase of at least {MIN_PASSPHRASE} characters")
+    if len(key.secrets.coefficients) != key.threshold:
+        raise KeyFileError("the secrets do not match the threshold")
+    salt = secrets.token_bytes(SALT_BYTES)
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    header = {
+        "format": FORMAT,
+        "election": key.election,
+        "trustee": key.index,
+        "threshold": key.threshold,
+        "ceremony_context": key.ceremony_context.hex(),
+        "kdf": {"name": KDF, "iterations": iterations, "salt": salt.hex()},
+        "cipher": {"name": CIPHER, "nonce": nonce.hex()},
+    }
+    plaintext = canonical_json(to_json(key.secrets))
+    ciphertext = AESGCM(_derive(passphrase, salt, iterations)).encrypt(
+        nonce, plaintext, canonical_json(header)
+    )
+    return {**header, "ciphertext": ciphertext.hex()}
+
+
+def _hex(value: Any, what: str, length: int | None = None) -> bytes:
+    if not isinstance(value, str) or value != value.lower():
+        raise KeyFileError(f"{what} must be lowercase hex")
+    try:
+        data = bytes.fromhex(value)
+    except ValueError:
+        raise KeyFileError(f"{what} must be lowercase hex") from None
+    if length is not None and len(data) != length:
+        raise KeyFileError(f"{what} must be {length} bytes")
+    return data
+
+
+def _int(value: Any, what: str, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise KeyFileError(f"{what} must be an integer from {low} to {high}")
+    return value
+
+
+def open_keyfile(data: Any, passphrase: str) -> TrusteeKey:
+    """Check the file's shape, derive the key and decrypt; ``KeyFileError`` otherwise."""
+    if not isinstance(data, dict) or set(data) != HEADER_KEYS | {"ciphertext"}:
+        raise KeyFileError("this is not a Mashwara trustee key file")
+    if data["format"] != FORMAT:
+        raise KeyFileError(f"unknown key file format {data['format']!r}")
+    kdf, cipher = data["kdf"], data["cipher"]
+    if (
+        not isinstance(kdf, dict)
+        or set(kdf) != {"name", "iterations", "salt"}
+        or kdf["name"] != KDF
+    ):
+        raise KeyFileError(f"the key file must use {KDF}")
+    if not isinstance(cipher, dict) or set(cipher) != {"name", "nonce"} or cipher["name"] != CIPHER:
+        raise KeyFileError(f"the key file must use {CIPHER}")
+    iterations = _int(kdf["iterations"], "kdf.iterations", MIN_ITERATIONS, MAX_ITERATIONS)
+    salt = _hex(kdf["salt"], "kdf.salt", SALT_BYTES)
+    nonce = _hex(cipher["nonce"], "cipher.nonce", NONCE_BYTES)
+    election = data["election"]
+    if not isinstance(election, str) or len(_hex(election, "election", 16)) != 16:
+        raise KeyFileError("election must be the election's 32-hex identifier")
+    index = _int(data["trustee"], "trustee", 1, 2**32 - 1)
+    threshold = _int(data["threshold"], "threshold", 1, 1024)
+    context = _hex(data["ceremony_context"], "ceremony_context", 32)
+    header = {k: data[k] for k in HEADER_KEYS}
+    try:
+        plaintext = AESGCM(_derive(passphrase, salt, iterations)).decrypt(
+            nonce, _hex(data["ciphertext"], "ciphertext"), canonical_json(header)
+        )
+    except InvalidTag:
+        raise KeyFileError("wrong passphrase, or the key file was altered") from None
+    try:
+        trustee_secrets = from_json(TrusteeSecrets, parse_json(plaintext))
+    except CryptoError as exc:
+        raise KeyFileError(f"the key file's contents are malformed: {exc}") from None
+    if trustee_secrets.index != index or len(trustee_secrets.coefficients) != threshold:
+        raise KeyFileError("the key file's contents do not match its header")
+    return TrusteeKey(election, context, threshold, trustee_secrets)
+
+
+def dumps_keyfile(data: dict[str, Any]) -> str:
+    """Readable JSON (one key per line) for the file on disk; any JSON layout is accepted."""
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def loads_keyfile(text: str | bytes) -> Any:
+    try:
+        return parse_json(text)
+    except CryptoError as exc:
+        raise KeyFileError(f"the key file is not valid JSON: {exc}") from None

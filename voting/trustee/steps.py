@@ -1,0 +1,397 @@
+"""What a trustee computes at each step, on the JSON of docs/elections.md §6–§7.
+
+Pure functions of the trustee's secrets and what the server published; the HTTP client in
+``voting.trustee.client`` fetches and posts. Before it decrypts anything a trustee re-derives the
+encrypted tally from the bulletin board itself — chain, signed final head, last ballot per
+credential, homomorphic sum — and refuses if the server's tally differs, if two counted ballots
+share a ciphertext (a copied ballot), or if more credentials were counted than issued: otherwise
+a dishonest server could present one voter's ballot as "the tally" and have the trustees decrypt
+it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature as _BadEd25519
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from voting.crypto.elgamal import Ciphertext
+from voting.crypto.errors import CryptoError, InvalidShare
+from voting.crypto.group import IDENTITY_BYTES, Point, Scalar, point_add
+from voting.crypto.proofs import prove_knowledge
+from voting.crypto.serialization import canonical_json, from_json, to_json
+from voting.crypto.threshold import (
+    Complaint,
+    EncryptedShare,
+    TrusteeAnnouncement,
+    TrusteeSecrets,
+    check_share,
+    combine_secret_share,
+    commitment_context,
+    communication_context,
+    encrypt_share,
+    joint_public_key,
+    open_share,
+    partial_decrypt,
+    reveal_share,
+    verification_keys,
+)
+from voting.trustee.keyfile import TrusteeKey
+
+
+class TrusteeRefusal(Exception):
+    """The server published something a trustee must not act on; the message says what."""
+
+
+# -- framing helpers of docs/elections.md §0 (kept here: this package imports voting.crypto only)
+
+
+def _frame(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+def sha256f(label: str, *parts: bytes | str | int) -> bytes:
+    digest = hashlib.sha256(_frame(b"mashwara/v1/" + label.encode("utf-8")))
+    for part in parts:
+        if isinstance(part, str):
+            part = part.encode("utf-8")
+        elif isinstance(part, int):
+            part = part.to_bytes(8, "big")
+        digest.update(_frame(part))
+    return digest.digest()
+
+
+# -- key ceremony --------------------------------------------------------------------------------
+
+
+def announcement(key: TrusteeKey) -> dict[str, Any]:
+    """The trustee announcement (protocol §6 step 1) recomputed from the secrets, with fresh
+    proof nonces: the commitments are the same every time, so it can be posted again after a
+    lost connection or from another device."""
+    ctx, own = key.ceremony_context, key.secrets
+    commitments = [Point.base(a) for a in own.coefficients]
+    proofs = [
+        prove_knowledge(commitment_context(ctx, own.index, j), a)
+        for j, a in enumerate(own.coefficients)
+    ]
+    return to_json(
+        TrusteeAnnouncement(
+            own.index,
+            tuple(commitments),
+            tuple(proofs),
+            Point.base(own.communication_key),
+            prove_knowledge(communication_context(ctx, own.index), own.communication_key),
+        )
+    )
+
+
+def check_status(key: TrusteeKey, status: dict[str, Any]) -> None:
+    """The server's ceremony is the one this key file belongs to, and what it shows as our
+    commitments (if anything) is ours."""
+    if status.get("my_index") != key.index:
+        raise TrusteeRefusal(
+            f"this key file is for trustee {key.index}, but you are signed in as trustee "
+            f"{status.get('my_index')}"
+        )
+    if status.get("ceremony_context") != key.ceremony_context.hex():
+        raise TrusteeRefusal("this key file belongs to another ceremony (the context differs)")
+    if status.get("threshold") != key.threshold:
+        raise TrusteeRefusal("the ceremony's threshold differs from the key file's")
+    mine = _trustee(status, key.index).get("commitments")
+    if mine is not None:
+        published = [k for k in mine["commitments"]]
+        expected = [Point.base(a).hex() for a in key.secrets.coefficients]
+        if published != expected:
+            raise TrusteeRefusal("the commitments published for you are not this key file's")
+
+
+def _trustee(status: dict[str, Any], index: int) -> dict[str, Any]:
+    for trustee in status["trustees"]:
+        if trustee["index"] == index:
+            return trustee
+    raise TrusteeRefusal(f"trustee {index} is not in this ceremony")
+
+
+def announcements(status: dict[str, Any]) -> dict[int, TrusteeAnnouncement]:
+    found = {}
+    for trustee in status["trustees"]:
+        if trustee["commitments"] is not None:
+            item = from_json(TrusteeAnnouncement, trustee["commitments"])
+            if item.trustee != trustee["index"]:
+                raise TrusteeRefusal(f"trustee {trustee['index']}'s commitments name another")
+            found[trustee["index"]] = item
+    return found
+
+
+def shares_message(key: TrusteeKey, status: dict[str, Any]) -> dict[str, Any]:
+    """Step 2: one encrypted share for every other trustee."""
+    published = announcements(status)
+    others = [t["index"] for t in status["trustees"] if t["index"] != key.index]
+    missing = [i for i in others if i not in published]
+    if missing:
+        raise TrusteeRefusal(f"trustees {missing} have not published their commitments yet")
+    return {
+        "shares": [
+            to_json(
+                encrypt_share(key.ceremony_context, key.secrets, i, published[i].communication_key)
+            )
+            for i in others
+        ]
+    }
+
+
+def open_received_shares(
+    key: TrusteeKey, status: dict[str, Any]
+) -> tuple[dict[int, Scalar], list[Complaint]]:
+    """Step 3: decrypt and check every share addressed to us; a failure becomes a complaint,
+    unless the sender already answered it publicly with a value that checks."""
+    published = announcements(status)
+    answered = {
+        a["sender"]: a["share"]
+        for a in status.get("answers", [])
+        if a["recipient"] == key.index and a.get("share")
+    }
+    received: dict[int, Scalar] = {}
+    complaints: list[Complaint] = []
+    for item in status["shares_for_me"]:
+        share = from_json(EncryptedShare, item)
+        if share.recipient != key.index or share.sender not in published:
+            raise TrusteeRefusal("a share addressed to you is malformed")
+        sender = published[share.sender]
+        if share.sender in answered:
+            value = Scalar.from_hex(answered[share.sender])
+            if check_share(sender, key.index, value):
+                received[share.sender] = value
+                continue
+        try:
+            received[share.sender] = open_share(key.ceremony_context, key.secrets, share, sender)
+        except InvalidShare as exc:
+            complaints.append(exc.complaint)
+    return received, complaints
+
+
+def verification_message(key: TrusteeKey, status: dict[str, Any]) -> dict[str, Any]:
+    expected = {t["index"] for t in status["trustees"]} - {key.index}
+    senders = {item["sender"] for item in status["shares_for_me"]}
+    if senders != expected:
+        raise TrusteeRefusal(f"shares from trustees {sorted(expected - senders)} are missing")
+    _, complaints = open_received_shares(key, status)
+    return {"complaints": [to_json(c) for c in complaints]}
+
+
+def answers_message(key: TrusteeKey, status: dict[str, Any]) -> dict[str, Any]:
+    """Answer every open complaint against us with the share in clear (anyone checks it)."""
+    answered = {(a["sender"], a["recipient"]) for a in status.get("answers", [])}
+    reveals = [
+        to_json(reveal_share(key.secrets, Complaint(c["sender"], c["recipient"])))
+        for c in status.get("complaints", [])
+        if c["sender"] == key.index and (c["sender"], c["recipient"]) not in answered
+    ]
+    return {"answers": reveals}
+
+
+def next_ceremony_step(key: TrusteeKey, status: dict[str, Any]) -> tuple[str, dict] | None:
+    """The one message due now, as ``(endpoint, body)``, or ``None`` if we must wait."""
+    check_status(key, status)
+    me = _trustee(status, key.index)
+    trustees = status["trustees"]
+    if status.get("complete"):
+        return None
+    if me["commitments"] is None:
+        return "commitments", announcement(key)
+    if not me["shares_sent"]:
+        if all(t["commitments"] is not None for t in trustees):
+            return "shares", shares_message(key, status)
+        return None
+    answers = answers_message(key, status)
+    if answers["answers"]:
+        return "answers", answers
+    if not me["verified"] and all(t["shares_sent"] for t in trustees):
+        return "verification", verification_message(key, status)
+    return None
+
+
+def secret_share(key: TrusteeKey, status: dict[str, Any]) -> Scalar:
+    """``s_l`` from our polynomial and every share we received (or that was revealed)."""
+    received, complaints = open_received_shares(key, status)
+    if complaints:
+        senders = sorted(c.sender for c in complaints)
+        raise TrusteeRefusal(f"the shares from trustees {senders} still fail their checks")
+    return combine_secret_share(key.secrets, received)
+
+
+# -- decryption ----------------------------------------------------------------------------------
+
+
+def check_manifest(key: TrusteeKey, status: dict[str, Any], published: dict[str, Any]) -> bytes:
+    """The manifest is the frozen outcome of our ceremony; returns the fingerprint."""
+    manifest = published["manifest"]
+    fingerprint = sha256f("election-fingerprint", canonical_json(manifest))
+    if published["fingerprint"] != fingerprint.hex():
+        raise TrusteeRefusal("the manifest does not hash to its fingerprint")
+    if manifest["ceremony_context"] != key.ceremony_context.hex():
+        raise TrusteeRefusal("the manifest is not from this key file's ceremony")
+    definition = {
+        k: v for k, v in manifest.items() if k not in ("joint_public_key", "ceremony_context")
+    }
+    if sha256f("ceremony-context", canonical_json(definition)) != key.ceremony_context:
+        raise TrusteeRefusal("the manifest's definition does not match the ceremony context")
+    joint = joint_public_key(announcements(status).values())
+    if manifest["joint_public_key"] != joint.hex():
+        raise TrusteeRefusal("the manifest's joint key is not the sum of the commitments")
+    return fingerprint
+
+
+def tally_layout(manifest: dict[str, Any]) -> list[int]:
+    """Ciphertexts per question in the tally: options, or two per pair of a ranked question."""
+    widths = []
+    for question in manifest["questions"]:
+        n = len(question["options"])
+        widths.append(n * (n - 1) if question["type"] == "ranked" else n)
+    return widths
+
+
+def _ballot_ciphertexts(ballot: dict[str, Any], manifest: dict[str, Any]) -> list[list[dict]]:
+    rows = []
+    for question, answer in zip(manifest["questions"], ballot["answers"], strict=True):
+        if question["type"] == "ranked":
+            rows.append([ct for pair in answer["pairs"] for ct in pair["ciphertexts"]])
+        else:
+            rows.append(list(answer["ciphertexts"]))
+    return rows
+
+
+def recompute_tally(
+    fingerprint: bytes,
+    manifest: dict[str, Any],
+    entries: Iterable[dict[str, Any]],
+    final_head: dict[str, Any],
+) -> dict[str, Any]:
+    """The encrypted tally that the board implies, after checking the chain and final head."""
+    board_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["board_public_key"]))
+    head_message = b"".join(
+        _frame(p)
+        for p in (
+            b"mashwara/v1/board-head",
+            fingerprint,
+            int(final_head["count"]).to_bytes(8, "big"),
+            bytes.fromhex(final_head["hash"]),
+            b"final" if final_head["final"] else b"running",
+        )
+    )
+    if final_head.get("election") != fingerprint.hex() or final_head.get("final") is not True:
+        raise TrusteeRefusal("the board has no final head for this election yet")
+    try:
+        board_key.verify(bytes.fromhex(final_head["signature"]), head_message)
+    except (_BadEd25519, ValueError):
+        raise TrusteeRefusal("the final board head's signature does not verify") from None
+    previous = sha256f("board-genesis", fingerprint)
+    counted: dict[str, dict[str, Any]] = {}
+    position = 0
+    for entry in entries:
+        position += 1
+        if entry["position"] != position:
+            raise TrusteeRefusal(f"board entry {position} is missing or out of order")
+        tracker = sha256f("tracker", canonical_json(entry["ballot"]))
+        if entry["tracker"] != tracker.hex():
+            raise TrusteeRefusal(f"board entry {position}: the tracker does not match the ballot")
+        reveal = canonical_json(entry["reveal"]) if entry["kind"] == "audited" else b""
+        digest = sha256f(
+            "board-entry", previous, position, entry["kind"], entry["hour"], tracker, reveal
+        )
+        if entry["previous"] != previous.hex() or entry["hash"] != digest.hex():
+            raise TrusteeRefusal(f"board entry {position}: the hash chain is broken")
+        previous = digest
+        if entry["kind"] == "ballot":
+            counted[entry["ballot"]["credential"]["key"]] = entry
+    if position != final_head["count"] or previous.hex() != final_head["hash"]:
+        raise TrusteeRefusal("the board does not end at the signed final head")
+    widths = tally_layout(manifest)
+    sums = [[(IDENTITY_BYTES, IDENTITY_BYTES)] * w for w in widths]
+    seen: set[str] = set()
+    for entry in counted.values():
+        rows = _ballot_ciphertexts(entry["ballot"], manifest)
+        for q, (row, width) in enumerate(zip(rows, widths, strict=True)):
+            if len(row) != width:
+                raise TrusteeRefusal(f"ballot {entry['position']} has the wrong shape")
+            for i, ct in enumerate(row):
+                if ct["a"] in seen:
+                    raise TrusteeRefusal(
+                        f"ballot {entry['position']} repeats a ciphertext of another counted "
+                        "ballot: refusing to decrypt a tally that could single out a voter"
+                    )
+                seen.add(ct["a"])
+                a, b = sums[q][i]
+                sums[q][i] = (
+                    point_add(a, bytes.fromhex(ct["a"])),
+                    point_add(b, bytes.fromhex(ct["b"])),
+                )
+    return {
+        "counted": len(counted),
+        "questions": [[{"a": a.hex(), "b": b.hex()} for a, b in q] for q in sums],
+    }
+
+
+def check_tally(
+    key: TrusteeKey,
+    status: dict[str, Any],
+    published: dict[str, Any],
+    entries: Iterable[dict[str, Any]],
+    final_head: dict[str, Any],
+    roll: dict[str, Any],
+    tally: dict[str, Any],
+) -> bytes:
+    """Every check before decrypting; returns the fingerprint."""
+    fingerprint = check_manifest(key, status, published)
+    expected = recompute_tally(fingerprint, published["manifest"], entries, final_head)
+    if canonical_json(expected) != canonical_json(tally):
+        raise TrusteeRefusal("the server's encrypted tally is not the sum of the counted ballots")
+    if expected["counted"] > roll["issued"] + roll["reissued"] or roll["issued"] > roll["size"]:
+        raise TrusteeRefusal("more credentials were counted than the roll issued")
+    return fingerprint
+
+
+def decryption_message(
+    key: TrusteeKey, status: dict[str, Any], fingerprint: bytes, tally: dict[str, Any]
+) -> dict[str, Any]:
+    """Our decryption share of every tally ciphertext, each with its proof (protocol §4.4)."""
+    share = secret_share(key, status)
+    own_key = verification_keys(list(announcements(status).values()), [key.index])[key.index]
+    if Point.base(share) != own_key:
+        raise TrusteeRefusal("your secret share does not match your public verification key")
+    questions = []
+    for question in tally["questions"]:
+        items = []
+        for item in question:
+            ciphertext = from_json(Ciphertext, item)
+            if ciphertext.a.is_identity():
+                raise TrusteeRefusal("the tally has a ciphertext that needs no decryption")
+            items.append(to_json(partial_decrypt(fingerprint, key.index, share, ciphertext)))
+        questions.append(items)
+    return {"shares": questions}
+
+
+def new_secrets(index: int, threshold: int) -> TrusteeSecrets:
+    """Fresh coefficients and communication key from the OS CSPRNG."""
+    coefficients = tuple(Scalar.random() for _ in range(threshold))
+    return TrusteeSecrets(index, coefficients, Scalar.random())
+
+
+__all__ = [
+    "CryptoError",
+    "TrusteeRefusal",
+    "announcement",
+    "answers_message",
+    "check_status",
+    "check_tally",
+    "decryption_message",
+    "new_secrets",
+    "next_ceremony_step",
+    "recompute_tally",
+    "secret_share",
+    "shares_message",
+    "verification_message",
+]
