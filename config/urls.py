@@ -11,6 +11,7 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("accounts/", include("convention.account_urls")),
     path("accounts/", include("allauth.urls")),
+    path("c/<slug:slug>/", include("deliberation.urls")),
     path("c/", include("convention.urls")),
     path("", include("voting.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,42 @@
+"""HTML fragments shared by pages and live events, so a post looks the same either way."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import Post, Session
+
+
+def interface_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def post_fragment(
+    post: Post,
+    *,
+    language: str | None = None,
+    viewer=None,
+    is_moderator: bool = False,
+    csrf_token: str = "",
+) -> str:
+    context = {
+        "post": post,
+        "viewer": viewer,
+        "is_moderator": is_moderator,
+        "csrf_token": csrf_token,
+        "convention": post.room.convention,
+    }
+    if language is None:
+        return render_to_string("deliberation/_post.html", context)
+    with translation.override(language):
+        return render_to_string("deliberation/_post.html", context)
+
+
+def session_panel(session: Session, *, language: str, csrf_token: str = "") -> str:
+    from .selectors import session_panel_context
+
+    context = {**session_panel_context(session), "csrf_token": csrf_token}
+    with translation.override(language):
+        return render_to_string("deliberation/_session_panel.html", context)
