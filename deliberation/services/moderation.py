@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from convention.models import Membership
+from convention.services import audit
 
 from ..access import Action, require
 from ..exceptions import AlreadyDecided, InvalidInput, NotAllowed
@@ -63,7 +64,27 @@ def _record(
     )
     action.full_clean()
     action.save()
+    # The same act also enters the convention's hash-chained audit log, so removing or editing
+    # a moderation entry afterwards would be evident. Reporters are never part of either.
+    audit.record(
+        convention=moderator.convention,
+        actor=moderator,
+        action=f"moderation.{kind}",
+        target=_audit_target(action),
+        detail={"log_entry": action.pk, "reason": reason, "detail": detail},
+    )
     return action
+
+
+def _audit_target(action: ModerationAction) -> str:
+    parts = []
+    if action.post_id:
+        parts.append(f"post {action.post_id}")
+    if action.subject_id:
+        parts.append(action.subject.pseudonym)
+    if action.room_id:
+        parts.append(f"room {action.room_id}")
+    return ", ".join(parts)
 
 
 def _reason(reason: str, *, required: bool) -> str:
@@ -330,7 +351,7 @@ def suspend_member(
     *, organizer: Membership, member: Membership, reason: str, note: str = ""
 ) -> ModerationAction:
     """Suspend a member from the whole convention: they can read and appeal, not take part."""
-    require(organizer, Action.SUSPEND, organizer.convention)
+    require(organizer, Action.SUSPEND_MEMBERS, organizer.convention)
     reason = _reason(reason, required=True)
     if member.convention_id != organizer.convention_id or member.pk == organizer.pk:
         raise InvalidInput(_("That member cannot be suspended here."))
@@ -371,7 +392,7 @@ def decide_appeal(
     action = appeal.action
     require(moderator, Action.MODERATE, action.convention)
     if action.kind == "suspend":
-        require(moderator, Action.SUSPEND, action.convention)
+        require(moderator, Action.SUSPEND_MEMBERS, action.convention)
     if moderator.pk in (action.moderator_id, appeal.appellant_id):
         raise NotAllowed(_("An appeal must be decided by a moderator who did not take the action."))
     with transaction.atomic():

@@ -216,7 +216,7 @@ def place_on_ballot(*, organizer: Membership, proposal: Proposal, question) -> o
     The option carries the proposal's title in each language and links back to the proposal
     (and through it to its room) by ``proposal_id``.
     """
-    require(organizer, Action.ORGANIZE, proposal.convention)
+    require(organizer, Action.ORGANIZE_SESSIONS, proposal.convention)
     if proposal.status != ProposalStatus.OPEN:
         raise AlreadyDecided(_("This proposal is already on a ballot or withdrawn."))
     if proposal.support_count < settings_for(proposal.convention).proposal_support_threshold:

@@ -45,7 +45,7 @@ def create_session(
 ) -> Session:
     """A session, with its own room unless ``with_room`` is false."""
     convention = organizer.convention
-    require(organizer, Action.ORGANIZE, convention)
+    require(organizer, Action.ORGANIZE_SESSIONS, convention)
     languages = [code for code in (languages or []) if code in PostLanguage.values]
     if starts_at and ends_at and ends_at <= starts_at:
         raise InvalidInput(_("A session must end after it starts."))
@@ -84,7 +84,7 @@ def add_agenda_item(
     title_fa_af: str = "",
     title_ps: str = "",
 ) -> AgendaItem:
-    require(organizer, Action.ORGANIZE, session.convention)
+    require(organizer, Action.ORGANIZE_SESSIONS, session.convention)
     with transaction.atomic():
         position = session.agenda.count()
         item = AgendaItem(
@@ -106,7 +106,7 @@ def create_room(
     slow_mode_seconds: int = 0,
 ) -> Room:
     convention = organizer.convention
-    require(organizer, Action.ORGANIZE, convention)
+    require(organizer, Action.ORGANIZE_SESSIONS, convention)
     if session is not None and session.convention_id != convention.pk:
         raise InvalidInput(_("That session belongs to another convention."))
     with transaction.atomic():
@@ -129,7 +129,7 @@ def settings_for(convention: Convention) -> DeliberationSettings:
 
 
 def set_support_threshold(*, organizer: Membership, threshold: int) -> DeliberationSettings:
-    require(organizer, Action.ORGANIZE, organizer.convention)
+    require(organizer, Action.ORGANIZE_SESSIONS, organizer.convention)
     if not 1 <= threshold <= 1_000_000:
         raise InvalidInput(_("The threshold is a whole number of supporters, at least 1."))
     with transaction.atomic():

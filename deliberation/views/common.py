@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 
 from convention.models import Convention, Membership
-from convention.selectors import membership_of
+from convention.permissions import require_permission
 
 from ..access import Action, may
 from ..exceptions import DeliberationError
@@ -36,14 +34,12 @@ class Viewer:
         }
 
 
-def viewer_for(request: HttpRequest, slug: str) -> Viewer:
-    convention = get_object_or_404(Convention, slug=slug)
-    member = membership_of(request.user, convention)
+def viewer_for(convention: Convention, member: Membership | None) -> Viewer:
     return Viewer(
         convention=convention,
         member=member,
         is_moderator=may(member, Action.MODERATE, convention),
-        is_organizer=may(member, Action.ORGANIZE, convention),
+        is_organizer=may(member, Action.ORGANIZE_SESSIONS, convention),
         can_post=may(member, Action.POST, convention),
     )
 
@@ -56,21 +52,16 @@ def refuse(
 
 
 def members_only(view):
-    """Deliberation is for the convention's members: others are sent to log in or told why."""
+    """Deliberation pages are for the convention's members (``Action.READ``): visitors are sent
+    to log in, others get the platform's 403 page saying why. The view receives a ``Viewer``;
+    a refused action inside it becomes a page with the reason and its status code."""
 
+    @require_permission(Action.READ)
     @wraps(view)
-    def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        viewer = viewer_for(request, slug)
-        if not may(viewer.member, Action.READ, viewer.convention):
-            from ..exceptions import NotAllowed
-
-            return refuse(
-                request,
-                viewer,
-                NotAllowed(_("Only members of this convention can take part in its rooms.")),
-            )
+    def wrapper(
+        request: HttpRequest, *args, convention: Convention, membership: Membership, **kwargs
+    ) -> HttpResponse:
+        viewer = viewer_for(convention, membership)
         try:
             return view(request, viewer, *args, **kwargs)
         except DeliberationError as error:

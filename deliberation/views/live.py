@@ -22,7 +22,8 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from convention.models import Convention
+from convention.models import Convention, Membership
+from convention.permissions import require_permission
 from convention.selectors import membership_of
 
 from .. import live, selectors
@@ -122,6 +123,10 @@ async def room_events(request: HttpRequest, slug: str, room_id: int) -> HttpResp
     return _event_stream_response(StreamingHttpResponse(stream()))
 
 
+# Checked inside (an async view cannot take the synchronous decorator): members may listen.
+room_events.required_action = Action.READ
+
+
 def _event_stream_response(response: HttpResponse) -> HttpResponse:
     response["Content-Type"] = "text/event-stream; charset=utf-8"
     response["Cache-Control"] = "no-cache, no-store"
@@ -131,11 +136,13 @@ def _event_stream_response(response: HttpResponse) -> HttpResponse:
 
 @never_cache
 @require_GET
-def room_updates(request: HttpRequest, slug: str, room_id: int) -> HttpResponse:
+@require_permission(Action.READ)
+def room_updates(
+    request: HttpRequest, room_id: int, convention: Convention, membership: Membership
+) -> HttpResponse:
     """Polling fallback for browsers or networks where the stream does not get through."""
-    room = _room_for_listener(request, slug, room_id)
-    if room is None:
-        return JsonResponse({"error": "forbidden"}, status=403)
+    room = get_object_or_404(Room, pk=room_id, convention=convention)
+    room.convention = convention
     language = getattr(request, "LANGUAGE_CODE", "en")
     posts, too_many = selectors.events_since(room, _cursor(request))
     body: dict = {"reload": too_many, "events": []}

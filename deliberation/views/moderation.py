@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from convention.models import Convention
+from convention.models import Convention, Membership
+from convention.permissions import require_permission
 
 from .. import selectors
 from ..access import Action, require
@@ -108,10 +109,12 @@ def _log_page(convention: Convention, number) -> object:
 
 
 @require_GET
-def public_log(request: HttpRequest, slug: str) -> HttpResponse:
+@require_permission(Action.VIEW_CONVENTION)
+def public_log(
+    request: HttpRequest, convention: Convention, membership: Membership | None
+) -> HttpResponse:
     """The moderation log is public, so observers and members alike can see moderation is
     fair: act, target, reason category, moderator's pseudonym, hour. Never a reporter."""
-    convention = get_object_or_404(Convention, slug=slug)
     return render(
         request,
         "deliberation/log.html",

@@ -64,7 +64,7 @@ def organize(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """Organizer page: new sessions and standing rooms, and the proposal threshold."""
     from ..forms import ThresholdForm
 
-    require(viewer.member, Action.ORGANIZE, viewer.convention)
+    require(viewer.member, Action.ORGANIZE_SESSIONS, viewer.convention)
     session_form = SessionForm(request.POST if request.POST.get("what") == "session" else None)
     room_form = RoomForm(request.POST if request.POST.get("what") == "room" else None)
     threshold_form = ThresholdForm(

@@ -209,7 +209,7 @@ def test_permitted_actions_names_every_convention_action():
 # --- Every view under a convention goes through require_permission -----------------------
 
 # Namespaces whose views must carry a required action. Later apps add theirs here.
-GUARDED_NAMESPACES = ["convention"]
+GUARDED_NAMESPACES = ["convention", "deliberation"]
 
 
 def _patterns(resolver, namespace=None, prefix=""):
