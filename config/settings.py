@@ -201,6 +201,9 @@ MFA_RATE_LIMITS = {
     "webauthn_login": "",
 }
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# Email is optional and never verified (ACCOUNT_EMAIL_VERIFICATION = "none"): without this,
+# anyone who gave an email address could never turn on two-factor authentication.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # --- Languages: English, Dari, Pashto ----------------------------------------------------
 LANG_INFO["ps"] = {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"}

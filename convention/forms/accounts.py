@@ -40,10 +40,29 @@ def _limit_length(field: forms.CharField, maximum: int) -> None:
     field.widget.attrs["maxlength"] = str(maximum)
 
 
+class EchoSafeTextInput(forms.TextInput):
+    """A text input that, when a refused form is shown again, leaves out control and invisible
+    formatting characters (NUL, bidi controls) from what it echoes. Validation still sees them,
+    which is what produces the error message."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value is None:
+            return None
+        return "".join(c for c in value if unicodedata.category(c) not in ("Cc", "Cf"))
+
+
 def _text_widget(**attrs) -> forms.TextInput:
-    return forms.TextInput(
+    return EchoSafeTextInput(
         attrs={"dir": "auto", "autocapitalize": "none", "spellcheck": "false", **attrs}
     )
+
+
+def _echo_safe(field: forms.Field) -> None:
+    """Give a field allauth built the echo-safe widget, keeping its attributes (type, etc.)."""
+    widget = EchoSafeTextInput(attrs=field.widget.attrs)
+    widget.input_type = field.widget.input_type
+    field.widget = widget
 
 
 def invitation_code_field() -> forms.CharField:
@@ -97,6 +116,7 @@ class UsernameLoginForm(LoginForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        _echo_safe(self.fields["login"])
         self.fields["login"].widget.attrs.update(
             {"dir": "auto", "autocapitalize": "none", "spellcheck": "false"}
         )
@@ -121,11 +141,13 @@ class InvitationSignupForm(SignupForm):
         username.help_text = _(
             "For logging in; nobody else sees it. Letters of one alphabet, digits and - _ ."
         )
+        _echo_safe(username)
         username.widget.attrs.update(
             {"dir": "auto", "autocapitalize": "none", "spellcheck": "false"}
         )
         username.widget.attrs.pop("placeholder", None)
         if "email" in self.fields:
+            _echo_safe(self.fields["email"])
             self.fields["email"].help_text = _(
                 "Optional. Only for resetting a forgotten password; never shown to anyone. "
                 "Leave it empty if an email address could identify you."
@@ -245,7 +267,13 @@ class DeleteAccountForm(forms.Form):
     contributions = forms.ChoiceField(
         label=_("What you wrote in conventions"),
         choices=[
-            (ERASE, _("Delete my memberships and, with them, what I wrote where possible.")),
+            (
+                ERASE,
+                _(
+                    "Delete my memberships. What the convention's record still needs (posts "
+                    "others answered, codes I issued) stays, shown as “deleted participant”."
+                ),
+            ),
             (
                 KEEP,
                 _(
@@ -256,6 +284,8 @@ class DeleteAccountForm(forms.Form):
         ],
         initial=ERASE,
         widget=forms.RadioSelect,
+        # Django's message repeats the submitted value; this one does not.
+        error_messages={"invalid_choice": _("Choose one of the two options.")},
     )
 
     def __init__(self, *args, user: User, request=None, **kwargs) -> None:

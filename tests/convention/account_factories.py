@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+
+from django.test import Client
+from django.urls import reverse
 
 from convention.models import (
     Convention,
@@ -79,3 +83,23 @@ def signup_data(code: str, **overrides: str) -> dict[str, str]:
     }
     data.update(overrides)
     return data
+
+
+def reauthenticate(client: Client) -> None:
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code == 302
+
+
+def activate_totp(client: Client) -> str:
+    """Turn TOTP on for the logged-in client; return the secret read from the page."""
+    reauthenticate(client)
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = re.search(r'id="authenticator_secret" value="([A-Z2-7]+)"', page.content.decode())[1]
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302, response.content.decode()
+    return secret
+
+
+def password_login(client: Client, username: str = "rahim", password: str = PASSWORD):
+    return client.post(reverse("account_login"), {"login": username, "password": password})
