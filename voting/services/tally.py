@@ -62,7 +62,17 @@ def compute_encrypted_tally(election_id: int) -> None:
             (bytes(blob) for position, blob in rows if position in positions), sum(widths)
         )
         election.encrypted_tally = {"counted": len(positions), "questions": _split(flat, widths)}
-        election.save(update_fields=["encrypted_tally"])
+        update = ["encrypted_tally"]
+        if not positions:
+            # Nothing to decrypt: every total is an encryption of 0 with A = O.
+            zeros = [[0] * width for width in widths]
+            election.results = results_from_counts(shape_list, zeros, 0)
+            update.append("results")
+        election.save(update_fields=update)
+    if not positions:
+        from voting.services.lifecycle import transition
+
+        transition(election, ElectionState.TALLIED, by="system")
 
 
 def tally_ciphertexts(election: Election) -> list[list[Ciphertext]]:

@@ -19,7 +19,7 @@ from typing import Any
 from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
-from voting.crypto.group import Point, base_mul
+from voting.crypto.group import IDENTITY_BYTES, Point, base_mul
 from voting.crypto.serialization import from_json
 from voting.crypto.threshold import (
     DecryptionShare,
@@ -395,6 +395,12 @@ class _Verifier:
         if self.tally is None or not self.announcements or self.results is None:
             shares_check.fail("the tally, ceremony or results are missing")
             return None
+        if self.tally.get("counted") == 0 and not self.decryptions:
+            # No ballot counted: the tally is (O, O) everywhere and every count is 0.
+            identity = {"a": IDENTITY_BYTES.hex(), "b": IDENTITY_BYTES.hex()}
+            if any(ct != identity for q in self.tally["questions"] for ct in q):
+                combination.fail("an empty tally must be the identity everywhere")
+            return [[0] * len(q) for q in self.tally["questions"]]
         threshold = self.manifest["trustees"]["threshold"]
         fp = bytes.fromhex(self.report.fingerprint)
         indices = [a.trustee for a in self.announcements]

@@ -1,0 +1,213 @@
+"""The anonymous ballot box: receipts, idempotence, last ballot counts, audits, every
+rejection, and no cookie in or out."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from voting.clients import Voter
+from voting.models import BoardEntry, ElectionState
+from voting.verify import board as chain
+
+CHOICE = [[0], [1, 2], [2, 0, 1]]
+
+
+@pytest.fixture
+def open_world(world):
+    world.open_poll()
+    return world
+
+
+def test_cast_returns_receipt_with_signed_head(open_world):
+    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    response = open_world.cast(ballot)
+    assert response.status_code == 201
+    receipt = response.json()
+    assert receipt["position"] == 1
+    assert receipt["hour"].endswith(":00:00Z")
+    election = open_world.refresh()
+    chain.verify_head(
+        bytes.fromhex(election.board_public_key), election.fingerprint_bytes, receipt["head"]
+    )
+    entry = BoardEntry.objects.get(election=election, position=1)
+    assert receipt["tracker"] == entry.tracker
+    assert receipt["head"]["hash"] == entry.hash
+
+
+def test_resubmitted_ballot_returns_same_receipt(open_world):
+    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    first = open_world.cast(ballot)
+    open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    again = open_world.cast(ballot)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert BoardEntry.objects.filter(election=open_world.election).count() == 2
+
+
+def test_new_ballot_with_same_credential_supersedes(open_world):
+    voter = open_world.voters[0]
+    first = open_world.cast(voter.ballot(CHOICE)[0]).json()
+    second = open_world.cast(voter.ballot([[1], [], [0]])[0]).json()
+    assert second["position"] == first["position"] + 1
+    page = (
+        Client()
+        .get(
+            reverse("voting:tracker_json", args=[open_world.election.uuid]), {"t": first["tracker"]}
+        )
+        .json()
+    )
+    assert page["found"] and page["superseded"]
+    election = open_world.close_and_tally()
+    assert election.results["counted"] == 1
+    assert election.results["questions"][0]["counts"] == [0, 1]
+
+
+def test_audited_ballot_is_posted_never_counted_and_cannot_be_cast(open_world):
+    voter = open_world.voters[0]
+    ballot, reveal = voter.ballot(CHOICE)
+    response = open_world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
+    assert response.status_code == 201, response.content
+    entry = BoardEntry.objects.get(election=open_world.election)
+    assert entry.kind == "audited" and json.loads(entry.reveal) == reveal
+    refused = open_world.cast(ballot)
+    assert refused.status_code == 409 and refused.json()["error"] == "audited_ballot"
+    election = open_world.close_and_tally()
+    assert election.results["counted"] == 0
+
+
+def test_audit_with_wrong_reveal_is_refused(open_world):
+    ballot, reveal = open_world.voters[0].ballot(CHOICE)
+    reveal[0]["votes"] = [0, 1]
+    response = open_world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
+    assert response.json()["error"] == "bad_reveal"
+    assert not BoardEntry.objects.exists()
+
+
+def test_cast_ballot_cannot_be_audited(open_world):
+    ballot, reveal = open_world.voters[0].ballot(CHOICE)
+    open_world.cast(ballot)
+    response = open_world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
+    assert response.status_code == 409 and response.json()["error"] == "already_cast"
+
+
+def _resign(voter: Voter, ballot: dict) -> dict:
+    from voting.crypto.proofs import sign_credential
+    from voting.crypto.serialization import to_json
+    from voting.verify.canonical import dumps
+
+    body = {k: v for k, v in ballot.items() if k != "signature"}
+    body["signature"] = to_json(sign_credential(voter.fingerprint, voter.secret, dumps(body)))
+    return body
+
+
+def _forged_voter(world) -> Voter:
+    from voting.crypto import blind_rsa
+
+    voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
+    other = blind_rsa.generate_private_key(3072)
+    voter.manifest = dict(voter.manifest, issuer_public_key={"pem": other.public.to_pem()})
+    request = voter.credential_request()
+    signature = blind_rsa.blind_sign(other, bytes.fromhex(request["blinded_message"]))
+    voter.finish_credential({"blind_signature": signature.hex()})
+    voter.manifest = world.election.manifest
+    return voter
+
+
+@pytest.mark.parametrize(
+    "tamper, status, code",
+    [
+        ("proof", 422, "bad_proof"),
+        ("signature", 422, "bad_signature"),
+        ("election", 422, "wrong_election"),
+        ("replayed_credential", 422, "bad_signature"),
+        ("forged_credential", 422, "unknown_issuer"),
+        ("shape", 400, "malformed"),
+        ("point", 400, "malformed"),
+        ("extra_key", 400, "malformed"),
+    ],
+)
+def test_rejected_ballots_write_nothing(open_world, tamper, status, code):
+    voter = open_world.voters[0]
+    ballot, _ = voter.ballot(CHOICE)
+    if tamper == "proof":
+        proof = ballot["answers"][1]["proofs"][2]
+        proof["c"][0], proof["c"][1] = proof["c"][1], proof["c"][0]
+        ballot = _resign(voter, ballot)
+    elif tamper == "signature":
+        ballot["answers"][0]["ciphertexts"][0], ballot["answers"][0]["ciphertexts"][1] = (
+            ballot["answers"][0]["ciphertexts"][1],
+            ballot["answers"][0]["ciphertexts"][0],
+        )
+    elif tamper == "election":
+        ballot["election"] = "00" * 32
+        ballot = _resign(voter, ballot)
+    elif tamper == "replayed_credential":
+        thief = Voter(voter.manifest, voter.fingerprint)
+        thief.credential = voter.credential  # someone else's credential, without its key
+        ballot, _ = thief.ballot(CHOICE)
+    elif tamper == "forged_credential":
+        ballot, _ = _forged_voter(open_world).ballot(CHOICE)
+    elif tamper == "shape":
+        ballot["answers"].pop()
+    elif tamper == "point":
+        ballot["answers"][0]["ciphertexts"][0]["a"] = "ff" * 32
+    elif tamper == "extra_key":
+        ballot["note"] = "hello"
+    response = open_world.cast(ballot)
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["error"] == code and body["message"]
+    assert not BoardEntry.objects.exists()
+
+
+def test_oversized_and_non_json_bodies_are_refused(open_world):
+    url = reverse("voting:cast", args=[open_world.election.uuid])
+    big = Client().post(url, data="[" + "1," * 200_000 + "1]", content_type="application/json")
+    assert big.status_code == 413 and big.json()["error"] == "oversized"
+    bad = Client().post(url, data="{nope", content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["error"] == "malformed"
+    floats = Client().post(url, data='{"a": 1.5}', content_type="application/json")
+    assert floats.json()["error"] == "malformed"
+    form = Client().post(url, data={"a": "b"})
+    assert form.status_code == 400
+
+
+def test_closed_poll_refuses_ballots(world):
+    world.open_credentials()
+    world.obtain_credentials()
+    ballot, _ = world.voters[0].ballot(CHOICE)
+    response = world.cast(ballot)
+    assert response.status_code == 409 and response.json()["error"] == "poll_closed"
+    world.move(ElectionState.OPEN)
+    world.move(ElectionState.CLOSED)
+    assert world.cast(ballot).json()["error"] == "poll_closed"
+
+
+def test_unknown_election(open_world):
+    import uuid
+
+    response = Client().post(
+        reverse("voting:cast", args=[uuid.uuid4()]), data="{}", content_type="application/json"
+    )
+    assert response.status_code == 404 and response.json()["error"] == "unknown_election"
+
+
+def test_ballot_box_neither_reads_nor_sets_cookies(open_world):
+    client = Client()
+    client.force_login(open_world.voter_members[0].user)
+    sessions_before = list(Session.objects.values_list("session_key", "session_data"))
+    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    response = open_world.cast(copy.deepcopy(ballot), client=client)
+    assert response.status_code == 201
+    assert not response.cookies
+    assert "Set-Cookie" not in str(response.serialize_headers())
+    assert response["Cache-Control"] == "no-store"
+    assert list(Session.objects.values_list("session_key", "session_data")) == sessions_before
+    error = open_world.cast({"bad": 1}, client=client)
+    assert not error.cookies
