@@ -35,7 +35,7 @@ class Muted(DeliberationError):
     status = 403
 
 
-class Suspended(DeliberationError):
+class Suspended(NotAllowed):
     status = 403
     default_message = _(
         "Your participation in this convention is suspended. You can still read and appeal."
