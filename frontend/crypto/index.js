@@ -1,0 +1,55 @@
+// The public API of Mashwara's browser cryptographic core (docs/protocol.md), bundled as
+// frontend/dist/crypto.js (window.MashwaraCrypto). Byte-compatible with voting/crypto.
+
+export * from "./errors.js";
+export { bytesToHex, concatBytes, equalBytes, hexToBytes, int8, utf8 } from "./bytes.js";
+export {
+  IDENTITY,
+  ORDER,
+  Point,
+  baseMul,
+  decodePoint,
+  decodeScalar,
+  encodePoint,
+  encodeScalar,
+  generator,
+  pointFromHex,
+  pointHex,
+  preparePoint,
+  scalarFromHex,
+  scalarHex,
+} from "./group.js";
+export { frame, hashToScalar } from "./hash.js";
+export { DeterministicNonces, SystemNonces, randomBytes, randomScalar } from "./random.js";
+export { addCiphertexts, decryptToPoint, encrypt, encryptWithNonce, generateKeyPair, rerandomise } from "./elgamal.js";
+export {
+  MAX_RANGE_WIDTH,
+  proveDecryptionShare,
+  proveKnowledge,
+  proveRange,
+  signCredential,
+  verifyCredentialSignature,
+  verifyDecryptionShare,
+  verifyKnowledge,
+  verifyRange,
+} from "./proofs.js";
+export { encryptQuestion, verifyQuestion } from "./question.js";
+export {
+  checkShare,
+  combineDecryptionShares,
+  combineSecretShare,
+  createTrustee,
+  encryptShare,
+  evaluatePolynomial,
+  jointPublicKey,
+  lagrangeCoefficients,
+  openShare,
+  partialDecrypt,
+  revealShare,
+  verificationKeys,
+  verifyAnnouncement,
+  verifyPartialDecryption,
+  verifyShareReveal,
+} from "./threshold.js";
+export * as blindRsa from "./blindrsa.js";
+export { KIND_NAMES, canonicalJson, dumps, fromJson, loads, parseJson, toJson } from "./serialization.js";
