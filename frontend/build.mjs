@@ -10,4 +10,5 @@ const common = { bundle: true, minify: true, target: ["es2020"], legalComments: 
 
 await build({ ...common, entryPoints: { mashwara: "frontend/src/mashwara.js" }, outdir, format: "iife" });
 await build({ ...common, entryPoints: { mashwara: "frontend/src/mashwara.css" }, outdir });
+await build({ ...common, entryPoints: { crypto: "frontend/crypto/index.js" }, outdir, format: "iife", globalName: "MashwaraCrypto" });
 if (existsSync("frontend/src/static")) cpSync("frontend/src/static", outdir, { recursive: true });
