@@ -1,0 +1,161 @@
+"""States, audit entries, the frozen roll, the scheduler, and the key-ceremony relay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client, TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from convention.models import AuditEntry, Role
+from tests.voting.world import QUESTIONS, World, member
+from voting.clients import TrusteeClient
+from voting.exceptions import CeremonyRejected, InvalidElection, NotAllowed, WrongState
+from voting.models import ElectionState, RollEntry
+from voting.services import ceremony, lifecycle
+from voting.verify.election import roll_id
+
+S = ElectionState
+
+
+def test_every_transition_is_audited(world):
+    world.open_poll()
+    world.close_and_tally()
+    world.move(S.PUBLISHED)
+    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    for state in ("key_ceremony", "credentials", "open", "closed", "tallied", "published"):
+        assert f"election.{state}" in actions
+
+
+def test_roll_is_frozen_with_participants_and_recomputable_ids(world):
+    late = member(world.convention, "Late Comer", Role.PARTICIPANT)
+    world.open_credentials()
+    member(world.convention, "Too Late", Role.PARTICIPANT)
+    roll = Client().get(reverse("voting:roll_json", args=[world.election.uuid])).json()
+    assert roll["size"] == len(world.voter_members) + 1
+    assert {r["registrar"]: r["size"] for r in roll["by_registrar"]} == {"Registrar": 4, None: 1}
+    entry = RollEntry.objects.get(membership=late)
+    assert (
+        entry.roll_id == roll_id(world.election.fingerprint_bytes, bytes.fromhex(entry.code)).hex()
+    )
+    assert entry.roll_id in {e["id"] for e in roll["entries"]}
+
+
+def test_credentials_cannot_start_before_the_ceremony_completes(world):
+    world.move(S.KEY_CEREMONY)
+    with pytest.raises(WrongState):
+        world.move(S.CREDENTIALS)
+
+
+def test_only_organizers_move_elections(world):
+    with pytest.raises(NotAllowed):
+        lifecycle.transition(world.election, S.KEY_CEREMONY, actor=world.voter_members[0])
+    with pytest.raises(WrongState):
+        world.move(S.OPEN)
+
+
+def test_scheduler_moves_elections_at_their_times(world):
+    world.run_ceremony()
+    later = timezone.now() + timedelta(days=2, hours=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        moved = lifecycle.advance_scheduled(later)
+    assert world.refresh().state == S.OPEN and len(moved) == 2
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.advance_scheduled(later + timedelta(days=1))
+    election = world.refresh()
+    assert election.state == S.TALLIED  # closed, and nothing to decrypt: zero ballots
+    assert election.final_head["final"] is True
+
+
+def test_invalid_definitions_are_refused(db):
+    world = World()
+    bad = [dict(QUESTIONS[1], min=4, max=2)]
+    with pytest.raises(InvalidElection):
+        lifecycle.create_election(
+            convention=world.convention,
+            actor=world.organizer,
+            title={"en": "x"},
+            questions=bad,
+            credentials_at=timezone.now(),
+            opens_at=timezone.now(),
+            closes_at=timezone.now() + timedelta(days=1),
+            trustees=world.trustee_members,
+            threshold=2,
+        )
+    with pytest.raises(InvalidElection):
+        lifecycle.create_election(
+            convention=world.convention,
+            actor=world.organizer,
+            title={"en": "x"},
+            questions=QUESTIONS,
+            credentials_at=timezone.now(),
+            opens_at=timezone.now(),
+            closes_at=timezone.now() + timedelta(days=1),
+            trustees=world.trustee_members,
+            threshold=4,
+        )
+
+
+def test_ceremony_refuses_bad_proofs_and_wrong_index(world):
+    world.move(S.KEY_CEREMONY)
+    cc = bytes.fromhex(world.election.ceremony_context)
+    trustee = world.trustee(1)
+    announcement = TrusteeClient(1, 2, cc).announce()
+    forged = dict(announcement, communication_proof=announcement["commitment_proofs"][0])
+    with pytest.raises(CeremonyRejected):
+        ceremony.submit_commitments(election=world.election, trustee=trustee, message=forged)
+    with pytest.raises(CeremonyRejected):
+        ceremony.submit_commitments(
+            election=world.election, trustee=trustee, message=TrusteeClient(2, 2, cc).announce()
+        )
+    ceremony.submit_commitments(election=world.election, trustee=trustee, message=announcement)
+    assert world.trustee(1).commitments == announcement
+
+
+def test_ceremony_complaint_answered_in_clear_completes(world):
+    world.move(S.KEY_CEREMONY)
+    cc = bytes.fromhex(world.election.ceremony_context)
+    clients = [TrusteeClient(i, 2, cc) for i in (1, 2, 3)]
+    for client in clients:
+        ceremony.submit_commitments(
+            election=world.election, trustee=world.trustee(client.index), message=client.announce()
+        )
+    public = ceremony.status(world.election, None)["trustees"]
+    for client in clients:
+        message = client.shares(public)
+        if client.index == 1:  # trustee 1 garbles its share for trustee 2
+            share = next(s for s in message["shares"] if s["recipient"] == 2)
+            share["tag"] = "00" * 32
+        ceremony.submit_shares(
+            election=world.election, trustee=world.trustee(client.index), message=message
+        )
+    for client in clients:
+        status = ceremony.status(world.refresh(), world.trustee(client.index))
+        verification = client.verification(status)
+        if client.index == 2:
+            assert verification == {"complaints": [{"sender": 1, "recipient": 2}]}
+        ceremony.submit_verification(
+            election=world.election, trustee=world.trustee(client.index), message=verification
+        )
+    assert not world.refresh().fingerprint
+    value = clients[0].secrets.evaluate(2).hex()
+    ceremony.submit_answers(
+        election=world.election,
+        trustee=world.trustee(1),
+        message={"answers": [{"sender": 1, "recipient": 2, "share": value}]},
+    )
+    assert world.refresh().fingerprint
+
+
+def test_ceremony_endpoints_require_the_trustee(world):
+    world.move(S.KEY_CEREMONY)
+    url = reverse("voting:ceremony_json", args=[world.election.uuid])
+    client = Client()
+    assert client.get(url).status_code == 401
+    client.force_login(world.voter_members[0].user)
+    assert client.get(url).status_code == 403
+    client.force_login(world.trustee_members[0].user)
+    data = client.get(url).json()
+    assert data["my_index"] == 1 and data["complete"] is False

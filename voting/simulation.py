@@ -1,0 +1,155 @@
+"""A complete demo election with Python voters and trustees and real cryptography, driven
+through the services (``simulate_election``, the benchmark). Idempotent tasks are also called
+directly, so the simulation finishes whether or not a Celery worker is running."""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from convention.models import Convention, Membership, MembershipRole, Phase, Role, User
+from voting.clients import TrusteeClient, Voter
+from voting.models import Election, ElectionState
+from voting.services import casting, ceremony, credentials, lifecycle, tally
+
+DEMO_QUESTIONS = [
+    {
+        "type": "approval",
+        "title": {"en": "Which principles should the constitution enshrine?"},
+        "min": 0,
+        "max": 5,
+        "options": [
+            {"label": {"en": label}}
+            for label in ("Rule of law", "Equal rights", "Free elections", "Federalism", "Shura")
+        ],
+    },
+    {
+        "type": "ranked",
+        "title": {"en": "Rank the governance models"},
+        "options": [{"label": {"en": name}} for name in ("Republic", "Federation", "Council")],
+    },
+]
+
+
+@dataclass
+class Simulation:
+    election: Election
+    organizer: Membership
+    voters: list[Voter] = field(default_factory=list)
+    trustees: list[TrusteeClient] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _member(convention: Convention, name: str, role: str, invited_by=None) -> Membership:
+    user = User.objects.create_user(username=f"sim{secrets.token_hex(6)}", password=None)
+    membership = Membership.objects.create(
+        convention=convention, user=user, pseudonym=name, invited_by=invited_by
+    )
+    MembershipRole.objects.create(membership=membership, role=role)
+    return membership
+
+
+def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=None) -> Simulation:
+    """Convention, members, election, ceremony, credentials; the poll is open at the end."""
+    suffix = secrets.token_hex(3)
+    convention = Convention.objects.create(
+        slug=f"simulation-{suffix}",
+        title_en=f"Simulated convention {suffix}",
+        phase=Phase.VOTING,
+        require_staff_mfa=False,
+    )
+    organizer = _member(convention, "Organizer", Role.ORGANIZER)
+    registrar = _member(convention, "Registrar", Role.REGISTRAR)
+    trustee_members = [_member(convention, f"Trustee {i}", Role.TRUSTEE) for i in range(trustees)]
+    members = [
+        _member(convention, f"Voter {i}", Role.PARTICIPANT, registrar) for i in range(voters)
+    ]
+    now = timezone.now()
+    election = lifecycle.create_election(
+        convention=convention,
+        actor=organizer,
+        title={"en": "Simulated election"},
+        questions=questions or DEMO_QUESTIONS,
+        credentials_at=now,
+        opens_at=now + timedelta(hours=1),
+        closes_at=now + timedelta(hours=2),
+        trustees=trustee_members,
+        threshold=threshold,
+    )
+    sim = Simulation(election, organizer)
+    election = lifecycle.transition(election, ElectionState.KEY_CEREMONY, actor=organizer)
+    cc = bytes.fromhex(election.ceremony_context)
+    rows = list(election.trustees.order_by("index"))
+    sim.trustees = [TrusteeClient(t.index, threshold, cc) for t in rows]
+    for row, client in zip(rows, sim.trustees, strict=True):
+        ceremony.submit_commitments(election=election, trustee=row, message=client.announce())
+    public = ceremony.status(election, None)["trustees"]
+    for row, client in zip(rows, sim.trustees, strict=True):
+        ceremony.submit_shares(election=election, trustee=row, message=client.shares(public))
+    for row, client in zip(rows, sim.trustees, strict=True):
+        election.refresh_from_db()
+        message = client.verification(ceremony.status(election, row))
+        ceremony.submit_verification(election=election, trustee=row, message=message)
+    election = lifecycle.transition(election, ElectionState.CREDENTIALS, actor=organizer)
+    for membership in members:
+        voter = Voter(election.manifest, election.fingerprint_bytes)
+        request = voter.credential_request()
+        signature = credentials.issue_credential(
+            election=election,
+            membership=membership,
+            blinded_message=bytes.fromhex(request["blinded_message"]),
+        )
+        voter.finish_credential({"blind_signature": signature.hex()})
+        sim.voters.append(voter)
+    sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
+    return sim
+
+
+def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:
+    choices = []
+    for question in manifest["questions"]:
+        n = len(question["options"])
+        if question["type"] == "ranked":
+            choices.append(rng.sample(range(n), rng.randrange(n + 1)))
+        elif question["type"] == "approval":
+            choices.append(rng.sample(range(n), rng.randint(question["min"], question["max"])))
+        else:
+            choices.append([rng.randrange(n)])
+    return choices
+
+
+def finish(sim: Simulation) -> Election:
+    """Close, tally, decrypt with ``threshold`` trustees, publish."""
+    election = lifecycle.transition(sim.election, ElectionState.CLOSED, actor=sim.organizer)
+    started = time.perf_counter()
+    tally.compute_encrypted_tally(election.pk)
+    sim.timings["aggregate"] = time.perf_counter() - started
+    election.refresh_from_db()
+    if election.state == ElectionState.CLOSED:
+        started = time.perf_counter()
+        rows = {t.index: t for t in election.trustees.all()}
+        messages = [
+            (rows[c.index], c.decrypt(election.encrypted_tally, election.fingerprint_bytes))
+            for c in sim.trustees[: election.threshold]
+        ]
+        sim.timings["partial_decryptions"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for row, message in messages:
+            tally.submit_decryption(election=election, trustee=row, message=message)
+        tally.combine_decryptions(election.pk)
+        sim.timings["check_and_combine"] = time.perf_counter() - started
+        election.refresh_from_db()
+    sim.election = lifecycle.transition(election, ElectionState.PUBLISHED, actor=sim.organizer)
+    return sim.election
+
+
+def cast_all(sim: Simulation, rng: random.Random) -> None:
+    for voter in sim.voters:
+        ballot, _ = voter.ballot(random_choices(sim.election.manifest, rng))
+        casting.cast_ballot(election_uuid=sim.election.uuid, body=json.dumps(ballot).encode())
