@@ -18,6 +18,7 @@ export {
   preparePoint,
   scalarFromHex,
   scalarHex,
+  warmUp,
 } from "./group.js";
 export { frame, hashToScalar } from "./hash.js";
 export { DeterministicNonces, SystemNonces, randomBytes, randomScalar } from "./random.js";
