@@ -7,6 +7,8 @@ at least one organizer who is neither suspended nor deleted.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db import transaction
 
 from ..exceptions import (
@@ -38,6 +40,9 @@ def find_member(*, convention: Convention, pseudonym: str) -> Membership:
     """The live member whose pseudonym looks like ``pseudonym`` (same skeleton), or
     ``MemberNotFound``. Look-alike pseudonyms cannot coexist, so at most one matches."""
     if not isinstance(pseudonym, str) or not pseudonym.strip() or len(pseudonym) > 200:
+        raise MemberNotFound()
+    # The skeleton drops invisible characters; a name carrying them is nobody's name.
+    if any(unicodedata.category(c) in ("Cc", "Cf") and c != "\u200c" for c in pseudonym):
         raise MemberNotFound()
     member = (
         Membership.objects.filter(
