@@ -192,7 +192,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
-MFA_TOTP_ISSUER = "Mashwara"
+# The name authenticator apps show next to the entry; README: MASHWARA_SITE_NAME is "shown in
+# pages and TOTP apps", so a deployment can choose a name that means nothing at a checkpoint.
+MFA_TOTP_ISSUER = env_str("MASHWARA_SITE_NAME", "Mashwara")
 # webauthn_login defaults to a per-address limit; without addresses it would be one limit shared
 # by everyone. A passkey signature cannot be guessed, so it has none.
 MFA_RATE_LIMITS = {
