@@ -36,9 +36,10 @@ KEEPALIVE_SECONDS = 20.0
 STREAM_SECONDS = 600.0  # then the browser reconnects: no connection is held forever
 
 
-def _cursor(request: HttpRequest) -> int:
-    raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
-    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+def _cursor(request: HttpRequest) -> int | None:
+    """The last event the listener has (None: it has not said, so nothing is replayed)."""
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or ""
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
 def _room_for_listener(request: HttpRequest, slug: str, room_id: int) -> Room | None:
@@ -66,9 +67,9 @@ def _frame(event: dict) -> bytes:
     return f"{head}event: {event['type']}\ndata: {data}\n\n".encode()
 
 
-def _replay(room: Room, after: int, language: str) -> list[bytes]:
+def _replay(room: Room, after: int | None, language: str) -> list[bytes]:
     """Frames for what the listener missed."""
-    if after <= 0:
+    if after is None:
         return []
     posts, too_many = selectors.events_since(room, after)
     if too_many:
@@ -77,7 +78,7 @@ def _replay(room: Room, after: int, language: str) -> list[bytes]:
         return [_frame(_post_payload(post, language)) for post in posts]
 
 
-def _replay_and_release(room: Room, after: int, language: str) -> list[bytes]:
+def _replay_and_release(room: Room, after: int | None, language: str) -> list[bytes]:
     """The same, then give the database connection back: a listener may stay for minutes,
     and two hundred of them must not hold two hundred connections."""
     try:
@@ -144,7 +145,7 @@ def room_updates(
     room = get_object_or_404(Room, pk=room_id, convention=convention)
     room.convention = convention
     language = getattr(request, "LANGUAGE_CODE", "en")
-    posts, too_many = selectors.events_since(room, _cursor(request))
+    posts, too_many = selectors.events_since(room, _cursor(request) or 0)
     body: dict = {"reload": too_many, "events": []}
     if not too_many:
         body["events"] = [_post_payload(post, language) for post in posts]
