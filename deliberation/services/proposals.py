@@ -3,13 +3,14 @@ supported, amended with the author's consent, and placed on a ballot once suppor
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from convention.models import Convention, Membership
+from convention.services import audit
+from voting.models import Election, ElectionState, Option, Question
 
 from ..access import Action, require
 from ..exceptions import AlreadyDecided, InvalidInput, NotAllowed
@@ -191,55 +192,68 @@ def proposals_ready_for_ballot(convention: Convention) -> list[Proposal]:
     )
 
 
-def ballot_questions(convention: Convention) -> list:
-    """Questions of draft elections that can receive an option, if elections exist."""
-    try:
-        question_model = apps.get_model("voting", "Question")
-        option_model = apps.get_model("voting", "Option")
-    except LookupError:
-        return []
-    if not any(f.name == "proposal_id" for f in option_model._meta.get_fields()):
-        return []
-    try:
-        return list(
-            question_model.objects.filter(
-                election__convention=convention, election__state="draft"
-            ).select_related("election")
+MAX_OPTIONS = 20  # the election manifest's limit per question
+
+
+def ballot_questions(convention: Convention) -> list[Question]:
+    """Questions of the convention's draft elections: where a proposal can become an option.
+    Once an election leaves the draft state its manifest is frozen, so it is not offered."""
+    return list(
+        Question.objects.filter(
+            election__convention=convention, election__state=ElectionState.DRAFT
         )
-    except Exception:  # elections' tables not migrated yet
-        return []
+        .select_related("election")
+        .order_by("election_id", "position")
+    )
 
 
-def place_on_ballot(*, organizer: Membership, proposal: Proposal, question) -> object:
-    """Add ``proposal`` as an answer option of ``question`` (a draft election's question).
+def place_on_ballot(*, organizer: Membership, proposal: Proposal, question: Question) -> Option:
+    """Add ``proposal`` as an answer option of ``question`` of a draft election.
 
-    The option carries the proposal's title in each language and links back to the proposal
-    (and through it to its room) by ``proposal_id``.
+    The option carries the proposal's current title in each language and refers back to the
+    proposal by ``proposal_id`` (and, through the proposal, to its room).
     """
-    require(organizer, Action.ORGANIZE_SESSIONS, proposal.convention)
-    if proposal.status != ProposalStatus.OPEN:
-        raise AlreadyDecided(_("This proposal is already on a ballot or withdrawn."))
-    if proposal.support_count < settings_for(proposal.convention).proposal_support_threshold:
-        raise ThresholdNotReached()
-    if question not in ballot_questions(proposal.convention):
+    require(organizer, Action.MANAGE_ELECTIONS, proposal.convention)
+    if question.election.convention_id != proposal.convention_id:
         raise BallotUnavailable()
-    option_model = apps.get_model("voting", "Option")
-    titles = {}
-    for text in proposal.texts.order_by("language", "-revision"):
-        titles.setdefault(text.language, text.title)
-    fallback = next(iter(titles.values()))
     with transaction.atomic():
-        position = (question.options.aggregate(n=Max("position"))["n"] or 0) + 1
-        option = option_model.objects.create(
+        election = Election.objects.select_for_update().get(pk=question.election_id)
+        if election.state != ElectionState.DRAFT:
+            raise BallotUnavailable(
+                _("That election is past its draft stage: its options are frozen.")
+            )
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != ProposalStatus.OPEN:
+            raise AlreadyDecided(_("This proposal is already on a ballot or withdrawn."))
+        threshold = settings_for(proposal.convention).proposal_support_threshold
+        if proposal.support_count < threshold:
+            raise ThresholdNotReached()
+        titles: dict[str, str] = {}
+        for text in proposal.texts.order_by("language", "-revision"):
+            titles.setdefault(text.language, text.title)
+        fallback = titles.get("en") or next(iter(titles.values()))
+        if question.options.count() >= MAX_OPTIONS:
+            raise BallotUnavailable(_("That question already has the most options it can hold."))
+        highest = question.options.aggregate(n=Max("position"))["n"]
+        position = 0 if highest is None else highest + 1
+        option = Option(
             question=question,
             position=position,
-            text_en=titles.get("en", fallback)[:500],
+            text_en=fallback[:500],
             text_fa_af=titles.get("fa-af", "")[:500],
             text_ps=titles.get("ps", "")[:500],
             proposal_id=proposal.pk,
         )
-        Proposal.objects.filter(pk=proposal.pk).update(
-            status=ProposalStatus.ON_BALLOT,
-            ballot_reference=f"{question.election.title_en}"[:200],
+        option.full_clean()
+        option.save()
+        proposal.status = ProposalStatus.ON_BALLOT
+        proposal.ballot_reference = election.title_en[:200]
+        proposal.save(update_fields=["status", "ballot_reference"])
+        audit.record(
+            convention=proposal.convention,
+            actor=organizer,
+            action="proposal.placed_on_ballot",
+            target=f"proposal {proposal.pk}",
+            detail={"election": str(election.uuid), "question": question.position},
         )
     return option
