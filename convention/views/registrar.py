@@ -44,7 +44,9 @@ def qr_svg(code: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308 - generated from a validated code, no user text
 
 
-def _desk(request, convention, membership, *, form=None, status=200) -> HttpResponse:
+def _desk(
+    request, convention, membership, *, form=None, error: str = "", status: int = 200
+) -> HttpResponse:
     issue_decision = decide(
         action=Action.ISSUE_INVITATIONS,
         convention=convention,
@@ -59,6 +61,7 @@ def _desk(request, convention, membership, *, form=None, status=200) -> HttpResp
             "counts": invitation_counts_of(membership),
             "unused": unused_invitations(membership),
             "form": form or IssueInvitationsForm(),
+            "error": error,
             "may_issue": issue_decision.allowed,
             "why_not_issue": issue_decision.message,
             "max_per_batch": invitation_services.MAX_CODES_PER_BATCH,
@@ -88,9 +91,8 @@ def issue(request: HttpRequest, *, convention: Convention, membership: Membershi
             batch_token=form.cleaned_data["batch"],
         )
     except ConventionError as error:
-        form = IssueInvitationsForm()  # a fresh batch token for the next attempt
-        form.add_error(None, error.message)
-        return _desk(request, convention, membership, form=form, status=error.status)
+        # A fresh form, with a fresh batch token for the next attempt.
+        return _desk(request, convention, membership, error=error.message, status=error.status)
     response = render(
         request,
         "convention/registrar/issued.html",
