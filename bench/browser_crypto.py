@@ -140,9 +140,7 @@ def measure(page, url: str, rate: int) -> dict[str, float]:
     figures["10-option, 1..3 selections (sum proof)"] = page.evaluate(
         QUESTION_JS, {"options": 10, "min": 1, "max": 3, "runs": runs}
     )
-    figures["base-point multiplication"] = page.evaluate(
-        BASE_MUL_JS, {"runs": runs, "batch": 50}
-    )
+    figures["base-point multiplication"] = page.evaluate(BASE_MUL_JS, {"runs": runs, "batch": 50})
     session.send("Emulation.setCPUThrottlingRate", {"rate": 1})
     session.detach()
     return figures
@@ -169,14 +167,14 @@ def main() -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"Browser crypto core in headless Chromium {version} (bundle {BUNDLE.stat().st_size:,} B)")
+    print(
+        f"Browser crypto core in headless Chromium {version} (bundle {BUNDLE.stat().st_size:,} B)"
+    )
     print(f"{'median':<52} {'1×':>10} {f'{THROTTLE}× throttled':>14}")
     for name, value in plain.items():
         unit = "µs" if name == "base-point multiplication" else "ms"
         scale = 1000.0 if unit == "µs" else 1.0
-        print(
-            f"{name:<52} {value * scale:>7.1f} {unit} {throttled[name] * scale:>11.1f} {unit}"
-        )
+        print(f"{name:<52} {value * scale:>7.1f} {unit} {throttled[name] * scale:>11.1f} {unit}")
     key = "10-option approval (0..10)"
     ok = throttled[key] <= BUDGET_MS
     verdict = "meets" if ok else "MISSES"

@@ -13,6 +13,7 @@ export {
   encodePoint,
   encodeScalar,
   generator,
+  mul,
   pointFromHex,
   pointHex,
   preparePoint,

@@ -1,0 +1,100 @@
+// Credentials in the browser (frontend/src/voting/credential.js): blind, have the issuer sign,
+// unblind, verify; the credential code; browser storage.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { BlindRSA, Params } from "@cloudflare/blindrsa-ts";
+import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
+import { baseMul } from "../crypto/group.js";
+import {
+  CredentialError,
+  decodeCode,
+  encodeCode,
+  finishRequest,
+  loadCredential,
+  loadPending,
+  removePending,
+  saveCredential,
+  savePending,
+  startRequest,
+  verifyStored,
+} from "../src/voting/credential.js";
+import { fingerprintOf } from "../src/voting/election.js";
+import { ROOT } from "./helpers.mjs";
+import { sampleManifest } from "./voting_helpers.mjs";
+
+const PEM = readFileSync(`${ROOT}tests/crypto/vectors/blind-rsa-test-key.pem`, "utf8");
+const suite = new BlindRSA({ ...Params.RSABSSA_SHA384_PSS_Randomized, supportsRSARAW: false });
+
+function der(pem, label) {
+  const body = pem.split(`-----BEGIN ${label}-----`)[1].split(`-----END ${label}-----`)[0];
+  return Uint8Array.from(atob(body.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+}
+
+async function issuer() {
+  const algorithm = { name: "RSA-PSS", hash: "SHA-384" };
+  const privateKey = await crypto.subtle.importKey("pkcs8", der(PEM, "PRIVATE KEY"), algorithm, true, ["sign"]);
+  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
+  const publicKey = await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "PS384", ext: true }, algorithm, true, ["verify"]);
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
+  const pem = `-----BEGIN PUBLIC KEY-----\n${btoa(String.fromCharCode(...spki)).match(/.{1,64}/g).join("\n")}\n-----END PUBLIC KEY-----\n`;
+  return { privateKey, pem };
+}
+
+const memory = new Map();
+globalThis.localStorage = {
+  getItem: (k) => (memory.has(k) ? memory.get(k) : null),
+  setItem: (k, v) => memory.set(k, String(v)),
+  removeItem: (k) => memory.delete(k),
+};
+
+async function obtain() {
+  const { privateKey, pem } = await issuer();
+  const manifest = { ...sampleManifest(baseMul(7n)), issuer_public_key: { pem } };
+  const fingerprint = fingerprintOf(manifest);
+  const pending = await startRequest(manifest, fingerprint);
+  const blindSignature = await suite.blindSign(privateKey, hexToBytes(pending.blinded));
+  const stored = await finishRequest(manifest, pending, bytesToHex(blindSignature));
+  return { manifest, fingerprint, pending, stored, privateKey };
+}
+
+test("a credential is blinded, signed, unblinded and verifies", async () => {
+  const { manifest, fingerprint, pending, stored } = await obtain();
+  assert.equal(hexToBytes(pending.blinded).length, 384);
+  assert.equal(stored.election, bytesToHex(fingerprint));
+  assert.equal(stored.credential.prefix.length, 64);
+  assert.ok(!pending.blinded.includes(stored.credential.key), "the server never sees the credential key");
+  await verifyStored(manifest, fingerprint, stored);
+});
+
+test("a signature that does not unblind to a valid one is refused", async () => {
+  const { manifest, pending } = await obtain();
+  await assert.rejects(finishRequest(manifest, pending, "01".repeat(384)), /does not verify/);
+});
+
+test("the credential code carries the credential to another device, and only for its election", async () => {
+  const { manifest, fingerprint, stored } = await obtain();
+  const code = encodeCode(stored);
+  assert.ok(code.startsWith("mashwara-credential-1:"));
+  assert.ok(code.split("\n").every((line) => line.length <= 64));
+  const back = decodeCode(`  ${code.replace(/\n/g, "\n  ")}\n`, fingerprint);
+  assert.deepEqual(back, stored);
+  await verifyStored(manifest, fingerprint, back);
+  const other = fingerprintOf({ ...manifest, election: "cd".repeat(16) });
+  assert.throws(() => decodeCode(code, other), CredentialError);
+  const damaged = code.slice(0, 100) + (code[100] === "A" ? "B" : "A") + code.slice(101);
+  await assert.rejects(async () => verifyStored(manifest, fingerprint, decodeCode(damaged, fingerprint)));
+  assert.throws(() => decodeCode("hello", fingerprint), /not a credential code/);
+});
+
+test("credentials and pending requests are kept per election in browser storage", async () => {
+  const { stored, pending } = await obtain();
+  saveCredential(stored);
+  assert.deepEqual(loadCredential(stored.election), stored);
+  savePending(pending);
+  assert.deepEqual(loadPending(pending.election), pending);
+  removePending(pending.election);
+  assert.equal(loadPending(pending.election), null);
+  assert.equal(loadCredential("00".repeat(32)), null);
+});

@@ -1,0 +1,37 @@
+// The trustee key file in the browser (frontend/src/voting/keyfile.js); the Python side opens the
+// same files (tests/voting/test_trustee_keyfile_interop.py).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { KeyFileError, keyFileText, openKeyFile, parseKeyFile, sealKeyFile } from "../src/voting/keyfile.js";
+import { newSecrets } from "../src/voting/trustee.js";
+
+const PASSPHRASE = "correct horse battery staple";
+const FAST = 100000;
+const key = () => ({ election: "ab".repeat(16), ceremonyContext: new Uint8Array(32).fill(3), threshold: 2, secrets: newSecrets(2, 2) });
+
+test("a key file opens with its passphrase and gives back the secrets", async () => {
+  const original = key();
+  const sealed = await sealKeyFile(original, PASSPHRASE, FAST);
+  assert.equal(sealed.kdf.name, "PBKDF2-HMAC-SHA256");
+  assert.equal(sealed.cipher.name, "AES-256-GCM");
+  const text = keyFileText(sealed);
+  assert.ok(!text.includes(original.secrets.coefficients[0].toString(16)));
+  const opened = await openKeyFile(parseKeyFile(text), PASSPHRASE);
+  assert.deepEqual(opened, original);
+});
+
+test("a wrong passphrase, a relabelled file and a short passphrase are refused", async () => {
+  const sealed = await sealKeyFile(key(), PASSPHRASE, FAST);
+  await assert.rejects(openKeyFile(sealed, PASSPHRASE + "!"), /wrong passphrase/);
+  await assert.rejects(openKeyFile({ ...sealed, trustee: 3 }, PASSPHRASE), /altered/);
+  await assert.rejects(openKeyFile({ ...sealed, kdf: { ...sealed.kdf, iterations: 1e9 } }, PASSPHRASE), KeyFileError);
+  await assert.rejects(sealKeyFile(key(), "short"), /at least 12/);
+});
+
+test("the default work factor is what OWASP recommends for PBKDF2-SHA256", async () => {
+  const started = performance.now();
+  const sealed = await sealKeyFile(key(), PASSPHRASE);
+  assert.equal(sealed.kdf.iterations, 600000);
+  console.log(`# sealing with 600,000 iterations: ${(performance.now() - started).toFixed(0)} ms in Node`);
+});
