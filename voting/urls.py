@@ -3,7 +3,7 @@ its own path (so a proxy can strip cookies there too)."""
 
 from django.urls import path
 
-from .views import ballot_box, members, public
+from .views import ballot_box, ballot_pages, members, public
 
 app_name = "voting"
 
@@ -25,6 +25,9 @@ urlpatterns = [
     path(E + "results.json", public.results_json, name="results_json"),
     path(E + "verify/", public.verify_page, name="verify"),
     path(E + "record.jsonl", public.record_download, name="record"),
+    path(E + "vote/", ballot_pages.ballot_page, name="ballot"),
+    path(E + "vote/credential/", ballot_pages.credential_page, name="credential_page"),
+    path(E + "trustee/", ballot_pages.trustee_page, name="trustee_page"),
     path(E + "credential", members.credential, name="credential"),
     path(E + "ceremony.json", members.ceremony_status, name="ceremony_json"),
     path(E + "ceremony/commitments", members.ceremony_commitments, name="ceremony_commitments"),

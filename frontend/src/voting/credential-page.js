@@ -1,0 +1,104 @@
+// The credential page: make, blind, request, unblind, verify and store the voter's credential,
+// then show the code that carries it to another device (docs/elections.md §3).
+
+import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
+import {
+  encodeCode,
+  finishRequest,
+  loadCredential,
+  loadPending,
+  removeCredential,
+  removePending,
+  saveCredential,
+  savePending,
+  startRequest,
+  verifyStored,
+} from "./credential.js";
+import { checkedManifest } from "./election.js";
+import { download, secureContext, setText, t } from "./messages.js";
+
+const app = document.getElementById("credential-app");
+const status = (text) => setText("credential-status-line", text);
+
+function showCode(stored) {
+  document.getElementById("credential-stored").hidden = false;
+  const request = document.getElementById("credential-request");
+  if (request) request.hidden = true;
+  const box = document.getElementById("credential-code-box");
+  box.hidden = false;
+  const code = encodeCode(stored);
+  document.getElementById("credential-code").textContent = code;
+  document.getElementById("download-code").onclick = () =>
+    download(`mashwara-credential-${stored.election.slice(0, 8)}.txt`, `${t("code_heading")}\n\n${code}\n`);
+  document.getElementById("print-code").onclick = () => window.print();
+  document.getElementById("forget-credential").onclick = () => {
+    if (window.confirm(t("forget_confirm"))) {
+      removeCredential(stored.election);
+      window.location.reload();
+    }
+  };
+}
+
+async function request(manifest, fingerprint) {
+  const button = document.getElementById("request-button");
+  if (button) button.disabled = true;
+  const fingerprintHex = app.dataset.fingerprint;
+  try {
+    let pending = loadPending(fingerprintHex);
+    if (!pending) {
+      status(t("making"));
+      pending = await startRequest(manifest, fingerprint);
+      savePending(pending); // before sending: a lost answer is retried with the same request
+    }
+    status(t("requesting"));
+    const answer = await postJson(
+      app.dataset.credentialUrl,
+      { blinded_message: pending.blinded },
+      { csrf: app.dataset.csrf, onRetry: (seconds) => status(t("retrying", { seconds })) },
+    );
+    let stored;
+    try {
+      stored = await finishRequest(manifest, pending, answer.blind_signature);
+    } catch {
+      status(t("bad_signature"));
+      return;
+    }
+    saveCredential(stored);
+    removePending(fingerprintHex);
+    status(t("done"));
+    showCode(stored);
+  } catch (error) {
+    if (error instanceof NetworkFailure) status(t("offline"));
+    else if (error instanceof ServerRefusal) status(t("refused", { message: error.message }));
+    else status(`${t("error")} ${error.message}`);
+    if (button) button.disabled = false;
+  }
+}
+
+async function main() {
+  if (!secureContext()) {
+    status(t("insecure"));
+    return;
+  }
+  const { manifest, fingerprint } = checkedManifest(await getJson(app.dataset.manifestUrl));
+  app.dataset.fingerprint = Array.from(fingerprint, (b) => b.toString(16).padStart(2, "0")).join("");
+  const stored = loadCredential(app.dataset.fingerprint);
+  if (stored) {
+    try {
+      showCode(await verifyStored(manifest, fingerprint, stored));
+      return;
+    } catch {
+      // A damaged stored credential is ignored; the voter can import the code again.
+    }
+  }
+  const button = document.getElementById("request-button");
+  if (button && app.dataset.canRequest === "true") {
+    button.disabled = false;
+    button.addEventListener("click", () => request(manifest, fingerprint));
+  }
+  // A request whose answer was lost: finish it now, with the identical blinded message (the
+  // server answers it again even though the roll already shows the credential as issued).
+  if (loadPending(app.dataset.fingerprint)) request(manifest, fingerprint);
+}
+
+main().catch((error) => status(`${t("error")} ${error.message}`));

@@ -1,0 +1,118 @@
+// The trustee key file in the browser (docs/elections.md §6.1), byte-compatible with
+// voting/trustee/keyfile.py: PBKDF2-HMAC-SHA256 (600,000 iterations) derives an AES-256-GCM key
+// from the passphrase; the secrets' canonical JSON is the plaintext; the canonical JSON of every
+// other member is the associated data. Only WebCrypto is used: no extra code to download.
+
+import { bytesToHex, hexToBytes, utf8 } from "../../crypto/bytes.js";
+import { canonicalJson, parseJson } from "../../crypto/json.js";
+import { randomBytes } from "../../crypto/random.js";
+import { fromJson, toJson } from "../../crypto/serialization.js";
+
+export const FORMAT = "mashwara/v1/trustee-key";
+export const KDF = "PBKDF2-HMAC-SHA256";
+export const CIPHER = "AES-256-GCM";
+export const ITERATIONS = 600000;
+export const MIN_ITERATIONS = 100000;
+export const MAX_ITERATIONS = 10000000;
+export const MIN_PASSPHRASE = 12;
+const HEADER_KEYS = ["cipher", "ceremony_context", "election", "format", "kdf", "threshold", "trustee"];
+
+export class KeyFileError extends Error {}
+
+function subtle() {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new KeyFileError("WebCrypto is unavailable: open this page over HTTPS or .onion");
+  return s;
+}
+
+async function deriveKey(passphrase, salt, iterations) {
+  const base = await subtle().importKey("raw", utf8(passphrase), "PBKDF2", false, ["deriveKey"]);
+  return subtle().deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, base, { name: "AES-GCM", length: 256 }, false, [
+    "encrypt",
+    "decrypt",
+  ]);
+}
+
+/**
+ * Seal { election (32 hex), ceremonyContext (bytes), threshold, secrets } under `passphrase`;
+ * returns the key file as JSON data.
+ */
+export async function sealKeyFile(key, passphrase, iterations = ITERATIONS) {
+  if (typeof passphrase !== "string" || [...passphrase].length < MIN_PASSPHRASE) {
+    throw new KeyFileError(`choose a passphrase of at least ${MIN_PASSPHRASE} characters`);
+  }
+  if (key.secrets.coefficients.length !== key.threshold) throw new KeyFileError("the secrets do not match the threshold");
+  const salt = randomBytes(16);
+  const nonce = randomBytes(12);
+  const header = {
+    format: FORMAT,
+    election: key.election,
+    trustee: key.secrets.trustee,
+    threshold: key.threshold,
+    ceremony_context: bytesToHex(key.ceremonyContext),
+    kdf: { name: KDF, iterations, salt: bytesToHex(salt) },
+    cipher: { name: CIPHER, nonce: bytesToHex(nonce) },
+  };
+  const plaintext = utf8(canonicalJson(toJson("trusteeSecrets", key.secrets)));
+  const aes = await deriveKey(passphrase, salt, iterations);
+  const ciphertext = await subtle().encrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8(canonicalJson(header)) }, aes, plaintext);
+  return { ...header, ciphertext: bytesToHex(new Uint8Array(ciphertext)) };
+}
+
+function intIn(value, what, low, high) {
+  if (!Number.isSafeInteger(value) || value < low || value > high) throw new KeyFileError(`${what} must be an integer from ${low} to ${high}`);
+  return value;
+}
+
+function hex(value, what, length) {
+  try {
+    return hexToBytes(value, length);
+  } catch {
+    throw new KeyFileError(`${what} must be lowercase hex${length ? ` of ${length} bytes` : ""}`);
+  }
+}
+
+/** Parse the file's text (any JSON layout). */
+export function parseKeyFile(text) {
+  try {
+    return parseJson(text);
+  } catch (error) {
+    throw new KeyFileError(`the key file is not valid JSON: ${error.message}`);
+  }
+}
+
+/** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets }. */
+export async function openKeyFile(data, passphrase) {
+  const keys = data && typeof data === "object" ? Object.keys(data).sort() : [];
+  if (keys.join() !== [...HEADER_KEYS, "ciphertext"].sort().join()) throw new KeyFileError("this is not a Mashwara trustee key file");
+  if (data.format !== FORMAT) throw new KeyFileError(`unknown key file format ${JSON.stringify(data.format)}`);
+  const { kdf, cipher } = data;
+  if (!kdf || Object.keys(kdf).sort().join() !== "iterations,name,salt" || kdf.name !== KDF) throw new KeyFileError(`the key file must use ${KDF}`);
+  if (!cipher || Object.keys(cipher).sort().join() !== "name,nonce" || cipher.name !== CIPHER) throw new KeyFileError(`the key file must use ${CIPHER}`);
+  const iterations = intIn(kdf.iterations, "kdf.iterations", MIN_ITERATIONS, MAX_ITERATIONS);
+  const salt = hex(kdf.salt, "kdf.salt", 16);
+  const nonce = hex(cipher.nonce, "cipher.nonce", 12);
+  hex(data.election, "election", 16);
+  const trustee = intIn(data.trustee, "trustee", 1, 2 ** 32 - 1);
+  const threshold = intIn(data.threshold, "threshold", 1, 1024);
+  const ceremonyContext = hex(data.ceremony_context, "ceremony_context", 32);
+  const header = Object.fromEntries(HEADER_KEYS.map((k) => [k, data[k]]));
+  const aes = await deriveKey(passphrase, salt, iterations);
+  let plaintext;
+  try {
+    plaintext = await subtle().decrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8(canonicalJson(header)) }, aes, hex(data.ciphertext, "ciphertext"));
+  } catch {
+    throw new KeyFileError("wrong passphrase, or the key file was altered");
+  }
+  const secrets = fromJson("trusteeSecrets", parseJson(new TextDecoder().decode(plaintext)));
+  if (secrets.trustee !== trustee || secrets.coefficients.length !== threshold) {
+    throw new KeyFileError("the key file's contents do not match its header");
+  }
+  return { election: data.election, ceremonyContext, threshold, secrets };
+}
+
+/** The text written to disk (readable JSON; any layout is accepted back). */
+export function keyFileText(data) {
+  const sorted = Object.fromEntries(Object.keys(data).sort().map((k) => [k, data[k]]));
+  return JSON.stringify(sorted, null, 1) + "\n";
+}

@@ -1,0 +1,208 @@
+// The trustee page: make the secret key in this browser and hand it over once as a
+// passphrase-locked key file; publish commitments; then, from the key file, send shares, check
+// the shares received (complain if wrong), answer complaints; later rebuild the tally from the
+// board and send decryption shares with their proofs (docs/elections.md §6–§7).
+
+import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
+import { keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
+import { secureContext, setText, t } from "./messages.js";
+import { announcement, checkTally, decryptionMessage, newSecrets, nextCeremonyStep, TrusteeRefusal } from "./trustee.js";
+
+const app = document.getElementById("trustee-app");
+const base = app.dataset.base; // /elections/<uuid>/
+const csrf = app.dataset.csrf;
+const status = (text) => setText("trustee-status", text);
+const POLL_SECONDS = 30;
+
+function log(text) {
+  const item = document.createElement("li");
+  item.textContent = text;
+  document.getElementById("trustee-log").append(item);
+}
+
+function explain(error) {
+  if (error instanceof TrusteeRefusal || error instanceof ServerRefusal) return t("refused", { message: error.message });
+  if (error instanceof NetworkFailure) return `${t("error")} ${error.message}`;
+  return `${t("error")} ${error.message}`;
+}
+
+function renderStatus(ceremony) {
+  const body = document.getElementById("ceremony-table");
+  body.replaceChildren();
+  for (const trustee of ceremony.trustees) {
+    const row = document.createElement("tr");
+    const cells = [
+      `${trustee.index} ${trustee.name}${trustee.index === ceremony.my_index ? ` ${t("you")}` : ""}${trustee.disqualified ? ` (${t("disqualified")})` : ""}`,
+      trustee.commitments !== null ? t("yes") : t("no"),
+      trustee.shares_sent ? t("yes") : t("no"),
+      trustee.verified ? t("yes") : t("no"),
+    ];
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    body.append(row);
+  }
+  setText("ceremony-summary", ceremony.complete ? `${t("complete")} ${ceremony.joint_public_key}` : t("in_progress"));
+  app.dataset.complete = String(Boolean(ceremony.complete));
+}
+
+const ceremonyStatus = () => getJson(`${base}ceremony.json`);
+
+async function loadKey() {
+  const file = document.getElementById("keyfile-input").files[0];
+  if (!file) throw new TrusteeRefusal(t("opening"));
+  status(t("opening"));
+  const key = await openKeyFile(parseKeyFile(await file.text()), document.getElementById("passphrase").value);
+  if (key.election !== app.dataset.election) throw new TrusteeRefusal("this key file belongs to another election");
+  return key;
+}
+
+// -- key ceremony ------------------------------------------------------------------------------------
+
+const SENT = { commitments: "sent_commitments", shares: "sent_shares", answers: "sent_answers" };
+
+async function advance(key) {
+  for (;;) {
+    const ceremony = await ceremonyStatus();
+    renderStatus(ceremony);
+    const due = nextCeremonyStep(key, ceremony);
+    if (due === null) {
+      if (ceremony.complete) {
+        status("");
+        return;
+      }
+      status(t("waiting"));
+      setTimeout(() => advance(key).catch((error) => status(explain(error))), POLL_SECONDS * 1000);
+      return;
+    }
+    const [step, body] = due;
+    const updated = await postJson(`${base}ceremony/${step}`, body, { csrf });
+    renderStatus(updated);
+    if (step === "verification") {
+      log(body.complaints.length ? t("sent_complaints", { senders: body.complaints.map((c) => c.sender).join(", ") }) : t("sent_verification"));
+    } else {
+      log(t(SENT[step]));
+    }
+  }
+}
+
+function generate(ceremony) {
+  const box = document.getElementById("generate-box");
+  box.hidden = false;
+  let key = null;
+  document.getElementById("generate-button").addEventListener("click", async () => {
+    const first = document.getElementById("new-passphrase").value;
+    const second = document.getElementById("new-passphrase-again").value;
+    if ([...first].length < MIN_PASSPHRASE) return status(t("passphrase_short"));
+    if (first !== second) return status(t("passphrase_differs"));
+    document.getElementById("generate-button").disabled = true;
+    status(t("generating"));
+    try {
+      key = {
+        election: app.dataset.election,
+        ceremonyContext: Uint8Array.from(ceremony.ceremony_context.match(/../g), (h) => parseInt(h, 16)),
+        threshold: ceremony.threshold,
+        secrets: newSecrets(ceremony.my_index, ceremony.threshold),
+      };
+      const sealed = await sealKeyFile(key, first);
+      const link = document.getElementById("keyfile-link");
+      link.href = URL.createObjectURL(new Blob([keyFileText(sealed)], { type: "application/json" }));
+      link.download = `mashwara-trustee-${ceremony.my_index}-${app.dataset.election.slice(0, 8)}.key`;
+      document.getElementById("keyfile-ready").hidden = false;
+      document.getElementById("new-passphrase").value = "";
+      document.getElementById("new-passphrase-again").value = "";
+      status(t("generated"));
+    } catch (error) {
+      status(explain(error));
+      document.getElementById("generate-button").disabled = false;
+    }
+  });
+  const saved = document.getElementById("keyfile-saved");
+  const publish = document.getElementById("publish-button");
+  saved.addEventListener("change", () => {
+    publish.disabled = !saved.checked;
+  });
+  publish.addEventListener("click", async () => {
+    publish.disabled = true;
+    try {
+      renderStatus(await postJson(`${base}ceremony/commitments`, announcement(key), { csrf }));
+      log(t("sent_commitments"));
+      box.hidden = true;
+      document.getElementById("load-box").hidden = false;
+      await advance(key);
+    } catch (error) {
+      status(explain(error));
+      publish.disabled = false;
+    }
+  });
+}
+
+// -- decryption -------------------------------------------------------------------------------------
+
+async function boardEntries() {
+  const entries = [];
+  let url = `${base}board.json?after=0&limit=500`;
+  while (url) {
+    const page = await getJson(url);
+    entries.push(...page.entries);
+    url = page.next;
+  }
+  return entries;
+}
+
+async function decrypt(key) {
+  const ceremony = await ceremonyStatus();
+  renderStatus(ceremony);
+  const [published, tally, head, roll] = await Promise.all([
+    getJson(`${base}manifest.json`),
+    getJson(`${base}tally.json`),
+    getJson(`${base}board/head.json`),
+    getJson(`${base}roll.json`),
+  ]);
+  const entries = await boardEntries();
+  status(t("checking_board", { count: entries.length }));
+  const fingerprint = checkTally(key, ceremony, published, entries, head, roll, tally);
+  log(t("tally_ok", { count: tally.counted }));
+  status(t("decrypting"));
+  await postJson(`${base}decryption`, decryptionMessage(key, ceremony, fingerprint, tally), { csrf });
+  log(t("decrypted"));
+  status("");
+  app.dataset.decrypted = "true";
+}
+
+async function main() {
+  if (!secureContext()) {
+    status(t("insecure"));
+    return;
+  }
+  status(t("loading"));
+  const ceremony = await ceremonyStatus();
+  renderStatus(ceremony);
+  status("");
+  const stage = app.dataset.stage;
+  if (stage === "idle") {
+    status(t("idle"));
+    return;
+  }
+  const me = ceremony.trustees.find((trustee) => trustee.index === ceremony.my_index);
+  if (stage === "ceremony" && me.commitments === null) generate(ceremony);
+  document.getElementById("load-box").hidden = false;
+  document.getElementById("load-button").addEventListener("click", async () => {
+    const button = document.getElementById("load-button");
+    button.disabled = true;
+    try {
+      const key = await loadKey();
+      document.getElementById("passphrase").value = "";
+      if (stage === "decryption") await decrypt(key);
+      else await advance(key);
+    } catch (error) {
+      status(explain(error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+main().catch((error) => status(explain(error)));

@@ -1,0 +1,285 @@
+// What a trustee computes at each step (docs/elections.md §6–§7), the browser twin of
+// voting/trustee/steps.py: pure functions of the trustee's key (from its key file) and the
+// server's JSON. Before decrypting, the trustee rebuilds the encrypted tally from the board
+// (chain, signed final head, last ballot per credential, homomorphic sum) and refuses if the
+// server's tally differs, if two counted ballots share a ciphertext, or if more credentials were
+// counted than issued — so that no single voter's ballot can be passed off as the tally.
+
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { bytesToHex, concatBytes, hexToBytes, int8, utf8 } from "../../crypto/bytes.js";
+import { InvalidShare } from "../../crypto/errors.js";
+import { IDENTITY, baseMul, pointHex } from "../../crypto/group.js";
+import { frame } from "../../crypto/hash.js";
+import { canonicalJson } from "../../crypto/json.js";
+import { proveKnowledge } from "../../crypto/proofs.js";
+import { randomScalar } from "../../crypto/random.js";
+import { fromJson, toJson } from "../../crypto/serialization.js";
+import {
+  checkShare,
+  combineSecretShare,
+  commitmentContext,
+  communicationContext,
+  encryptShare,
+  jointPublicKey,
+  openShare,
+  partialDecrypt,
+  revealShare,
+  verificationKeys,
+} from "../../crypto/threshold.js";
+import { cj, sha256f } from "./election.js";
+
+export class TrusteeRefusal extends Error {}
+
+/** Fresh secrets: k coefficients and a communication key from the CSPRNG. */
+export function newSecrets(index, threshold) {
+  return {
+    trustee: index,
+    coefficients: Array.from({ length: threshold }, () => randomScalar()),
+    communicationKey: randomScalar(),
+  };
+}
+
+/** The announcement recomputed from the secrets (same commitments every time, fresh proofs). */
+export function announcement(key) {
+  const { ceremonyContext: ctx, secrets } = key;
+  return toJson("trusteeAnnouncement", {
+    trustee: secrets.trustee,
+    commitments: secrets.coefficients.map((a) => baseMul(a)),
+    commitmentProofs: secrets.coefficients.map((a, j) => proveKnowledge(commitmentContext(ctx, secrets.trustee, j), a)),
+    communicationKey: baseMul(secrets.communicationKey),
+    communicationProof: proveKnowledge(communicationContext(ctx, secrets.trustee), secrets.communicationKey),
+  });
+}
+
+function trusteeEntry(status, index) {
+  const entry = status.trustees.find((t) => t.index === index);
+  if (!entry) throw new TrusteeRefusal(`trustee ${index} is not in this ceremony`);
+  return entry;
+}
+
+/** The signed-in trustee, the ceremony and the published commitments all belong to this key. */
+export function checkStatus(key, status) {
+  const index = key.secrets.trustee;
+  if (status.my_index !== index) {
+    throw new TrusteeRefusal(`this key file is for trustee ${index}, but you are signed in as trustee ${status.my_index}`);
+  }
+  if (status.ceremony_context !== bytesToHex(key.ceremonyContext)) {
+    throw new TrusteeRefusal("this key file belongs to another ceremony (the context differs)");
+  }
+  if (status.threshold !== key.threshold) throw new TrusteeRefusal("the ceremony's threshold differs from the key file's");
+  const mine = trusteeEntry(status, index).commitments;
+  if (mine !== null) {
+    const expected = key.secrets.coefficients.map((a) => pointHex(baseMul(a)));
+    if (mine.commitments.join() !== expected.join()) {
+      throw new TrusteeRefusal("the commitments published for you are not this key file's");
+    }
+  }
+}
+
+export function announcements(status) {
+  const found = new Map();
+  for (const trustee of status.trustees) {
+    if (trustee.commitments !== null) {
+      const item = fromJson("trusteeAnnouncement", trustee.commitments);
+      if (item.trustee !== trustee.index) throw new TrusteeRefusal(`trustee ${trustee.index}'s commitments name another`);
+      found.set(trustee.index, item);
+    }
+  }
+  return found;
+}
+
+export function sharesMessage(key, status) {
+  const published = announcements(status);
+  const others = status.trustees.map((t) => t.index).filter((i) => i !== key.secrets.trustee);
+  const missing = others.filter((i) => !published.has(i));
+  if (missing.length) throw new TrusteeRefusal(`trustees ${missing.join(", ")} have not published their commitments yet`);
+  return {
+    shares: others.map((i) => toJson("encryptedShare", encryptShare(key.ceremonyContext, key.secrets, i, published.get(i).communicationKey))),
+  };
+}
+
+/** Open every share addressed to us; a failing one becomes a complaint unless a valid answer settles it. */
+export function openReceivedShares(key, status) {
+  const index = key.secrets.trustee;
+  const published = announcements(status);
+  const answered = new Map((status.answers ?? []).filter((a) => a.recipient === index && a.share).map((a) => [a.sender, a.share]));
+  const received = new Map();
+  const complaints = [];
+  for (const item of status.shares_for_me) {
+    const share = fromJson("encryptedShare", item);
+    if (share.recipient !== index || !published.has(share.sender)) throw new TrusteeRefusal("a share addressed to you is malformed");
+    const sender = published.get(share.sender);
+    if (answered.has(share.sender)) {
+      const value = fromJson("scalar", answered.get(share.sender));
+      if (checkShare(sender, index, value)) {
+        received.set(share.sender, value);
+        continue;
+      }
+    }
+    try {
+      received.set(share.sender, openShare(key.ceremonyContext, key.secrets, share, sender));
+    } catch (error) {
+      if (!(error instanceof InvalidShare)) throw error;
+      complaints.push({ sender: share.sender, recipient: index });
+    }
+  }
+  return { received, complaints };
+}
+
+export function verificationMessage(key, status) {
+  const expected = status.trustees.map((t) => t.index).filter((i) => i !== key.secrets.trustee);
+  const senders = new Set(status.shares_for_me.map((s) => s.sender));
+  const missing = expected.filter((i) => !senders.has(i));
+  if (missing.length) throw new TrusteeRefusal(`shares from trustees ${missing.join(", ")} are missing`);
+  return { complaints: openReceivedShares(key, status).complaints };
+}
+
+export function answersMessage(key, status) {
+  const answered = new Set((status.answers ?? []).map((a) => `${a.sender}:${a.recipient}`));
+  return {
+    answers: (status.complaints ?? [])
+      .filter((c) => c.sender === key.secrets.trustee && !answered.has(`${c.sender}:${c.recipient}`))
+      .map((c) => toJson("shareReveal", revealShare(key.secrets, c))),
+  };
+}
+
+/** The message due now as [step, body], or null when we must wait for the others. */
+export function nextCeremonyStep(key, status) {
+  checkStatus(key, status);
+  if (status.complete) return null;
+  const me = trusteeEntry(status, key.secrets.trustee);
+  if (me.commitments === null) return ["commitments", announcement(key)];
+  if (!me.shares_sent) {
+    return status.trustees.every((t) => t.commitments !== null) ? ["shares", sharesMessage(key, status)] : null;
+  }
+  const answers = answersMessage(key, status);
+  if (answers.answers.length) return ["answers", answers];
+  if (!me.verified && status.trustees.every((t) => t.shares_sent)) return ["verification", verificationMessage(key, status)];
+  return null;
+}
+
+export function secretShare(key, status) {
+  const { received, complaints } = openReceivedShares(key, status);
+  if (complaints.length) {
+    throw new TrusteeRefusal(`the shares from trustees ${complaints.map((c) => c.sender).join(", ")} still fail their checks`);
+  }
+  return combineSecretShare(key.secrets, received);
+}
+
+// -- decryption --------------------------------------------------------------------------------------
+
+export function checkManifest(key, status, published) {
+  const { manifest } = published;
+  const fingerprint = sha256f("election-fingerprint", cj(manifest));
+  if (published.fingerprint !== bytesToHex(fingerprint)) throw new TrusteeRefusal("the manifest does not hash to its fingerprint");
+  if (manifest.ceremony_context !== bytesToHex(key.ceremonyContext)) throw new TrusteeRefusal("the manifest is not from this key file's ceremony");
+  const definition = { ...manifest };
+  delete definition.joint_public_key;
+  delete definition.ceremony_context;
+  if (bytesToHex(sha256f("ceremony-context", cj(definition))) !== manifest.ceremony_context) {
+    throw new TrusteeRefusal("the manifest's definition does not match the ceremony context");
+  }
+  if (manifest.joint_public_key !== pointHex(jointPublicKey([...announcements(status).values()]))) {
+    throw new TrusteeRefusal("the manifest's joint key is not the sum of the commitments");
+  }
+  return fingerprint;
+}
+
+export function tallyLayout(manifest) {
+  return manifest.questions.map((q) => (q.type === "ranked" ? q.options.length * (q.options.length - 1) : q.options.length));
+}
+
+function ballotCiphertexts(ballot, manifest) {
+  return manifest.questions.map((question, q) =>
+    question.type === "ranked" ? ballot.answers[q].pairs.flatMap((pair) => pair.ciphertexts) : ballot.answers[q].ciphertexts,
+  );
+}
+
+function headMessage(fingerprint, head) {
+  return concatBytes(
+    frame(utf8("mashwara/v1/board-head")),
+    frame(fingerprint),
+    frame(int8(head.count)),
+    frame(hexToBytes(head.hash, 32)),
+    frame(utf8(head.final ? "final" : "running")),
+  );
+}
+
+/** The encrypted tally the board implies, after checking the chain and the signed final head. */
+export function recomputeTally(fingerprint, manifest, entries, finalHead) {
+  if (finalHead.election !== bytesToHex(fingerprint) || finalHead.final !== true) {
+    throw new TrusteeRefusal("the board has no final head for this election yet");
+  }
+  let valid = false;
+  try {
+    valid = ed25519.verify(hexToBytes(finalHead.signature, 64), headMessage(fingerprint, finalHead), hexToBytes(manifest.board_public_key, 32));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new TrusteeRefusal("the final board head's signature does not verify");
+  let previous = sha256f("board-genesis", fingerprint);
+  const counted = new Map();
+  let position = 0;
+  for (const entry of entries) {
+    position += 1;
+    if (entry.position !== position) throw new TrusteeRefusal(`board entry ${position} is missing or out of order`);
+    const tracker = sha256f("tracker", cj(entry.ballot));
+    if (entry.tracker !== bytesToHex(tracker)) throw new TrusteeRefusal(`board entry ${position}: the tracker does not match the ballot`);
+    const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);
+    const digest = sha256f("board-entry", previous, position, entry.kind, entry.hour, tracker, reveal);
+    if (entry.previous !== bytesToHex(previous) || entry.hash !== bytesToHex(digest)) {
+      throw new TrusteeRefusal(`board entry ${position}: the hash chain is broken`);
+    }
+    previous = digest;
+    if (entry.kind === "ballot") counted.set(entry.ballot.credential.key, entry);
+  }
+  if (position !== finalHead.count || bytesToHex(previous) !== finalHead.hash) {
+    throw new TrusteeRefusal("the board does not end at the signed final head");
+  }
+  const widths = tallyLayout(manifest);
+  const sums = widths.map((w) => Array.from({ length: w }, () => ({ a: IDENTITY, b: IDENTITY })));
+  const seen = new Set();
+  for (const entry of counted.values()) {
+    ballotCiphertexts(entry.ballot, manifest).forEach((row, q) => {
+      if (row.length !== widths[q]) throw new TrusteeRefusal(`ballot ${entry.position} has the wrong shape`);
+      row.forEach((ct, i) => {
+        if (seen.has(ct.a)) {
+          throw new TrusteeRefusal(`ballot ${entry.position} repeats a ciphertext of another counted ballot: refusing to decrypt a tally that could single out a voter`);
+        }
+        seen.add(ct.a);
+        const value = fromJson("ciphertext", ct);
+        sums[q][i] = { a: sums[q][i].a.add(value.a), b: sums[q][i].b.add(value.b) };
+      });
+    });
+  }
+  return { counted: counted.size, questions: sums.map((row) => row.map((ct) => toJson("ciphertext", ct))) };
+}
+
+export function checkTally(key, status, published, entries, finalHead, roll, tally) {
+  const fingerprint = checkManifest(key, status, published);
+  const expected = recomputeTally(fingerprint, published.manifest, entries, finalHead);
+  if (canonicalJson(expected) !== canonicalJson(tally)) {
+    throw new TrusteeRefusal("the server's encrypted tally is not the sum of the counted ballots");
+  }
+  if (expected.counted > roll.issued + roll.reissued || roll.issued > roll.size) {
+    throw new TrusteeRefusal("more credentials were counted than the roll issued");
+  }
+  return fingerprint;
+}
+
+export function decryptionMessage(key, status, fingerprint, tally) {
+  const share = secretShare(key, status);
+  const index = key.secrets.trustee;
+  const own = verificationKeys([...announcements(status).values()], [index]).get(index);
+  if (!baseMul(share).equals(own)) throw new TrusteeRefusal("your secret share does not match your public verification key");
+  return {
+    shares: tally.questions.map((question) =>
+      question.map((item) => {
+        const ciphertext = fromJson("ciphertext", item);
+        if (ciphertext.a.is0()) throw new TrusteeRefusal("no ballot was counted: there is nothing to decrypt");
+        return toJson("decryptionShare", partialDecrypt(fingerprint, index, share, ciphertext));
+      }),
+    ),
+  };
+}
+

@@ -1,0 +1,110 @@
+"""The pages that run the election's cryptography in the browser: obtaining a credential, the
+ballot (encrypt, audit, cast), and the trustee's ceremony and decryption.
+
+These views only render: the work happens in the page's own script (``frontend/src/voting/``),
+which reads what it needs from ``data-`` attributes and the JSON endpoints. The ballot page needs
+no account and reads no session — a voter casts with the credential in the browser, from any
+device — so it is public; the credential and trustee pages are for signed-in voters and trustees.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from convention.permissions import Action, PermissionRefused, decide
+from convention.selectors import membership_of
+from voting.models import Election, ElectionState, RollEntry
+
+CREDENTIAL_STATES = (ElectionState.CREDENTIALS, ElectionState.OPEN)
+
+
+def _election(uuid) -> Election:
+    election = get_object_or_404(Election.objects.select_related("convention"), uuid=uuid)
+    if election.state == ElectionState.DRAFT:
+        raise Http404("draft")
+    return election
+
+
+@require_GET
+def ballot_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _election(uuid)
+    return render(
+        request,
+        "voting/ballot.html",
+        {
+            "election": election,
+            "questions": election.questions.prefetch_related("options"),
+            "is_open": election.state == ElectionState.OPEN,
+        },
+    )
+
+
+@require_GET
+@never_cache
+def credential_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _election(uuid)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    membership = membership_of(request.user, election.convention)
+    decision = decide(
+        action=Action.VOTE,
+        convention=election.convention,
+        membership=membership,
+        user=request.user,
+    )
+    roll_entry = (
+        RollEntry.objects.filter(election=election, membership=membership).first()
+        if membership is not None
+        else None
+    )
+    return render(
+        request,
+        "voting/credential.html",
+        {
+            "election": election,
+            "allowed": decision.allowed,
+            "refusal": decision.message if not decision.allowed else "",
+            "roll_entry": roll_entry,
+            "issuing": election.state in CREDENTIAL_STATES,
+            "can_request": (
+                decision.allowed
+                and roll_entry is not None
+                and election.state in CREDENTIAL_STATES
+                and roll_entry.issued < roll_entry.allowed
+            ),
+        },
+    )
+
+
+@require_GET
+@never_cache
+def trustee_page(request: HttpRequest, uuid) -> HttpResponse:
+    election = _election(uuid)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    membership = membership_of(request.user, election.convention)
+    decision = decide(
+        action=Action.ACT_AS_TRUSTEE,
+        convention=election.convention,
+        membership=membership,
+        user=request.user,
+    )
+    if not decision.allowed:
+        raise PermissionRefused(decision)
+    trustee = election.trustees.filter(membership=membership).first()
+    if trustee is None:
+        raise Http404("not a trustee of this election")
+    return render(
+        request,
+        "voting/trustee.html",
+        {
+            "election": election,
+            "trustee": trustee,
+            "in_ceremony": election.state == ElectionState.KEY_CEREMONY,
+            "decrypting": election.state == ElectionState.CLOSED,
+        },
+    )
