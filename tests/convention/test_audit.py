@@ -167,3 +167,26 @@ def test_entries_cannot_be_changed_or_deleted_through_the_model(convention, orga
 def test_empty_chain_verifies(convention):
     status = verify_chain(convention)
     assert status.intact and status.entries == 0 and status.head == genesis_digest(convention)
+
+
+def test_admin_shows_audit_entries_but_cannot_change_or_delete_them(convention, organizer):
+    from django.test import Client
+
+    from .convention_factories import make_user
+
+    entry = write_entries(convention, organizer, 1)[0]
+    operator = make_user()
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client = Client()
+    client.force_login(operator)
+    listing = client.get("/admin/convention/auditentry/")
+    assert listing.status_code == 200 and "role.appointed" in listing.content.decode()
+    detail = client.get(f"/admin/convention/auditentry/{entry.pk}/change/")
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
+    assert client.get(f"/admin/convention/auditentry/{entry.pk}/delete/").status_code == 403
+    assert client.get("/admin/convention/auditentry/add/").status_code == 403
+    assert client.post(f"/admin/convention/auditentry/{entry.pk}/change/", {}).status_code == 403
+    assert verify_chain(convention).intact
+    for model in ("convention", "membership", "invitation", "user"):
+        assert client.get(f"/admin/convention/{model}/").status_code == 200

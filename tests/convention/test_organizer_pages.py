@@ -359,3 +359,8 @@ def test_organizer_without_mfa_is_sent_to_the_two_factor_settings():
         assert reverse("mfa_index") in response.content.decode()
     home = client.get(url("detail", convention)).content.decode()
     assert "requires two-factor authentication for staff roles" in home
+
+
+def test_home_offers_creation_only_to_those_allowed(creator):
+    assert reverse("convention:create") in logged_in(creator).get("/").content.decode()
+    assert reverse("convention:create") not in logged_in(make_user()).get("/").content.decode()
