@@ -1,0 +1,177 @@
+"""An election in Chromium: a voter obtains a credential, audits one ballot, casts, re-votes from
+another device with the credential code, and finds the tracker on the board; the trustees
+decrypt; an observer downloads the election record and the standalone verifier passes it.
+
+The server side is set up with the election services (tests/voting/world.py); everything the
+voter does goes through the pages and their scripts, with real cryptography in the browser.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from voting.crypto import blind_rsa
+from voting.models import ElectionState
+from voting.services import credentials
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def issuer_key():
+    return blind_rsa.generate_private_key(3072)
+
+
+@pytest.fixture(autouse=True)
+def _cached_issuer_key(monkeypatch, issuer_key):
+    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+
+
+def signed_in_context(browser, live_server, membership, **options):
+    client = Client()
+    client.force_login(membership.user)
+    context = browser.new_context(base_url=live_server.url, locale="en-US", **options)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return context
+
+
+def choose(page, single: str, approvals: list[str], ranks: dict[int, str]) -> None:
+    page.check(f"input[name='q0'][value='{single}']")
+    for box in page.locator("input[name='q1']").all():
+        box.set_checked(box.get_attribute("value") in approvals)
+    for option, rank in ranks.items():
+        page.select_option(f"select[name='q2-{option}']", rank)
+
+
+def encrypt(page) -> str:
+    page.click("#encrypt-button")
+    page.wait_for_selector("#review:not([hidden])")
+    return page.text_content("#review-tracker").replace(" ", "")
+
+
+def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_server, tmp_path):
+    from tests.voting.world import World
+
+    world = World(voters=3, trustees=3, threshold=2)
+    world.open_credentials()
+    election = world.election
+    uuid = election.uuid
+    voter = world.voter_members[0]
+
+    # 1. The voter, signed in, obtains a credential in the browser.
+    context = signed_in_context(browser, live_server, voter)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"/elections/{uuid}/vote/credential/")
+    page.click("#request-button")
+    page.wait_for_selector("#credential-code-box:not([hidden])")
+    code = page.text_content("#credential-code")
+    assert code.startswith("mashwara-credential-1:")
+    assert voter.pk in set(
+        election.roll.filter(issued=1).values_list("membership_id", flat=True)
+    ), "the roll shows the credential as issued"
+
+    # The other voters get theirs with the Python client; then the poll opens.
+    from voting.clients import Voter
+
+    others = []
+    for membership in world.voter_members[1:]:
+        other = Voter(world.refresh().manifest, election.fingerprint_bytes)
+        blinded = bytes.fromhex(other.credential_request()["blinded_message"])
+        signature = credentials.issue_credential(
+            election=election, membership=membership, blinded_message=blinded
+        )
+        other.finish_credential({"blind_signature": signature.hex()})
+        others.append(other)
+    world.move(ElectionState.OPEN)
+
+    # 2. On the ballot page the voter encrypts, audits that ballot, then encrypts afresh and casts.
+    sent = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.all_headers()) if "/ballot-box/" in r.url else None,
+    )
+    page.goto(f"/elections/{uuid}/vote/")
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    choose(page, "0", ["0", "2"], {0: "1", 1: "2"})
+    audited = encrypt(page)
+    encrypt_ms = int(page.get_attribute("#ballot-app", "data-encrypt-ms"))
+    page.click("#audit-button")
+    page.wait_for_selector("#audit-result:not([hidden])")
+    opened = page.text_content("#audit-choices")
+    assert "Republic" in opened and "Principle 0, Principle 2" in opened
+    assert "Federal > Unitary" in opened and "Federal > Confederal" in opened
+    assert page.get_attribute("#ballot-app", "data-audited-tracker") == audited
+
+    first = encrypt(page)
+    assert first != audited
+    page.click("#cast-button")
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert page.text_content("#receipt-tracker").replace(" ", "") == first
+    assert sent and all("cookie" not in headers for headers in sent), "the ballot box got a cookie"
+
+    # 3. Re-voting from another device: a fresh browser, not signed in, with the credential code.
+    phone = browser.new_context(base_url=live_server.url, locale="en-US")
+    other_page = phone.new_page()
+    other_page.set_default_timeout(30_000)
+    other_page.goto(f"/elections/{uuid}/vote/")
+    other_page.wait_for_selector("#ballot-app[data-ready='true']")
+    assert other_page.is_visible("#credential-status [data-show='absent']")
+    other_page.click("#import summary")
+    other_page.fill("#import-code", code)
+    other_page.click("#import-button")
+    other_page.wait_for_selector("#credential-status [data-show='present']:not([hidden])")
+    choose(other_page, "1", ["4"], {2: "1"})
+    second = encrypt(other_page)
+    other_page.click("#cast-button")
+    other_page.wait_for_selector("#receipt:not([hidden])")
+    assert other_page.text_content("#receipt-position") == "3"
+
+    # 4. The tracker look-up finds both ballots; the first is superseded by the re-vote.
+    other_page.goto(f"/elections/{uuid}/board/tracker?t={second}")
+    assert "Found at position 3" in other_page.text_content("main")
+    other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
+    assert "that later one counts" in other_page.text_content("main")
+    other_page.goto(f"/elections/{uuid}/board/")
+    assert second in other_page.text_content("main").replace(" ", "")
+
+    # The other voters cast with the Python client; the poll closes; two trustees decrypt.
+    for other, choice in zip(others, [[[0], [1], [0, 1, 2]], [[], [0, 1, 2], [2]]], strict=True):
+        ballot, _ = other.ballot(choice)
+        assert world.cast(ballot).status_code == 201
+    election = world.close_and_tally(decrypting=[1, 3])
+    assert election.state == ElectionState.TALLIED
+    results = election.results
+    assert results["counted"] == 3
+    # The re-vote (Emirate) counts, not the first ballot (Republic); the audited one never counts.
+    assert results["questions"][0] == {"type": "single", "counts": [1, 1], "blank": 1}
+    assert results["questions"][1]["counts"] == [1, 2, 1, 0, 1]
+    world.move(ElectionState.PUBLISHED)
+
+    # 5. An observer downloads the record from the verification page and runs the verifier.
+    observer = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    observer_page = observer.new_page()
+    observer_page.goto(f"/elections/{uuid}/verify/")
+    with observer_page.expect_download() as download:
+        observer_page.click(f"a[href='/elections/{uuid}/record.jsonl']")
+    record = tmp_path / "record.jsonl"
+    download.value.save_as(record)
+    result = subprocess.run(
+        [sys.executable, "-m", "voting.verify", str(record)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    print(f"browser encryption of the 3-question ballot: {encrypt_ms} ms")
+    for ctx in (context, phone, observer):
+        ctx.close()
