@@ -1,0 +1,101 @@
+"""A trustee in Chromium: makes the secret key in the browser, downloads it as a passphrase-locked
+key file, runs the ceremony with another trustee (the Python client), and later decrypts the
+tally from the key file; the Python CLI's key-file reader opens the browser's file."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import TestCase
+
+from tests.browser.test_voting import _cached_issuer_key, issuer_key, signed_in_context  # noqa: F401
+from voting.clients import TrusteeClient
+from voting.models import ElectionState
+from voting.services import ceremony, tally
+from voting.trustee import keyfile, steps
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSPHRASE = "a long trustee passphrase"
+
+
+def load_key_file(page, path) -> None:
+    page.wait_for_selector("#load-box:not([hidden])")
+    page.set_input_files("#keyfile-input", str(path))
+    page.fill("#passphrase", PASSPHRASE)
+    page.click("#load-button")
+
+
+def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_server, tmp_path):
+    from tests.voting.world import World
+
+    world = World(voters=2, trustees=2, threshold=2)
+    election = world.move(ElectionState.KEY_CEREMONY)
+    other = TrusteeClient(2, 2, bytes.fromhex(election.ceremony_context))
+    ceremony.submit_commitments(
+        election=election, trustee=world.trustee(2), message=other.announce()
+    )
+
+    context = signed_in_context(
+        browser, live_server, world.trustee_members[0], accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    page.wait_for_selector("#generate-box:not([hidden])")
+    page.fill("#new-passphrase", PASSPHRASE)
+    page.fill("#new-passphrase-again", PASSPHRASE)
+    page.click("#generate-button")
+    page.wait_for_selector("#keyfile-ready:not([hidden])")
+    with page.expect_download() as download:
+        page.click("#keyfile-link")
+    key_path = tmp_path / "trustee-1.key"
+    download.value.save_as(key_path)
+    page.check("#keyfile-saved")
+    page.click("#publish-button")
+    # Commitments, then shares at once (the other trustee had committed already).
+    page.wait_for_selector("#trustee-log li:nth-child(2)")
+    assert world.trustee(1).shares_sent
+
+    # The browser's key file opens in the Python client and matches what was published.
+    key = keyfile.open_keyfile(keyfile.loads_keyfile(key_path.read_bytes()), PASSPHRASE)
+    assert key.index == 1 and key.election == election.uuid.hex
+    steps.check_status(key, ceremony.status(world.refresh(), world.trustee(1)))
+
+    public = ceremony.status(world.refresh(), None)["trustees"]
+    ceremony.submit_shares(
+        election=world.election, trustee=world.trustee(2), message=other.shares(public)
+    )
+    status = ceremony.status(world.refresh(), world.trustee(2))
+    ceremony.submit_verification(
+        election=world.election, trustee=world.trustee(2), message=other.verification(status)
+    )
+
+    # Later, with the key file: check the shares received, which completes the ceremony.
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    load_key_file(page, key_path)
+    page.wait_for_selector("#trustee-app[data-complete='true']")
+    election = world.refresh()
+    assert election.fingerprint and election.joint_public_key
+
+    world.open_poll()
+    for voter, choice in zip(
+        world.voters, [[[0], [0, 1], [0, 1, 2]], [[1], [1], [2, 1, 0]]], strict=True
+    ):
+        ballot, _ = voter.ballot(choice)
+        assert world.cast(ballot).status_code == 201
+    world.move(ElectionState.CLOSED)
+    election = world.refresh()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        tally.submit_decryption(
+            election=election,
+            trustee=world.trustee(2),
+            message=other.decrypt(election.encrypted_tally, election.fingerprint_bytes),
+        )
+
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    load_key_file(page, key_path)
+    page.wait_for_selector("#trustee-app[data-decrypted='true']")
+    assert "matches the board" in page.text_content("#trustee-log")
+    election = world.refresh()
+    assert election.state == ElectionState.TALLIED
+    assert election.results["questions"][0] == {"type": "single", "counts": [1, 1], "blank": 0}
+    context.close()
