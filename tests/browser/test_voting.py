@@ -175,3 +175,42 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     print(f"browser encryption of the 3-question ballot: {encrypt_ms} ms")
     for ctx in (context, phone, observer):
         ctx.close()
+
+
+def test_voting_pages_fit_the_budget_stay_on_this_host_and_read_right_to_left(browser, live_server):
+    from urllib.parse import urlsplit
+
+    from tests.browser.test_page_budget import BUDGET_BYTES, first_load
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=1, threshold=1)
+    world.open_poll()
+    uuid = world.election.uuid
+    host = urlsplit(live_server.url).hostname
+
+    def session_of(membership):
+        client = Client()
+        client.force_login(membership.user)
+        cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value}
+        return {"cookies": [{**cookie, "domain": host, "path": "/"}], "origins": []}
+
+    pages = [
+        (f"/elections/{uuid}/vote/", None),
+        (f"/elections/{uuid}/vote/credential/", session_of(world.voter_members[0])),
+        (f"/elections/{uuid}/trustee/", session_of(world.trustee_members[0])),
+    ]
+    for path, state in pages:
+        weight, hosts, _ = first_load(browser, live_server.url, path, state)
+        assert hosts == {urlsplit(live_server.url).netloc}, (path, hosts)
+        assert weight <= BUDGET_BYTES, f"{path} weighs {weight} bytes"
+        print(f"{path}: {weight} bytes")
+
+    phone = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740})
+    page = phone.new_page()
+    page.goto(f"/elections/{uuid}/vote/")
+    with page.expect_navigation():
+        page.locator(".language-switcher button[value='ps']").click()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.wait_for_selector("#ballot-app[data-ready='true']", state="attached")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.close()

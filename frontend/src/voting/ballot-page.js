@@ -6,6 +6,7 @@
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential.js";
 import { buildBallot, checkedManifest, choicesMatch, openBallot, questionBounds } from "./election.js";
+import { pointFromHex, warmUp } from "../../crypto/group.js";
 import { download, secureContext, setText, showState, t } from "./messages.js";
 
 const app = document.getElementById("ballot-app");
@@ -265,6 +266,8 @@ async function main() {
   }
   Object.assign(state, checkedManifest(published));
   state.fingerprintHex = hex(state.fingerprint);
+  // Build the window tables of G and X now, while the voter reads the questions.
+  setTimeout(() => warmUp(pointFromHex(state.manifest.joint_public_key)), 0);
   const statusBox = document.getElementById("credential-status");
   const stored = loadCredential(state.fingerprintHex);
   if (stored) {
