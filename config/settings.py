@@ -165,6 +165,10 @@ ACCOUNT_FORMS = {
     "signup": "convention.forms.accounts.InvitationSignupForm",
 }
 MFA_ADAPTER = "convention.adapters.MFAAdapter"
+MFA_FORMS = {
+    "add_webauthn": "convention.forms.accounts.PasskeyAddForm",
+    "edit_webauthn": "convention.forms.accounts.PasskeyEditForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

@@ -13,6 +13,7 @@ import unicodedata
 
 from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import ratelimit
+from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from ..services.signup import (
     find_invitation,
     redeem_invitation,
 )
+from .fields import check_plain_text
 
 PASSWORD_MAX_LENGTH = 1024
 _CODE_CHARACTERS = re.compile(r"[A-Za-z0-9 -]+")
@@ -308,3 +310,38 @@ class DeleteAccountForm(forms.Form):
     @property
     def keep_contributions(self) -> bool:
         return self.cleaned_data.get("contributions") == self.KEEP
+
+
+PASSKEY_NAME_MAX_LENGTH = 60
+
+
+def passkey_name_field(*, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("Name of the key"),
+        max_length=PASSKEY_NAME_MAX_LENGTH,
+        required=required,
+        help_text=_("Only you see it. Choose one that says nothing about you."),
+        widget=_text_widget(autocomplete="off"),
+    )
+
+
+class PasskeyNameMixin:
+    """allauth's passkey forms leave the key's name unbounded and unchecked."""
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if name:
+            check_plain_text(name, multiline=False)
+        return super().clean_name() if hasattr(super(), "clean_name") else name
+
+
+class PasskeyAddForm(PasskeyNameMixin, AddWebAuthnForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"] = passkey_name_field(required=False)
+
+
+class PasskeyEditForm(PasskeyNameMixin, EditWebAuthnForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"] = passkey_name_field(required=True)

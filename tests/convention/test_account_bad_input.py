@@ -164,3 +164,32 @@ def test_markup_in_a_password_is_allowed_but_never_echoed(setting):
     data["pseudonym"] = "Shirin"
     assert Client().post(reverse("account_signup"), data).status_code == 302
     assert User.objects.get(username="newcomer").check_password(password)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("x" * 10_240, "Ensure this value has at most 60 characters"),
+        ("Lap\u202etop", "direction-changing"),
+        ("Lap\x00top", "Null characters are not allowed"),
+    ],
+)
+def test_passkey_names_are_bounded_and_plain(setting, name, message):
+    from allauth.mfa.models import Authenticator
+
+    from tests.convention.account_factories import reauthenticate
+
+    client = Client()
+    client.force_login(setting["member"].user)
+    reauthenticate(client)
+    added = client.post(reverse("mfa_add_webauthn"), {"name": name, "credential": "{}"})
+    assert message in added.content.decode()
+    assert not Authenticator.objects.exists()
+
+    key = Authenticator.objects.create(
+        user=setting["member"].user, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop"}
+    )
+    edited = client.post(reverse("mfa_edit_webauthn", args=[key.pk]), {"name": name})
+    assert message in edited.content.decode()
+    key.refresh_from_db()
+    assert key.data == {"name": "Laptop"}

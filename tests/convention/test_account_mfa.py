@@ -148,8 +148,21 @@ def test_every_account_and_mfa_page_is_in_our_layout_without_inline_code(member)
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert_in_our_layout_without_inline_code(response.content.decode())
+    key = Authenticator.objects.create(
+        user=member.user, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop"}
+    )
+    for name in ("mfa_edit_webauthn", "mfa_remove_webauthn"):
+        response = client.get(reverse(name, args=[key.pk]))
+        assert response.status_code == 200, name
+        assert_in_our_layout_without_inline_code(response.content.decode())
+    key.delete()
     activate_totp(client)
-    for name in ("mfa_index", "mfa_view_recovery_codes", "mfa_generate_recovery_codes"):
+    for name in (
+        "mfa_index",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_deactivate_totp",
+    ):
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert_in_our_layout_without_inline_code(response.content.decode())
