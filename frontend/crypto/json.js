@@ -11,7 +11,6 @@ import { InvalidEncoding } from "./errors.js";
 
 const MAX_DEPTH = 64;
 const ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 class Parser {
@@ -116,7 +115,7 @@ class Parser {
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("bad \\u escape");
           out += String.fromCharCode(parseInt(hex, 16));
           this.at += 6;
-        } else if (e !== undefined && Object.hasOwn(ESCAPES, e)) {
+        } else if (e !== undefined && Object.prototype.hasOwnProperty.call(ESCAPES, e)) {
           out += ESCAPES[e];
           this.at += 2;
         } else {
@@ -168,10 +167,11 @@ function compareCodePoints(a, b) {
 }
 
 function quote(text) {
-  if (LONE_SURROGATE.test(text)) throw new InvalidEncoding("a string with a lone surrogate has no UTF-8 form");
   let out = '"';
   for (const ch of text) {
     const c = ch.codePointAt(0);
+    // String iteration yields whole code points, so a remaining surrogate is a lone one.
+    if (c >= 0xd800 && c <= 0xdfff) throw new InvalidEncoding("a string with a lone surrogate has no UTF-8 form");
     if (ch === '"') out += '\\"';
     else if (ch === "\\") out += "\\\\";
     else if (ch === "\n") out += "\\n";

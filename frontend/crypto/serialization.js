@@ -234,7 +234,7 @@ const KINDS = {
 export const KIND_NAMES = Object.freeze(Object.keys(KINDS));
 
 function codec(kind) {
-  const entry = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
+  const entry = Object.prototype.hasOwnProperty.call(KINDS, kind) ? KINDS[kind] : undefined;
   if (entry === undefined) throw new TypeError(`no JSON form for kind ${JSON.stringify(kind)}`);
   return entry;
 }
