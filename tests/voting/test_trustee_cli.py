@@ -276,3 +276,38 @@ def test_the_cli_runs_as_a_module_without_django():
     )
     assert result.returncode == 0, result.stderr
     assert "generate" in result.stdout
+
+
+def test_a_key_file_written_by_the_cli_opens_in_the_browser_code(tmp_path):
+    """The other direction (browser → Python) is in tests/browser/test_voting_trustee.py."""
+    import shutil
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    root = Path(__file__).resolve().parents[2]
+    key = a_key(index=3, threshold=2)
+    path = tmp_path / "t.key"
+    path.write_text(keyfile.dumps_keyfile(keyfile.seal(key, PASSPHRASE, iterations=FAST)))
+    keyfile_js = json.dumps((root / "frontend/src/voting/keyfile.js").as_uri())
+    serialization_js = json.dumps((root / "frontend/crypto/serialization.js").as_uri())
+    script = (
+        f"import {{ openKeyFile, parseKeyFile }} from {keyfile_js};\n"
+        f"import {{ toJson }} from {serialization_js};\n"
+        "import { readFileSync } from 'node:fs';\n"
+        f"const text = readFileSync({json.dumps(str(path))}, 'utf8');\n"
+        f"const key = await openKeyFile(parseKeyFile(text), {json.dumps(PASSPHRASE)});\n"
+        "console.log(JSON.stringify({ election: key.election, threshold: key.threshold,"
+        " secrets: toJson('trusteeSecrets', key.secrets) }));\n"
+    )
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    opened = json.loads(result.stdout)
+    assert opened == {"election": key.election, "threshold": 2, "secrets": to_json(key.secrets)}
