@@ -311,3 +311,22 @@ def test_a_key_file_written_by_the_cli_opens_in_the_browser_code(tmp_path):
     assert result.returncode == 0, result.stderr
     opened = json.loads(result.stdout)
     assert opened == {"election": key.election, "threshold": 2, "secrets": to_json(key.secrets)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_signs_in_with_name_and_password(live_server, monkeypatch, capsys):
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=2, threshold=1)
+    world.move(ElectionState.KEY_CEREMONY)
+    user = world.trustee_members[1].user
+    user.set_password("a long trustee password")
+    user.save()
+    monkeypatch.setenv("MASHWARA_PASSWORD", "a long trustee password")
+    argv = ["--server", live_server.url, "--election", world.election.uuid.hex]
+    assert main([*argv, "--user", user.username, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "trustee 2 Trustee 2 (you)" in out and "ceremony in progress" in out
+    monkeypatch.setenv("MASHWARA_PASSWORD", "not the password")
+    assert main([*argv, "--user", user.username, "status"]) == 1
+    assert "did not sign you in" in capsys.readouterr().err

@@ -52,10 +52,10 @@ const ceremonyStatus = () => getJson(`${base}ceremony.json`);
 
 async function loadKey() {
   const file = document.getElementById("keyfile-input").files[0];
-  if (!file) throw new TrusteeRefusal(t("opening"));
+  if (!file) throw new TrusteeRefusal(t("choose_file"));
   status(t("opening"));
   const key = await openKeyFile(parseKeyFile(await file.text()), document.getElementById("passphrase").value);
-  if (key.election !== app.dataset.election) throw new TrusteeRefusal("this key file belongs to another election");
+  if (key.election !== app.dataset.election) throw new TrusteeRefusal(t("other_election"));
   return key;
 }
 
