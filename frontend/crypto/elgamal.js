@@ -31,6 +31,8 @@ export function encryptWithNonce(publicKey, message, nonce) {
   if (typeof nonce !== "bigint" || nonce <= 0n || nonce >= ORDER) {
     throw new InvalidWitness("an encryption nonce must be a non-zero scalar");
   }
+  // Under X = O the message would be in the clear (B = mG).
+  if (publicKey.is0()) throw new InvalidKey("the public key must not be the identity");
   const key = preparePoint(publicKey);
   return { a: baseMul(nonce), b: baseMul(m).add(mul(key, nonce)) };
 }

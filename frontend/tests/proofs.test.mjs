@@ -41,6 +41,7 @@ describe("ElGamal (§3)", () => {
     assert.throws(() => C.encryptWithNonce(pair.public, C.ORDER, 5n), C.InvalidWitness);
     assert.throws(() => C.encryptWithNonce(pair.public, 1.5, 5n), C.InvalidWitness);
     assert.throws(() => C.encryptWithNonce(pair.public, 1, 0n), C.InvalidWitness);
+    assert.throws(() => C.encrypt(C.IDENTITY, 1), C.InvalidKey);
   });
 });
 
