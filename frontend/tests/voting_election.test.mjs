@@ -106,3 +106,23 @@ test("encrypting a 5-option approval ballot takes a moment, not seconds (Node)",
   console.log(`# one 5-option approval ballot: ${ms.toFixed(0)} ms in Node`);
   assert.ok(ms < 5000);
 });
+
+test("a receipt is accepted only for this ballot and with the board key's signature", async () => {
+  const { ed25519 } = await import("@noble/curves/ed25519.js");
+  const { frame } = await import("../crypto/hash.js");
+  const { int8, utf8 } = await import("../crypto/bytes.js");
+  const { checkReceipt } = await import("../src/voting/election.js");
+  const seed = new Uint8Array(32).fill(1);
+  const joint = generateKeyPair();
+  const manifest = { ...sampleManifest(joint.public), board_public_key: bytesToHex(ed25519.getPublicKey(seed)) };
+  const fingerprint = fingerprintOf(manifest);
+  const { ballot, tracker } = buildBallot(manifest, fingerprint, sampleCredential(), [[0], [1], [1, 2, 3]]);
+  const hash = new Uint8Array(32).fill(7);
+  const message = concatBytes(frame(utf8("mashwara/v1/board-head")), frame(fingerprint), frame(int8(4)), frame(hash), frame(utf8("running")));
+  const head = { election: bytesToHex(fingerprint), count: 4, hash: bytesToHex(hash), final: false, signature: bytesToHex(ed25519.sign(message, seed)) };
+  const receipt = { tracker, position: 4, hour: "2026-03-03T10:00:00Z", head };
+  assert.ok(checkReceipt(manifest, fingerprint, ballot, receipt));
+  assert.ok(!checkReceipt(manifest, fingerprint, ballot, { ...receipt, tracker: "00".repeat(32) }));
+  assert.ok(!checkReceipt(manifest, fingerprint, ballot, { ...receipt, position: 5 }));
+  assert.ok(!checkReceipt(manifest, fingerprint, ballot, { ...receipt, head: { ...head, hash: "08".repeat(32) } }));
+});

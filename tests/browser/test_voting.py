@@ -116,6 +116,7 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     page.click("#cast-button")
     page.wait_for_selector("#receipt:not([hidden])")
     assert page.text_content("#receipt-tracker").replace(" ", "") == first
+    assert page.get_attribute("#ballot-app", "data-receipt-valid") == "true"
     assert sent and all("cookie" not in headers for headers in sent), "the ballot box got a cookie"
 
     # 3. Re-voting from another device: a fresh browser, not signed in, with the credential code.
@@ -134,6 +135,7 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     other_page.click("#cast-button")
     other_page.wait_for_selector("#receipt:not([hidden])")
     assert other_page.text_content("#receipt-position") == "3"
+    assert other_page.get_attribute("#ballot-app", "data-receipt-valid") == "true"
 
     # 4. The tracker look-up finds both ballots; the first is superseded by the re-vote.
     other_page.goto(f"/elections/{uuid}/board/tracker?t={second}")

@@ -5,7 +5,7 @@
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential.js";
-import { buildBallot, checkedManifest, choicesMatch, openBallot, questionBounds } from "./election.js";
+import { buildBallot, checkReceipt, checkedManifest, choicesMatch, openBallot, questionBounds } from "./election.js";
 import { pointFromHex, warmUp } from "../../crypto/group.js";
 import { download, secureContext, setText, showState, t } from "./messages.js";
 
@@ -160,7 +160,9 @@ async function send(ballot) {
     onRetry: (seconds) => status(t("retrying", { seconds })),
   });
   storage()?.removeItem(pendingKey);
-  status("");
+  const valid = checkReceipt(state.manifest, state.fingerprint, ballot, receipt);
+  status(valid ? "" : t("bad_receipt"));
+  app.dataset.receiptValid = String(valid);
   showReceipt(receipt);
   app.dataset.lastTracker = receipt.tracker;
   return receipt;
@@ -227,6 +229,7 @@ async function importCode() {
     saveCredential(stored);
     state.credential = stored;
     line(t("imported"));
+    document.getElementById("import-code").value = "";
     showState(document.getElementById("credential-status"), "present");
     setFormEnabled(app.dataset.open === "true");
   } catch {

@@ -2,6 +2,7 @@
 // (fingerprint, tracker), the credential message, each question's ballot shape, choice vectors,
 // and building, signing, opening (Benaloh audit) a ballot. No DOM, no network: node tests run it.
 
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, equalBytes, hexToBytes, int8, utf8 } from "../../crypto/bytes.js";
 import { encryptWithNonce } from "../../crypto/elgamal.js";
@@ -195,4 +196,26 @@ export function checkedManifest(response) {
     throw new Error("the manifest does not hash to its fingerprint");
   }
   return { manifest: response.manifest, fingerprint };
+}
+
+/**
+ * A receipt is worth keeping only if it is for this ballot and its head is signed by the
+ * election's board key (§4, §5): check both before showing it.
+ */
+export function checkReceipt(manifest, fingerprint, ballot, receipt) {
+  const head = receipt.head;
+  if (receipt.tracker !== trackerOf(ballot)) return false;
+  if (head.election !== bytesToHex(fingerprint) || head.count !== receipt.position || head.final !== false) return false;
+  const message = concatBytes(
+    frame(utf8("mashwara/v1/board-head")),
+    frame(fingerprint),
+    frame(int8(head.count)),
+    frame(hexToBytes(head.hash, 32)),
+    frame(utf8("running")),
+  );
+  try {
+    return ed25519.verify(hexToBytes(head.signature, 64), message, hexToBytes(manifest.board_public_key, 32));
+  } catch {
+    return false;
+  }
 }
