@@ -71,8 +71,22 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(f"/elections/{uuid}/vote/credential/")
+    # The signature is lost on the way: the page asks again with the identical blinded message,
+    # and the server answers it again without issuing a second credential.
+    lost = []
+
+    def lose_first_answer(route):
+        if not lost:
+            lost.append(route.fetch().status)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(f"**/elections/{uuid}/credential", lose_first_answer)
     page.click("#request-button")
     page.wait_for_selector("#credential-code-box:not([hidden])")
+    page.unroute(f"**/elections/{uuid}/credential")
+    assert lost == [200]
     code = page.text_content("#credential-code")
     assert code.startswith("mashwara-credential-1:")
     assert voter.pk in set(
