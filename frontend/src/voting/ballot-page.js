@@ -155,10 +155,17 @@ async function send(ballot) {
   const pendingKey = PENDING + state.fingerprintHex;
   storage()?.setItem(pendingKey, JSON.stringify(ballot));
   status(t("sending"));
-  const receipt = await postJson(app.dataset.castUrl, ballot, {
-    anonymous: true,
-    onRetry: (seconds) => status(t("retrying", { seconds })),
-  });
+  let receipt;
+  try {
+    receipt = await postJson(app.dataset.castUrl, ballot, {
+      anonymous: true,
+      onRetry: (seconds) => status(t("retrying", { seconds })),
+    });
+  } catch (error) {
+    // A refused ballot will never be accepted: only a lost one is kept for sending again.
+    if (error instanceof ServerRefusal) storage()?.removeItem(pendingKey);
+    throw error;
+  }
   storage()?.removeItem(pendingKey);
   const valid = checkReceipt(state.manifest, state.fingerprint, ballot, receipt);
   status(valid ? "" : t("bad_receipt"));

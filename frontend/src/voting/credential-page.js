@@ -69,7 +69,11 @@ async function request(manifest, fingerprint) {
     showCode(stored);
   } catch (error) {
     if (error instanceof NetworkFailure) status(t("offline"));
-    else if (error instanceof ServerRefusal) status(t("refused", { message: error.message }));
+    else if (error instanceof ServerRefusal) {
+      // Refused, not lost: this request will never be answered, so do not retry it on reload.
+      removePending(fingerprintHex);
+      status(t("refused", { message: error.message }));
+    }
     else status(`${t("error")} ${error.message}`);
     if (button) button.disabled = false;
   }
