@@ -173,7 +173,10 @@ ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_PREVENT_ENUMERATION = True
+# "strict": whether an email address already has an account must never show. With email
+# verification off, allauth's True still answers "already registered" on the sign-up form; strict
+# lets two accounts share an (unverified) address instead, which harms no one here.
+ACCOUNT_PREVENT_ENUMERATION = "strict"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_MAX_LENGTH = 40

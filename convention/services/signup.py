@@ -70,11 +70,6 @@ class UsernameUnavailable(SignupRefused):
     )
 
 
-class EmailUnavailable(SignupRefused):
-    field = "email"
-    default_message = _("This email address cannot be used.")
-
-
 class PseudonymUnavailable(SignupRefused):
     field = "pseudonym"
     default_message = _(
@@ -174,12 +169,9 @@ def redeem_invitation(
     with transaction.atomic():
         invitation = _check_usable(_lookup(code, lock=True))
         name = check_username_available(username)
+        # An email address is not checked for other accounts: the answer would tell anyone
+        # whether that address is registered here (settings: ACCOUNT_PREVENT_ENUMERATION).
         email = (email or "").strip().lower()
-        if email and (
-            EmailAddress.objects.filter(email__iexact=email).exists()
-            or User.objects.filter(email__iexact=email).exists()
-        ):
-            raise EmailUnavailable()
         user = User(username=name, email=email)
         user.set_password(password)
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -281,3 +283,30 @@ def test_account_pages_need_login(client):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_signup_never_reveals_whether_an_email_address_has_an_account(client, registrar):
+    """Whether an email address is registered here must not be learnable from the sign-up
+    form, even without a valid code: the address is accepted like any other."""
+    taken = make_member(registrar.convention, username="rahim", pseudonym="Rahim").user
+    taken.email = "rahim@example.org"
+    taken.save()
+    probe = client.post(
+        reverse("account_signup"),
+        signup_data("ZZZZ-ZZZZ-ZZZZ-ZZZZ", email="rahim@example.org"),
+    )
+    fresh = client.post(
+        reverse("account_signup"),
+        signup_data("ZZZZ-ZZZZ-ZZZZ-ZZZZ", email="nobody@example.org"),
+    )
+    assert "registered" not in probe.content.decode().lower()
+    errors = re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', probe.content.decode(), re.S)
+    fresh_errors = re.findall(
+        r'<ul class="errorlist"[^>]*>(.*?)</ul>', fresh.content.decode(), re.S
+    )
+    assert errors == fresh_errors
+    response = client.post(
+        reverse("account_signup"), signup_data(issue_code(registrar), email="rahim@example.org")
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(email="rahim@example.org").count() == 2
