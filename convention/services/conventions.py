@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import InvalidPhaseChange
 from ..models import PHASE_ORDER, Convention, Membership, MembershipRole, Phase, Role, User
@@ -30,7 +31,7 @@ RESERVED_SLUGS = frozenset({"new", "admin", "static", "accounts"})
 
 def validate_slug(slug: str) -> None:
     if slug in RESERVED_SLUGS:
-        raise ValidationError({"slug": ValidationError("This address is reserved.")})
+        raise ValidationError({"slug": ValidationError(_("This address is reserved."))})
 
 
 @transaction.atomic
