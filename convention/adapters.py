@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.urls import reverse
 
+from .names import validate_username
 from .services.signup import UsernameUnavailable, check_username_available
 
 
@@ -17,11 +18,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_username(self, username: str, shallow: bool = False) -> str:
         """Our name rules (no invisible or mixed-script characters, no look-alike of an
-        existing username) on top of allauth's own checks."""
+        existing username) on top of allauth's own checks; ``shallow`` checks the rules only,
+        without looking at existing accounts."""
         from django import forms
 
         try:
-            name = check_username_available(username) if not shallow else username
+            name = validate_username(username) if shallow else check_username_available(username)
         except UsernameUnavailable as refusal:
             raise forms.ValidationError(refusal.message, code="username") from refusal
         return super().clean_username(name, shallow=shallow)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import ratelimit
 from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
@@ -167,6 +168,13 @@ class InvitationSignupForm(SignupForm):
             self.cleaned_data["invitation_code"],
         )
         return self.cleaned_data["invitation_code"].strip()
+
+    def clean_username(self) -> str:
+        if self.invitation is None:
+            # Without a valid code, say nothing about which usernames exist: a username may be
+            # close to a real name, and the page must not confirm that its owner is here.
+            return get_adapter().clean_username(self.cleaned_data["username"], shallow=True)
+        return super().clean_username()
 
     def clean(self):
         cleaned = super().clean()

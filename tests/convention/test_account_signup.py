@@ -310,3 +310,21 @@ def test_signup_never_reveals_whether_an_email_address_has_an_account(client, re
     )
     assert response.status_code == 302
     assert User.objects.filter(email="rahim@example.org").count() == 2
+
+
+def test_without_a_valid_code_the_page_does_not_say_which_usernames_exist(client, registrar):
+    make_member(registrar.convention, username="ahmad.karimi", pseudonym="Rahim")
+    probe = client.post(
+        reverse("account_signup"), signup_data("ZZZZ-ZZZZ-ZZZZ-ZZZZ", username="ahmad.karimi")
+    )
+    assert "This invitation code is not valid" in probe.content.decode()
+    assert "username is taken" not in probe.content.decode()
+    with_code = client.post(
+        reverse("account_signup"), signup_data(issue_code(registrar), username="Ahmad.Karimi")
+    )
+    assert "username is taken" in with_code.content.decode()
+    # The rules themselves are still checked without a code.
+    hostile = client.post(
+        reverse("account_signup"), signup_data("ZZZZ-ZZZZ-ZZZZ-ZZZZ", username="ab\u202ecd")
+    )
+    assert "change the direction of text" in hostile.content.decode()
