@@ -10,6 +10,7 @@ while this happens, so two concurrent requests cannot both be served.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from django.db import transaction
 
@@ -30,11 +31,19 @@ from voting.models import Election, ElectionState, RollEntry
 ISSUING_STATES = (ElectionState.CREDENTIALS, ElectionState.OPEN)
 
 
-def _issuer(election: Election) -> blind_rsa.BlindRsaPrivateKey:
+@lru_cache(maxsize=16)
+def _issuer_key(election_pk: int, fingerprint: str) -> blind_rsa.BlindRsaPrivateKey:
+    # Unsealing and loading (with its key validation) costs far more than signing: once per
+    # process and election.
+    election = Election.objects.get(pk=election_pk, fingerprint=fingerprint)
     pem = keystore.unseal(
         election.issuer_private_key, election_uuid=election.uuid.hex, purpose="issuer"
     )
     return blind_rsa.BlindRsaPrivateKey.from_pem(pem)
+
+
+def _issuer(election: Election) -> blind_rsa.BlindRsaPrivateKey:
+    return _issuer_key(election.pk, election.fingerprint)
 
 
 def issue_credential(
