@@ -75,9 +75,9 @@ def test_audit_log_is_paginated(convention, organizer, observer):
         record(convention=convention, actor=organizer, action="quota.set", detail={"quota": i})
     client = logged_in(observer)
     first = client.get(url("audit", convention)).content.decode()
-    assert "Page 1 of 2" in first and first.count("<tr>") == 51  # header + 50
+    assert "Page 1 of 2" in first and first.count('class="audit-entry"') == 50
     second = client.get(url("audit", convention) + "?page=2").content.decode()
-    assert second.count("<tr>") == 11
+    assert second.count('class="audit-entry"') == 10
     for junk in ("999", "-1", "abc", "<script>"):
         assert client.get(url("audit", convention), {"page": junk}).status_code == 200
 
