@@ -74,3 +74,17 @@ def test_trustee_page_is_for_the_election_trustees_only(world):
     assert "<noscript>" in html and "python -m voting.trustee" in html
     _no_inline_code(html)
     assert _client(world.voter_members[0]).get(url).status_code == 403
+
+
+def test_every_trustee_refusal_of_the_script_has_a_translated_message_in_the_page(world):
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "frontend/src/voting/trustee.js"
+    block = script.read_text().split("export const REFUSALS = {")[1].split("};")[0]
+    codes = re.findall(r"^\s+(\w+): ", block, flags=re.MULTILINE)
+    assert len(codes) > 20
+    world.move(ElectionState.KEY_CEREMONY)
+    url = reverse("voting:trustee_page", args=[world.election.uuid])
+    html = _client(world.trustee_members[0]).get(url).content.decode()
+    missing = [code for code in codes if f'data-key="refusal_{code}"' not in html]
+    assert not missing

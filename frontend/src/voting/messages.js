@@ -10,6 +10,10 @@ function load() {
   return catalogue;
 }
 
+export function has(key) {
+  return (catalogue ?? load()).has(key);
+}
+
 export function t(key, params = {}) {
   const text = (catalogue ?? load()).get(key) ?? key;
   return text.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? String(params[name]) : ""));

@@ -5,7 +5,7 @@
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
-import { secureContext, setText, t } from "./messages.js";
+import { has, secureContext, setText, t } from "./messages.js";
 import { announcement, checkTally, decryptionMessage, newSecrets, nextCeremonyStep, TrusteeRefusal } from "./trustee.js";
 
 const app = document.getElementById("trustee-app");
@@ -21,7 +21,11 @@ function log(text) {
 }
 
 function explain(error) {
-  if (error instanceof TrusteeRefusal || error instanceof ServerRefusal) return t("refused", { message: error.message });
+  if (error instanceof TrusteeRefusal) {
+    const key = `refusal_${error.code}`;
+    return t("refused", { message: has(key) ? t(key, error.params) : error.message });
+  }
+  if (error instanceof ServerRefusal) return t("refused", { message: error.message });
   if (error instanceof NetworkFailure) return `${t("error")} ${error.message}`;
   return `${t("error")} ${error.message}`;
 }
@@ -52,10 +56,10 @@ const ceremonyStatus = () => getJson(`${base}ceremony.json`);
 
 async function loadKey() {
   const file = document.getElementById("keyfile-input").files[0];
-  if (!file) throw new TrusteeRefusal(t("choose_file"));
+  if (!file) throw new TrusteeRefusal("choose_file");
   status(t("opening"));
   const key = await openKeyFile(parseKeyFile(await file.text()), document.getElementById("passphrase").value);
-  if (key.election !== app.dataset.election) throw new TrusteeRefusal(t("other_election"));
+  if (key.election !== app.dataset.election) throw new TrusteeRefusal("other_election");
   return key;
 }
 

@@ -28,7 +28,48 @@ import {
 } from "../../crypto/threshold.js";
 import { cj, sha256f } from "./election.js";
 
-export class TrusteeRefusal extends Error {}
+/**
+ * A reason to stop, with a code the page translates (`refusal_<code>` in its message list) and
+ * parameters in Python's %(name)s style; the English text is the fallback.
+ */
+export class TrusteeRefusal extends Error {
+  constructor(code, params = {}) {
+    super((REFUSALS[code] ?? code).replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? "")));
+    this.code = code;
+    this.params = params;
+  }
+}
+
+export const REFUSALS = {
+  not_in_ceremony: "trustee %(index)s is not in this ceremony",
+  wrong_trustee: "this key file is for trustee %(index)s, but you are signed in as trustee %(signed_in)s",
+  other_ceremony: "this key file belongs to another ceremony (the context differs)",
+  other_threshold: "the ceremony's threshold differs from the key file's",
+  not_my_commitments: "the commitments published for you are not this key file's",
+  commitments_name_another: "trustee %(index)s's commitments name another",
+  commitments_missing: "trustees %(trustees)s have not published their commitments yet",
+  malformed_share: "a share addressed to you is malformed",
+  shares_missing: "shares from trustees %(trustees)s are missing",
+  shares_still_fail: "the shares from trustees %(trustees)s still fail their checks",
+  bad_fingerprint: "the manifest does not hash to its fingerprint",
+  manifest_other_ceremony: "the manifest is not from this key file's ceremony",
+  definition_mismatch: "the manifest's definition does not match the ceremony context",
+  joint_key_mismatch: "the manifest's joint key is not the sum of the commitments",
+  no_final_head: "the board has no final head for this election yet",
+  bad_head_signature: "the final board head's signature does not verify",
+  entry_missing: "board entry %(position)s is missing or out of order",
+  bad_tracker: "board entry %(position)s: the tracker does not match the ballot",
+  broken_chain: "board entry %(position)s: the hash chain is broken",
+  not_at_final_head: "the board does not end at the signed final head",
+  wrong_shape: "ballot %(position)s has the wrong shape",
+  copied_ballot: "ballot %(position)s repeats a ciphertext of another counted ballot: refusing to decrypt a tally that could single out a voter",
+  tally_mismatch: "the server's encrypted tally is not the sum of the counted ballots",
+  too_many_counted: "more credentials were counted than the roll issued",
+  share_mismatch: "your secret share does not match your public verification key",
+  nothing_counted: "no ballot was counted: there is nothing to decrypt",
+};
+
+const refusal = (code, params) => new TrusteeRefusal(code, params);
 
 /** Fresh secrets: k coefficients and a communication key from the CSPRNG. */
 export function newSecrets(index, threshold) {
@@ -53,7 +94,7 @@ export function announcement(key) {
 
 function trusteeEntry(status, index) {
   const entry = status.trustees.find((t) => t.index === index);
-  if (!entry) throw new TrusteeRefusal(`trustee ${index} is not in this ceremony`);
+  if (!entry) throw refusal("not_in_ceremony", { index });
   return entry;
 }
 
@@ -61,17 +102,17 @@ function trusteeEntry(status, index) {
 export function checkStatus(key, status) {
   const index = key.secrets.trustee;
   if (status.my_index !== index) {
-    throw new TrusteeRefusal(`this key file is for trustee ${index}, but you are signed in as trustee ${status.my_index}`);
+    throw refusal("wrong_trustee", { index, signed_in: status.my_index });
   }
   if (status.ceremony_context !== bytesToHex(key.ceremonyContext)) {
-    throw new TrusteeRefusal("this key file belongs to another ceremony (the context differs)");
+    throw refusal("other_ceremony", {});
   }
-  if (status.threshold !== key.threshold) throw new TrusteeRefusal("the ceremony's threshold differs from the key file's");
+  if (status.threshold !== key.threshold) throw refusal("other_threshold", {});
   const mine = trusteeEntry(status, index).commitments;
   if (mine !== null) {
     const expected = key.secrets.coefficients.map((a) => pointHex(baseMul(a)));
     if (mine.commitments.join() !== expected.join()) {
-      throw new TrusteeRefusal("the commitments published for you are not this key file's");
+      throw refusal("not_my_commitments", {});
     }
   }
 }
@@ -81,7 +122,7 @@ export function announcements(status) {
   for (const trustee of status.trustees) {
     if (trustee.commitments !== null) {
       const item = fromJson("trusteeAnnouncement", trustee.commitments);
-      if (item.trustee !== trustee.index) throw new TrusteeRefusal(`trustee ${trustee.index}'s commitments name another`);
+      if (item.trustee !== trustee.index) throw refusal("commitments_name_another", { index: trustee.index });
       found.set(trustee.index, item);
     }
   }
@@ -92,7 +133,7 @@ export function sharesMessage(key, status) {
   const published = announcements(status);
   const others = status.trustees.map((t) => t.index).filter((i) => i !== key.secrets.trustee);
   const missing = others.filter((i) => !published.has(i));
-  if (missing.length) throw new TrusteeRefusal(`trustees ${missing.join(", ")} have not published their commitments yet`);
+  if (missing.length) throw refusal("commitments_missing", { trustees: missing.join(", ") });
   return {
     shares: others.map((i) => toJson("encryptedShare", encryptShare(key.ceremonyContext, key.secrets, i, published.get(i).communicationKey))),
   };
@@ -107,7 +148,7 @@ export function openReceivedShares(key, status) {
   const complaints = [];
   for (const item of status.shares_for_me) {
     const share = fromJson("encryptedShare", item);
-    if (share.recipient !== index || !published.has(share.sender)) throw new TrusteeRefusal("a share addressed to you is malformed");
+    if (share.recipient !== index || !published.has(share.sender)) throw refusal("malformed_share", {});
     const sender = published.get(share.sender);
     if (answered.has(share.sender)) {
       const value = fromJson("scalar", answered.get(share.sender));
@@ -130,7 +171,7 @@ export function verificationMessage(key, status) {
   const expected = status.trustees.map((t) => t.index).filter((i) => i !== key.secrets.trustee);
   const senders = new Set(status.shares_for_me.map((s) => s.sender));
   const missing = expected.filter((i) => !senders.has(i));
-  if (missing.length) throw new TrusteeRefusal(`shares from trustees ${missing.join(", ")} are missing`);
+  if (missing.length) throw refusal("shares_missing", { trustees: missing.join(", ") });
   return { complaints: openReceivedShares(key, status).complaints };
 }
 
@@ -161,7 +202,7 @@ export function nextCeremonyStep(key, status) {
 export function secretShare(key, status) {
   const { received, complaints } = openReceivedShares(key, status);
   if (complaints.length) {
-    throw new TrusteeRefusal(`the shares from trustees ${complaints.map((c) => c.sender).join(", ")} still fail their checks`);
+    throw refusal("shares_still_fail", { trustees: complaints.map((c) => c.sender).join(", ") });
   }
   return combineSecretShare(key.secrets, received);
 }
@@ -171,16 +212,16 @@ export function secretShare(key, status) {
 export function checkManifest(key, status, published) {
   const { manifest } = published;
   const fingerprint = sha256f("election-fingerprint", cj(manifest));
-  if (published.fingerprint !== bytesToHex(fingerprint)) throw new TrusteeRefusal("the manifest does not hash to its fingerprint");
-  if (manifest.ceremony_context !== bytesToHex(key.ceremonyContext)) throw new TrusteeRefusal("the manifest is not from this key file's ceremony");
+  if (published.fingerprint !== bytesToHex(fingerprint)) throw refusal("bad_fingerprint", {});
+  if (manifest.ceremony_context !== bytesToHex(key.ceremonyContext)) throw refusal("manifest_other_ceremony", {});
   const definition = { ...manifest };
   delete definition.joint_public_key;
   delete definition.ceremony_context;
   if (bytesToHex(sha256f("ceremony-context", cj(definition))) !== manifest.ceremony_context) {
-    throw new TrusteeRefusal("the manifest's definition does not match the ceremony context");
+    throw refusal("definition_mismatch", {});
   }
   if (manifest.joint_public_key !== pointHex(jointPublicKey([...announcements(status).values()]))) {
-    throw new TrusteeRefusal("the manifest's joint key is not the sum of the commitments");
+    throw refusal("joint_key_mismatch", {});
   }
   return fingerprint;
 }
@@ -208,7 +249,7 @@ function headMessage(fingerprint, head) {
 /** The encrypted tally the board implies, after checking the chain and the signed final head. */
 export function recomputeTally(fingerprint, manifest, entries, finalHead) {
   if (finalHead.election !== bytesToHex(fingerprint) || finalHead.final !== true) {
-    throw new TrusteeRefusal("the board has no final head for this election yet");
+    throw refusal("no_final_head", {});
   }
   let valid = false;
   try {
@@ -216,35 +257,35 @@ export function recomputeTally(fingerprint, manifest, entries, finalHead) {
   } catch {
     valid = false;
   }
-  if (!valid) throw new TrusteeRefusal("the final board head's signature does not verify");
+  if (!valid) throw refusal("bad_head_signature", {});
   let previous = sha256f("board-genesis", fingerprint);
   const counted = new Map();
   let position = 0;
   for (const entry of entries) {
     position += 1;
-    if (entry.position !== position) throw new TrusteeRefusal(`board entry ${position} is missing or out of order`);
+    if (entry.position !== position) throw refusal("entry_missing", { position });
     const tracker = sha256f("tracker", cj(entry.ballot));
-    if (entry.tracker !== bytesToHex(tracker)) throw new TrusteeRefusal(`board entry ${position}: the tracker does not match the ballot`);
+    if (entry.tracker !== bytesToHex(tracker)) throw refusal("bad_tracker", { position });
     const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);
     const digest = sha256f("board-entry", previous, position, entry.kind, entry.hour, tracker, reveal);
     if (entry.previous !== bytesToHex(previous) || entry.hash !== bytesToHex(digest)) {
-      throw new TrusteeRefusal(`board entry ${position}: the hash chain is broken`);
+      throw refusal("broken_chain", { position });
     }
     previous = digest;
     if (entry.kind === "ballot") counted.set(entry.ballot.credential.key, entry);
   }
   if (position !== finalHead.count || bytesToHex(previous) !== finalHead.hash) {
-    throw new TrusteeRefusal("the board does not end at the signed final head");
+    throw refusal("not_at_final_head", {});
   }
   const widths = tallyLayout(manifest);
   const sums = widths.map((w) => Array.from({ length: w }, () => ({ a: IDENTITY, b: IDENTITY })));
   const seen = new Set();
   for (const entry of counted.values()) {
     ballotCiphertexts(entry.ballot, manifest).forEach((row, q) => {
-      if (row.length !== widths[q]) throw new TrusteeRefusal(`ballot ${entry.position} has the wrong shape`);
+      if (row.length !== widths[q]) throw refusal("wrong_shape", { position: entry.position });
       row.forEach((ct, i) => {
         if (seen.has(ct.a)) {
-          throw new TrusteeRefusal(`ballot ${entry.position} repeats a ciphertext of another counted ballot: refusing to decrypt a tally that could single out a voter`);
+          throw refusal("copied_ballot", { position: entry.position });
         }
         seen.add(ct.a);
         const value = fromJson("ciphertext", ct);
@@ -259,10 +300,10 @@ export function checkTally(key, status, published, entries, finalHead, roll, tal
   const fingerprint = checkManifest(key, status, published);
   const expected = recomputeTally(fingerprint, published.manifest, entries, finalHead);
   if (canonicalJson(expected) !== canonicalJson(tally)) {
-    throw new TrusteeRefusal("the server's encrypted tally is not the sum of the counted ballots");
+    throw refusal("tally_mismatch", {});
   }
   if (expected.counted > roll.issued + roll.reissued || roll.issued > roll.size) {
-    throw new TrusteeRefusal("more credentials were counted than the roll issued");
+    throw refusal("too_many_counted", {});
   }
   return fingerprint;
 }
@@ -271,12 +312,12 @@ export function decryptionMessage(key, status, fingerprint, tally) {
   const share = secretShare(key, status);
   const index = key.secrets.trustee;
   const own = verificationKeys([...announcements(status).values()], [index]).get(index);
-  if (!baseMul(share).equals(own)) throw new TrusteeRefusal("your secret share does not match your public verification key");
+  if (!baseMul(share).equals(own)) throw refusal("share_mismatch", {});
   return {
     shares: tally.questions.map((question) =>
       question.map((item) => {
         const ciphertext = fromJson("ciphertext", item);
-        if (ciphertext.a.is0()) throw new TrusteeRefusal("no ballot was counted: there is nothing to decrypt");
+        if (ciphertext.a.is0()) throw refusal("nothing_counted", {});
         return toJson("decryptionShare", partialDecrypt(fingerprint, index, share, ciphertext));
       }),
     ),
