@@ -17,7 +17,13 @@ export const MAX_ITERATIONS = 10000000;
 export const MIN_PASSPHRASE = 12;
 const HEADER_KEYS = ["cipher", "ceremony_context", "election", "format", "kdf", "threshold", "trustee"];
 
-export class KeyFileError extends Error {}
+export class KeyFileError extends Error {
+  /** `code` names the common cases the page translates (`keyfile_<code>`). */
+  constructor(message, code = "") {
+    super(message);
+    this.code = code;
+  }
+}
 
 function subtle() {
   const s = globalThis.crypto?.subtle;
@@ -77,14 +83,14 @@ export function parseKeyFile(text) {
   try {
     return parseJson(text);
   } catch (error) {
-    throw new KeyFileError(`the key file is not valid JSON: ${error.message}`);
+    throw new KeyFileError(`the key file is not valid JSON: ${error.message}`, "not_a_key_file");
   }
 }
 
 /** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets }. */
 export async function openKeyFile(data, passphrase) {
   const keys = data && typeof data === "object" ? Object.keys(data).sort() : [];
-  if (keys.join() !== [...HEADER_KEYS, "ciphertext"].sort().join()) throw new KeyFileError("this is not a Mashwara trustee key file");
+  if (keys.join() !== [...HEADER_KEYS, "ciphertext"].sort().join()) throw new KeyFileError("this is not a Mashwara trustee key file", "not_a_key_file");
   if (data.format !== FORMAT) throw new KeyFileError(`unknown key file format ${JSON.stringify(data.format)}`);
   const { kdf, cipher } = data;
   if (!kdf || Object.keys(kdf).sort().join() !== "iterations,name,salt" || kdf.name !== KDF) throw new KeyFileError(`the key file must use ${KDF}`);
@@ -102,7 +108,7 @@ export async function openKeyFile(data, passphrase) {
   try {
     plaintext = await subtle().decrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8(canonicalJson(header)) }, aes, hex(data.ciphertext, "ciphertext"));
   } catch {
-    throw new KeyFileError("wrong passphrase, or the key file was altered");
+    throw new KeyFileError("wrong passphrase, or the key file was altered", "wrong_passphrase");
   }
   const secrets = fromJson("trusteeSecrets", parseJson(new TextDecoder().decode(plaintext)));
   if (secrets.trustee !== trustee || secrets.coefficients.length !== threshold) {

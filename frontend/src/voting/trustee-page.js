@@ -4,7 +4,7 @@
 // board and send decryption shares with their proofs (docs/elections.md §6–§7).
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
-import { keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
+import { KeyFileError, keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
 import { has, secureContext, setText, t } from "./messages.js";
 import { announcement, checkTally, decryptionMessage, newSecrets, nextCeremonyStep, TrusteeRefusal } from "./trustee.js";
 
@@ -26,6 +26,7 @@ function explain(error) {
     return t("refused", { message: has(key) ? t(key, error.params) : error.message });
   }
   if (error instanceof ServerRefusal) return t("refused", { message: error.message });
+  if (error instanceof KeyFileError && has(`keyfile_${error.code}`)) return t(`keyfile_${error.code}`);
   if (error instanceof NetworkFailure) return `${t("error")} ${error.message}`;
   return `${t("error")} ${error.message}`;
 }
