@@ -27,6 +27,7 @@ def post_fragment(
         "is_moderator": is_moderator,
         "csrf_token": csrf_token,
         "convention": post.room.convention,
+        "excerpt": True,  # fragments are for the room page, which shows long posts shortened
     }
     if language is None:
         return render_to_string("deliberation/_post.html", context)

@@ -28,8 +28,8 @@ from .models import (
     StrawPoll,
 )
 
-THREADS_PER_PAGE = 20
-REPLIES_SHOWN = 60
+THREADS_PER_PAGE = 8
+REPLIES_SHOWN = 3
 REPLAY_LIMIT = 200
 
 
@@ -97,19 +97,54 @@ def room_page(
     pinned = list(
         Post.objects.filter(room=room, is_pinned=True, status=PostStatus.PUBLISHED)
         .select_related(*_POST_RELATED)
-        .order_by("-id")[:5]
+        .order_by("-id")[:3]
     )
     return RoomPage(page=page, threads=threads, pinned=pinned, is_last=not page.has_next())
 
 
-def thread_of(post: Post, *, viewer: Membership | None, is_moderator: bool) -> list[Post]:
+THREAD_PAGE_POSTS = 25
+THREAD_PAGE_BYTES = 40_000  # of post HTML: with the page's own weight, inside 150 KB
+
+
+@dataclass
+class ThreadPage:
+    root: Post | None
+    posts: list[Post]
+    starts_later: bool
+    next_from: int | None
+
+
+def thread_page(
+    post: Post, *, viewer: Membership | None, is_moderator: bool, start: int | None = None
+) -> ThreadPage:
+    """A thread from ``start`` (a post id; by default the asked-for post, so a link to a reply
+    opens at that reply), as many posts as fit the page budget. The thread's first post is
+    always shown, above, for context."""
     root_id = post.thread_id or post.pk
-    return list(
-        Post.objects.filter(Q(pk=root_id) | Q(thread_id=root_id))
-        .filter(_visible(viewer, is_moderator=is_moderator))
-        .select_related(*_POST_RELATED, "room__convention")
-        .order_by("id")
+    visible = _visible(viewer, is_moderator=is_moderator)
+    related = (*_POST_RELATED, "room__convention")
+    if start is None:
+        start = post.pk
+    root = Post.objects.filter(pk=root_id).filter(visible).select_related(*related).first()
+    candidates = (
+        Post.objects.filter(thread_id=root_id, pk__gte=start)
+        .filter(visible)
+        .select_related(*related)
+        .order_by("id")[: THREAD_PAGE_POSTS + 1]
     )
+    posts: list[Post] = []
+    size = len(root.body_html) if root is not None and root.pk == post.pk else 0
+    next_from = None
+    for candidate in candidates:
+        if posts and (
+            len(posts) >= THREAD_PAGE_POSTS or size + len(candidate.body_html) > THREAD_PAGE_BYTES
+        ):
+            next_from = candidate.pk
+            break
+        posts.append(candidate)
+        size += len(candidate.body_html)
+    starts_later = Post.objects.filter(thread_id=root_id, pk__lt=start).filter(visible).exists()
+    return ThreadPage(root=root, posts=posts, starts_later=starts_later, next_from=next_from)
 
 
 def can_see(post: Post, *, viewer: Membership | None, is_moderator: bool) -> bool:

@@ -6,10 +6,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import limits, selectors
-from ..exceptions import DeliberationError
+from ..exceptions import DeliberationError, EditWindowClosed, NotAllowed
 from ..forms import EditForm, FlagForm, ModerateForm, PostForm, RoomSettingsForm
 from ..models import Post, PostLanguage, PostRevision, Room
 from ..services import posts as post_services
@@ -186,11 +187,14 @@ def create_post(request: HttpRequest, viewer: Viewer, room_id: int) -> HttpRespo
 def post_detail(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
     """A thread, with forms to reply, quote, flag and (for moderators) act."""
     post = _post(viewer, post_id)
-    thread = selectors.thread_of(post, viewer=viewer.member, is_moderator=viewer.is_moderator)
-    quote_id = request.GET.get("quote", "")
-    quote = None
-    if quote_id.isdigit():
-        quote = next((p for p in thread if p.pk == int(quote_id) and p.is_visible), None)
+    start = request.GET.get("from", "")
+    thread = selectors.thread_page(
+        post,
+        viewer=viewer.member,
+        is_moderator=viewer.is_moderator,
+        start=int(start) if start.isdigit() and len(start) < 19 else None,
+    )
+    quote = post if request.GET.get("quote") == str(post.pk) and post.is_visible else None
     revisions = (
         list(PostRevision.objects.filter(post=post).order_by("number"))
         if viewer.is_moderator
@@ -234,15 +238,32 @@ def post_detail(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpRespo
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @members_only
 def edit_post(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    """The author's correction form, open for a short time after posting."""
     post = _post(viewer, post_id)
-    form = EditForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, viewer, DeliberationError(form.errors["body"][0]), post_url(post))
-    post_services.edit_post(member=viewer.member, post=post, body=form.cleaned_data["body"])
-    return redirect(f"{post_url(post)}#post-{post.pk}")
+    if viewer.member is None or post.author_id != viewer.member.pk:
+        raise NotAllowed(_("Only the author can edit a post."))
+    if not limits.edit_window_open(post.pk):
+        raise EditWindowClosed()
+    form = EditForm(request.POST or None, initial={"body": post.body})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                post_services.edit_post(
+                    member=viewer.member, post=post, body=form.cleaned_data["body"]
+                )
+            except DeliberationError as error:
+                form.add_error("body", error.message)
+            else:
+                return redirect(f"{post_url(post)}#post-{post.pk}")
+    return render(
+        request,
+        "deliberation/edit.html",
+        {**viewer.context(), "post": post, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -258,7 +279,6 @@ def react(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
 @members_only
 def flag(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
     from django.contrib import messages
-    from django.utils.translation import gettext as _
 
     post = _post(viewer, post_id)
     form = FlagForm(request.POST)

@@ -338,3 +338,46 @@ def test_session_countdown_ticks_with_javascript(browser, context_for, asgi_serv
     live_session.end_turn(moderator=moderator, session=session)
     page.wait_for_selector(".session-panel:has-text('Nobody has the floor.')", timeout=5_000)
     context.close()
+
+
+def test_room_and_thread_pages_fit_the_first_load_budget_with_the_longest_posts(
+    browser, live_server, room, settings
+):
+    """Worst case: every post at the length limit, in Dari (two bytes a letter)."""
+    from deliberation.text import POST_MAX_CHARS
+    from tests.browser.test_page_budget import BUDGET_BYTES, first_load
+
+    settings.DELIBERATION_LIMITS = {
+        "member_per_minute": 10**6,
+        "member_per_hour": 10**6,
+        "room_per_minute": 10**6,
+    }
+    writers = [member(room.convention, f"Writer {n}") for n in range(4)]
+    words = "قانون اساسی باید حقوق همه را تضمین کند "
+    long_text = (words * (POST_MAX_CHARS // len(words)))[: POST_MAX_CHARS - 20]
+    roots = []
+    for t in range(10):
+        root = posts.create_post(member=writers[0], room=room, body=f"{t} {long_text}")
+        roots.append(root)
+        for r in range(8):
+            posts.create_post(
+                member=writers[1 + r % 3], room=room, body=f"{t}.{r} {long_text}", parent=root
+            )
+    client = Client()
+    client.force_login(writers[0].user)
+    state = {
+        "cookies": [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": "localhost",
+                "path": "/",
+            }
+        ],
+        "origins": [],
+    }
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    for path in (room_url(room), f"/c/jirga/deliberation/posts/{roots[-1].pk}/"):
+        weight, hosts, _links = first_load(browser, base, path, storage_state=state)
+        assert weight <= BUDGET_BYTES, f"{path} weighs {weight} bytes"
+        assert hosts == {base.split("//")[1]}
