@@ -330,3 +330,73 @@ def test_the_cli_signs_in_with_name_and_password(live_server, monkeypatch, capsy
     monkeypatch.setenv("MASHWARA_PASSWORD", "not the password")
     assert main([*argv, "--user", user.username, "status"]) == 1
     assert "did not sign you in" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_refuses_a_board_with_an_unproven_ballot_that_could_isolate_a_voter(
+    live_server, tmp_path, monkeypatch, capsys
+):
+    """A dishonest server appends a ballot whose ciphertexts cancel every other ballot but the
+    victim's out of the sum (impossible to prove 0/1): the tally is then one voter's ballot."""
+    from django.db import transaction
+
+    from tests.voting.world import World
+    from voting.crypto.group import IDENTITY_BYTES, point_sub
+    from voting.crypto.proofs import sign_credential
+    from voting.services import board
+    from voting.verify.canonical import dumps, sha256f
+
+    world = World(voters=3, trustees=1, threshold=1)
+    world.move(ElectionState.KEY_CEREMONY)
+    session = _session(world.trustee_members[0])
+    path = str(tmp_path / "t.key")
+    for step in ("generate", "ceremony"):
+        assert _run(live_server, world.election, session, step, "--key-file", path,
+                    monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # fmt: skip
+    world.refresh()
+    world.open_poll()
+    victim, other, accomplice = world.voters
+    ballots = [v.ballot([[0], [1], [0, 1, 2]])[0] for v in (victim, other)]
+    for ballot in ballots:
+        assert world.cast(ballot).status_code == 201
+    # The accomplice's "ballot": its ciphertexts are minus the other voter's, so that the sum
+    # of all counted ballots equals the victim's ballot alone.
+    forged, _ = accomplice.ballot([[0], [1], [0, 1, 2]])
+    forged.pop("signature")
+
+    def negate(ct):
+        return {
+            "a": point_sub(IDENTITY_BYTES, bytes.fromhex(ct["a"])).hex(),
+            "b": point_sub(IDENTITY_BYTES, bytes.fromhex(ct["b"])).hex(),
+        }
+
+    for q, answer in enumerate(ballots[1]["answers"]):
+        parts = answer["pairs"] if q == 2 else [answer]
+        mine = forged["answers"][q]["pairs"] if q == 2 else [forged["answers"][q]]
+        for theirs, part in zip(parts, mine, strict=True):
+            part["ciphertexts"] = [negate(ct) for ct in theirs["ciphertexts"]]
+    signature = sign_credential(world.election.fingerprint_bytes, accomplice.secret, dumps(forged))
+    forged["signature"] = to_json(signature)
+    rows = []
+    for q, answer in enumerate(forged["answers"]):
+        for part in answer["pairs"] if q == 2 else [answer]:
+            rows += [bytes.fromhex(ct["a"]) + bytes.fromhex(ct["b"]) for ct in part["ciphertexts"]]
+    with transaction.atomic():
+        board.append(
+            world.election,
+            kind="ballot",
+            tracker=sha256f("tracker", dumps(forged)),
+            credential_key=forged["credential"]["key"],
+            ballot=dumps(forged),
+            reveal=b"",
+            ciphertexts=b"".join(rows),
+        )
+    world.move(ElectionState.CLOSED)
+    tally = world.refresh().encrypted_tally
+    victim_a = ballots[0]["answers"][0]["ciphertexts"][0]["a"]
+    assert tally["questions"][0][0]["a"] == victim_a  # the "tally" is the victim's ballot
+    code, out = _run(live_server, world.election, session, "decrypt", "--key-file", path,
+                     monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+    assert code == 1
+    assert "counted ballot 3 does not verify" in out
+    assert not world.election.decryptions.exists()

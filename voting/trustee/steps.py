@@ -6,7 +6,9 @@ encrypted tally from the bulletin board itself — chain, signed final head, las
 credential, homomorphic sum — and refuses if the server's tally differs, if two counted ballots
 share a ciphertext (a copied ballot), or if more credentials were counted than issued: otherwise
 a dishonest server could present one voter's ballot as "the tally" and have the trustees decrypt
-it.
+it. It also checks every counted ballot's credential, signature and proofs: a ballot whose
+ciphertexts are not proven 0/1 could cancel the other ballots out of the sum and leave one
+voter's ballot alone in it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature as _BadEd25519
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError, InvalidShare
-from voting.crypto.group import IDENTITY_BYTES, Point, Scalar, point_add
-from voting.crypto.proofs import prove_knowledge
+from voting.crypto.group import IDENTITY_BYTES, Point, Scalar, int8, point_add
+from voting.crypto.proofs import CredentialSignature, prove_knowledge, verify_credential_signature
+from voting.crypto.question import EncryptedQuestion, verify_question
 from voting.crypto.serialization import canonical_json, from_json, to_json
 from voting.crypto.threshold import (
     Complaint,
@@ -264,11 +268,62 @@ def _ballot_ciphertexts(ballot: dict[str, Any], manifest: dict[str, Any]) -> lis
     return rows
 
 
+def _parts(manifest: dict[str, Any]) -> list[list[tuple[bytes, int, int, int]]]:
+    """Per question, its §5 parts as (context suffix, options, low, high) (docs §4)."""
+    result = []
+    for q, question in enumerate(manifest["questions"]):
+        n = len(question["options"])
+        if question["type"] == "ranked":
+            pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+            result.append([(int8(q) + int8(i) + int8(j), 2, 0, 1) for i, j in pairs])
+        elif question["type"] == "single":
+            result.append([(int8(q), n, 0 if question["blank"] else 1, 1)])
+        else:
+            result.append([(int8(q), n, question["min"], question["max"])])
+    return result
+
+
+def check_counted_ballot(
+    fingerprint: bytes, manifest: dict[str, Any], ballot: dict[str, Any], position: int
+) -> None:
+    """The credential, the Schnorr signature and every proof of a counted ballot."""
+    try:
+        key = Point.from_hex(ballot["credential"]["key"])
+        issuer = from_json(blind_rsa.BlindRsaPublicKey, manifest["issuer_public_key"])
+        message = b"".join(
+            _frame(p) for p in (b"mashwara/v1/credential", fingerprint, key.to_bytes())
+        )
+        blind_rsa.verify(
+            issuer,
+            bytes.fromhex(ballot["credential"]["prefix"]) + message,
+            bytes.fromhex(ballot["credential"]["signature"]),
+        )
+        unsigned = {k: v for k, v in ballot.items() if k != "signature"}
+        verify_credential_signature(
+            fingerprint,
+            key,
+            canonical_json(unsigned),
+            from_json(CredentialSignature, ballot["signature"]),
+        )
+        joint = Point.from_hex(manifest["joint_public_key"])
+        for q, (answer, parts) in enumerate(zip(ballot["answers"], _parts(manifest), strict=True)):
+            items = answer["pairs"] if manifest["questions"][q]["type"] == "ranked" else [answer]
+            for item, (suffix, options, low, high) in zip(items, parts, strict=True):
+                question = from_json(EncryptedQuestion, item)
+                verify_question(fingerprint + suffix, joint, question, options, low, high)
+    except (CryptoError, KeyError, TypeError, ValueError) as exc:
+        raise TrusteeRefusal(
+            f"counted ballot {position} does not verify ({exc}): refusing to decrypt"
+        ) from None
+
+
 def recompute_tally(
     fingerprint: bytes,
     manifest: dict[str, Any],
     entries: Iterable[dict[str, Any]],
     final_head: dict[str, Any],
+    *,
+    check_ballots: bool = True,
 ) -> dict[str, Any]:
     """The encrypted tally that the board implies, after checking the chain and final head."""
     board_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["board_public_key"]))
@@ -313,6 +368,8 @@ def recompute_tally(
     sums = [[(IDENTITY_BYTES, IDENTITY_BYTES)] * w for w in widths]
     seen: set[str] = set()
     for entry in counted.values():
+        if check_ballots:
+            check_counted_ballot(fingerprint, manifest, entry["ballot"], entry["position"])
         rows = _ballot_ciphertexts(entry["ballot"], manifest)
         for q, (row, width) in enumerate(zip(rows, widths, strict=True)):
             if len(row) != width:
