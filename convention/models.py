@@ -199,7 +199,9 @@ class Invitation(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="invitations")
     registrar = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="issued")
     code_hash = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=8, help_text="First characters, to tell codes apart.")
+    hint = models.CharField(
+        max_length=8, help_text="Card number, drawn apart from the code, to tell codes apart."
+    )
     status = models.CharField(
         max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.ISSUED
     )

@@ -2,8 +2,9 @@
 
 A code is 16 characters from an alphabet without look-alikes (no 0/O, no 1/I), written as four
 groups of four: 80 random bits from ``secrets``, easy to read aloud and to type on a phone. Only
-its SHA-256 (``hash_invitation_code``) and its first four characters (the hint that lets a
-registrar tell codes apart) are stored; the clear codes are returned once, to be shown and
+its SHA-256 (``hash_invitation_code``) and a card number are stored. The card number (the
+``hint``) is drawn separately from the code, so it tells codes apart on the registrar's desk and
+on the printed card without revealing any of the code's 80 bits; the clear codes are returned once, to be shown and
 printed on the response that issued them, and are never written anywhere.
 
 Issuance locks the registrar's membership row, so two requests from the same registrar cannot
@@ -92,7 +93,7 @@ def _issue(*, registrar: Membership, count: int) -> list[IssuedCode]:
     issued: list[IssuedCode] = []
     for _ in range(count):
         code = generate_code()
-        hint = code.replace("-", "")[:HINT_LENGTH]
+        hint = "".join(secrets.choice(CODE_ALPHABET) for _ in range(HINT_LENGTH))
         invitation = Invitation(
             convention_id=locked.convention_id,
             registrar=locked,

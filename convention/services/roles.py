@@ -117,12 +117,18 @@ def remove_role(
     if role == Role.ORGANIZER and not active_organizers(convention).exclude(pk=member.pk).exists():
         raise LastOrganizer()
     held.delete()
+    detail: dict = {"role": role}
+    if role == Role.REGISTRAR:
+        # Codes a former registrar still holds must not keep letting people in.
+        detail["revoked_unused_codes"] = Invitation.objects.filter(
+            registrar=member, status=InvitationStatus.ISSUED
+        ).update(status=InvitationStatus.REVOKED)
     audit.record(
         convention=convention,
         actor=actor,
         action="role.removed",
         target=member.pseudonym,
-        detail={"role": role},
+        detail=detail,
     )
 
 

@@ -56,7 +56,7 @@ def describe(entry: AuditEntry) -> str:
     if entry.action == "invitations.issued":
         return _("%(count)s codes") % {"count": detail.get("count", "?")}
     if entry.action == "invitation.revoked":
-        return _("code starting with %(hint)s") % {"hint": detail.get("hint", "?")}
+        return _("code on card %(hint)s") % {"hint": detail.get("hint", "?")}
     if entry.action == "convention.updated":
         text = _("fields: %(fields)s") % {"fields": ", ".join(detail.get("fields", []))}
         if "require_staff_mfa" in detail:

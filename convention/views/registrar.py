@@ -98,7 +98,7 @@ def issue(request: HttpRequest, *, convention: Convention, membership: Membershi
         "convention/registrar/issued.html",
         {
             "convention": convention,
-            "codes": [(item.code, qr_svg(item.code)) for item in issued],
+            "codes": [(item.code, item.hint, qr_svg(item.code)) for item in issued],
             "signup_url": request.build_absolute_uri(reverse("account_signup")),
             "counts": invitation_counts_of(membership),
         },
@@ -126,7 +126,7 @@ def revoke(request: HttpRequest, *, convention: Convention, membership: Membersh
                 "convention": convention,
                 "heading": _("Revoke a code"),
                 "question": _(
-                    "Revoke the code that starts with %(hint)s? Nobody will be able to join "
+                    "Revoke the code on card %(hint)s? Nobody will be able to join "
                     "with it. This cannot be undone."
                 )
                 % {"hint": invitation.hint},
@@ -144,7 +144,7 @@ def revoke(request: HttpRequest, *, convention: Convention, membership: Membersh
         messages.error(request, error.message)
         return _desk(request, convention, membership, status=error.status)
     messages.success(
-        request, _("The code that started with %(hint)s is revoked.") % {"hint": invitation.hint}
+        request, _("The code on card %(hint)s is revoked.") % {"hint": invitation.hint}
     )
     return redirect("convention:registrar", slug=convention.slug)
 

@@ -61,12 +61,14 @@ def test_codes_are_four_groups_of_four_without_look_alikes():
     assert len(CODE_ALPHABET) == 32  # 5 bits a character, 80 bits a code
 
 
-def test_issued_codes_are_stored_only_as_hashes_with_a_hint(convention, registrar):
-    issued = issue_invitations(registrar=registrar, count=3)
-    assert len(issued) == 3
+def test_issued_codes_are_stored_only_as_hashes_with_a_card_number(convention, registrar):
+    issued = issue_invitations(registrar=registrar, count=5)
+    assert len(issued) == 5
+    # The card number is drawn apart from the code: it reveals none of the code's bits.
+    assert sum(item.code.startswith(item.hint) for item in issued) < 5
     for item in issued:
         invitation = Invitation.objects.get(code_hash=hash_invitation_code(item.code))
-        assert invitation.hint == item.code[:4] == item.hint
+        assert invitation.hint == item.hint and len(item.hint) == 4
         assert invitation.status == InvitationStatus.ISSUED
         assert invitation.registrar == registrar
     # No column of any row holds a clear code.

@@ -268,3 +268,16 @@ def test_only_organizers_set_quotas_and_only_while_the_roll_is_open(convention, 
     with pytest.raises(PermissionRefused):
         set_invitation_quota(actor=organizer, convention=convention, registrar=registrar, quota=9)
     assert fresh(registrar).invitation_quota == 0
+
+
+def test_removing_a_registrar_revokes_their_unused_codes(convention, organizer):
+    from convention.models import Invitation, InvitationStatus
+
+    registrar = make_member(convention, Role.REGISTRAR, quota=5)
+    issue_invitations(registrar=registrar, count=3)
+    remove_role(actor=organizer, convention=convention, member=registrar, role=Role.REGISTRAR)
+    statuses = set(Invitation.objects.filter(registrar=registrar).values_list("status", flat=True))
+    assert statuses == {InvitationStatus.REVOKED}
+    entry = AuditEntry.objects.filter(action="role.removed").last()
+    assert entry.detail == {"role": Role.REGISTRAR, "revoked_unused_codes": 3}
+    assert verify_chain(convention).intact
