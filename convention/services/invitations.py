@@ -4,8 +4,8 @@ A code is 16 characters from an alphabet without look-alikes (no 0/O, no 1/I), w
 groups of four: 80 random bits from ``secrets``, easy to read aloud and to type on a phone. Only
 its SHA-256 (``hash_invitation_code``) and a card number are stored. The card number (the
 ``hint``) is drawn separately from the code, so it tells codes apart on the registrar's desk and
-on the printed card without revealing any of the code's 80 bits; the clear codes are returned once, to be shown and
-printed on the response that issued them, and are never written anywhere.
+on the printed card without revealing any of the code's 80 bits. The clear codes are returned
+once, to be shown and printed on the response that issued them, and are never written anywhere.
 
 Issuance locks the registrar's membership row, so two requests from the same registrar cannot
 both pass the quota check. A quota counts live codes (unused or used); revoked codes do not
