@@ -5,7 +5,8 @@ password hash), its email addresses and second factors (they cascade with it) an
 Each membership is then either deleted or, when the person keeps their public contributions or
 other rows still refer to it (codes the member issued as registrar, members they invited), kept
 as a "deleted participant": no account, no roles, no link to who invited it, and a random
-placeholder instead of the pseudonym, so the row cannot be traced back to the person.
+placeholder instead of the pseudonym, so the row cannot be traced back to the person. Codes
+the member issued and nobody used yet are revoked, as when a registrar loses the role.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Membership, User
+from ..models import Invitation, InvitationStatus, Membership, User
 from ..names import DELETED_PLACEHOLDER_PREFIX
 from .signup import PseudonymUnavailable, SignupRefused, check_pseudonym_available
 
@@ -58,6 +59,10 @@ def deleted_placeholder() -> str:
 
 
 def _scrub_membership(membership: Membership) -> None:
+    # As when a registrar loses the role: codes nobody answers for must not let people in.
+    Invitation.objects.filter(registrar=membership, status=InvitationStatus.ISSUED).update(
+        status=InvitationStatus.REVOKED
+    )
     membership.roles.all().delete()
     membership.user = None
     membership.is_deleted = True

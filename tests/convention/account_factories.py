@@ -58,7 +58,7 @@ def issue_code(registrar: Membership, *, status: str = "issued") -> str:
         convention=registrar.convention,
         registrar=registrar,
         code_hash=hash_invitation_code(code),
-        hint=code[:4],
+        hint=f"{secrets.randbelow(10_000):04d}",  # a card number, unrelated to the code
         status=status,
     )
     return code
@@ -103,3 +103,7 @@ def activate_totp(client: Client) -> str:
 
 def password_login(client: Client, username: str = "rahim", password: str = PASSWORD):
     return client.post(reverse("account_login"), {"login": username, "password": password})
+
+
+def invitation_for(code: str) -> Invitation:
+    return Invitation.objects.get(code_hash=hash_invitation_code(code))

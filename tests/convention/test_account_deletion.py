@@ -9,11 +9,12 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from convention.models import Invitation, Membership, MembershipRole, User
+from convention.models import InvitationStatus, Membership, MembershipRole, User
 from convention.names import DELETED_PLACEHOLDER_PREFIX
 from convention.services.accounts import delete_account
 from tests.convention.account_factories import (
     PASSWORD,
+    invitation_for,
     issue_code,
     make_convention,
     make_member,
@@ -69,14 +70,16 @@ def test_keeping_contributions_leaves_a_deleted_participant(convention, member):
     assert_scrubbed(Membership.objects.get(pk=member.pk), "Rahim Jan")
 
 
-def test_registrar_who_issued_codes_is_scrubbed_not_deleted(convention):
+def test_registrar_who_issued_codes_is_scrubbed_not_deleted_and_unused_codes_revoked(convention):
     registrar = make_registrar(convention)
-    issue_code(registrar)
+    unused = issue_code(registrar)
+    used = issue_code(registrar, status=InvitationStatus.USED)
     delete_account(user=registrar.user, keep_contributions=False)
     assert not User.objects.filter(username="registrar").exists()
-    invitation = Invitation.objects.get()
-    assert_scrubbed(invitation.registrar, "Registrar")
-    assert invitation.registrar_id == registrar.pk
+    assert_scrubbed(Membership.objects.get(pk=registrar.pk), "Registrar")
+    assert invitation_for(unused).status == InvitationStatus.REVOKED
+    assert invitation_for(used).status == InvitationStatus.USED
+    assert invitation_for(used).registrar_id == registrar.pk
 
 
 def test_member_who_invited_others_is_scrubbed_and_invitees_stay(convention):

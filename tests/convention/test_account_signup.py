@@ -21,6 +21,7 @@ from convention.services.signup import (
 )
 from tests.convention.account_factories import (
     PASSWORD,
+    invitation_for,
     issue_code,
     make_convention,
     make_member,
@@ -142,7 +143,7 @@ def test_joining_a_convention_twice_keeps_the_code(registrar):
     code = issue_code(registrar)
     with pytest.raises(AlreadyMember):
         join_convention(user=member.user, code=code, pseudonym="Second self")
-    assert Invitation.objects.get(hint=code[:4]).status == InvitationStatus.ISSUED
+    assert invitation_for(code).status == InvitationStatus.ISSUED
 
 
 def test_pseudonym_change_follows_the_same_rules(registrar):
@@ -247,7 +248,7 @@ def test_joining_own_convention_again_is_a_clear_error(client, registrar):
     response = client.post(reverse("account_join"), {"invitation_code": code, "pseudonym": "Baran"})
     assert response.status_code == 400
     assert "already a member of this convention" in response.content.decode()
-    assert Invitation.objects.get(hint=code[:4]).status == InvitationStatus.ISSUED
+    assert invitation_for(code).status == InvitationStatus.ISSUED
 
 
 def test_pseudonym_pages_show_and_change_own_pseudonyms_only(client, registrar):
