@@ -2,9 +2,7 @@
 // unblind, verify; the credential code; browser storage.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { BlindRSA, Params } from "@cloudflare/blindrsa-ts";
 import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { baseMul } from "../crypto/group.js";
 import {
@@ -21,26 +19,8 @@ import {
   verifyStored,
 } from "../src/voting/credential.js";
 import { fingerprintOf } from "../src/voting/election.js";
-import { ROOT } from "./helpers.mjs";
+import { issuer, suite } from "./voting_helpers.mjs";
 import { sampleManifest } from "./voting_helpers.mjs";
-
-const PEM = readFileSync(`${ROOT}tests/crypto/vectors/blind-rsa-test-key.pem`, "utf8");
-const suite = new BlindRSA({ ...Params.RSABSSA_SHA384_PSS_Randomized, supportsRSARAW: false });
-
-function der(pem, label) {
-  const body = pem.split(`-----BEGIN ${label}-----`)[1].split(`-----END ${label}-----`)[0];
-  return Uint8Array.from(atob(body.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
-}
-
-async function issuer() {
-  const algorithm = { name: "RSA-PSS", hash: "SHA-384" };
-  const privateKey = await crypto.subtle.importKey("pkcs8", der(PEM, "PRIVATE KEY"), algorithm, true, ["sign"]);
-  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
-  const publicKey = await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "PS384", ext: true }, algorithm, true, ["verify"]);
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const pem = `-----BEGIN PUBLIC KEY-----\n${btoa(String.fromCharCode(...spki)).match(/.{1,64}/g).join("\n")}\n-----END PUBLIC KEY-----\n`;
-  return { privateKey, pem };
-}
 
 const memory = new Map();
 globalThis.localStorage = {

@@ -1,7 +1,12 @@
 // Shared fixtures of the voting client tests (not a test file itself).
 
+import { readFileSync } from "node:fs";
+import { BlindRSA, Params } from "@cloudflare/blindrsa-ts";
+import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { generateKeyPair } from "../crypto/elgamal.js";
 import { pointHex } from "../crypto/group.js";
+import { finishRequest, signingCredential, startRequest } from "../src/voting/credential.js";
+import { ROOT } from "./helpers.mjs";
 
 export function sampleManifest(jointKey) {
   const label = (en) => ({ en, "fa-af": "", ps: "" });
@@ -23,3 +28,29 @@ export function sampleCredential() {
   return { secret, credential: { key: pointHex(key), prefix: "11".repeat(32), signature: "22".repeat(384) } };
 }
 
+
+const PEM = readFileSync(`${ROOT}tests/crypto/vectors/blind-rsa-test-key.pem`, "utf8");
+export const suite = new BlindRSA({ ...Params.RSABSSA_SHA384_PSS_Randomized, supportsRSARAW: false });
+
+function der(pem, label) {
+  const body = pem.split(`-----BEGIN ${label}-----`)[1].split(`-----END ${label}-----`)[0];
+  return Uint8Array.from(atob(body.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+}
+
+export async function issuer() {
+  const algorithm = { name: "RSA-PSS", hash: "SHA-384" };
+  const privateKey = await crypto.subtle.importKey("pkcs8", der(PEM, "PRIVATE KEY"), algorithm, true, ["sign"]);
+  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
+  const publicKey = await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "PS384", ext: true }, algorithm, true, ["verify"]);
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
+  const pem = `-----BEGIN PUBLIC KEY-----\n${btoa(String.fromCharCode(...spki)).match(/.{1,64}/g).join("\n")}\n-----END PUBLIC KEY-----\n`;
+  return { privateKey, pem };
+}
+
+
+/** A real credential from the test issuer key (blind-signed as the server would). */
+export async function realCredential(manifest, fingerprint, privateKey) {
+  const pending = await startRequest(manifest, fingerprint);
+  const blindSignature = await suite.blindSign(privateKey, hexToBytes(pending.blinded));
+  return signingCredential(await finishRequest(manifest, pending, bytesToHex(blindSignature)));
+}

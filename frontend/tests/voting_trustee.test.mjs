@@ -8,11 +8,12 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, int8, utf8 } from "../crypto/bytes.js";
 import { generator, pointHex } from "../crypto/group.js";
 import { frame } from "../crypto/hash.js";
-import { fromJson } from "../crypto/serialization.js";
+import { signCredential } from "../crypto/proofs.js";
+import { fromJson, toJson } from "../crypto/serialization.js";
 import { combineDecryptionShares, verificationKeys, verifyPartialDecryption } from "../crypto/threshold.js";
 import { buildBallot, cj, fingerprintOf, sha256f } from "../src/voting/election.js";
 import { TrusteeRefusal, announcements, checkTally, decryptionMessage, newSecrets, nextCeremonyStep } from "../src/voting/trustee.js";
-import { sampleCredential, sampleManifest } from "./voting_helpers.mjs";
+import { issuer, realCredential, sampleManifest } from "./voting_helpers.mjs";
 
 const CONTEXT = new Uint8Array(32).fill(9);
 
@@ -105,10 +106,11 @@ function board(fingerprint, ballots) {
   });
 }
 
-function election() {
+async function election() {
   const keys = keysFor(3, 2);
   const seed = new Uint8Array(32).fill(4);
-  const definition = { ...sampleManifest(generator()), board_public_key: bytesToHex(ed25519.getPublicKey(seed)) };
+  const { privateKey, pem } = await issuer();
+  const definition = { ...sampleManifest(generator()), board_public_key: bytesToHex(ed25519.getPublicKey(seed)), issuer_public_key: { pem } };
   delete definition.joint_public_key;
   delete definition.ceremony_context;
   const context = sha256f("ceremony-context", cj(definition));
@@ -127,13 +129,14 @@ function election() {
   for (const i of [2, 3]) X = X.add(found.get(i).commitments[0]);
   const manifest = { ...definition, joint_public_key: pointHex(X), ceremony_context: bytesToHex(context) };
   const fingerprint = fingerprintOf(manifest);
-  return { keys: bound, statusBound, manifest, fingerprint, seed, found };
+  return { keys: bound, statusBound, manifest, fingerprint, seed, found, privateKey };
 }
 
-test("trustees rebuild the tally from the board, decrypt, and the shares combine to the counts", () => {
-  const { keys, statusBound, manifest, fingerprint, seed, found } = election();
+test("trustees rebuild the tally from the board, decrypt, and the shares combine to the counts", async () => {
+  const { keys, statusBound, manifest, fingerprint, seed, found, privateKey } = await election();
   const choices = [[[0], [0, 1], [1, 2, null]], [[1], [1], [2, 1, 3]], [[0], [4], [null, null, null]]];
-  const ballots = choices.map((c) => buildBallot(manifest, fingerprint, sampleCredential(), c).ballot);
+  const credentials = await Promise.all(choices.map(() => realCredential(manifest, fingerprint, privateKey)));
+  const ballots = choices.map((c, i) => buildBallot(manifest, fingerprint, credentials[i], c).ballot);
   const entries = board(fingerprint, ballots);
   const head = signHead(seed, fingerprint, entries.length, Uint8Array.from(Buffer.from(entries.at(-1).hash, "hex")));
   const published = { manifest, fingerprint: bytesToHex(fingerprint) };
@@ -151,11 +154,12 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   }
   const tally = { counted: 3, questions: sums.map((row) => row.map((ct) => ({ a: pointHex(ct.a), b: pointHex(ct.b) }))) };
 
-  const shares = [1, 3].map((index) => {
+  const shares = [];
+  for (const index of [1, 3]) {
     const key = keys[index - 1];
-    const fp = checkTally(key, statusBound(index), published, entries, head, roll, tally);
-    return decryptionMessage(key, statusBound(index), fp, tally);
-  });
+    const fp = await checkTally(key, statusBound(index), published, entries, head, roll, tally);
+    shares.push(decryptionMessage(key, statusBound(index), fp, tally));
+  }
   const vks = verificationKeys([...found.values()], [1, 3]);
   const counts = tally.questions.map((row, q) =>
     row.map((item, i) => {
@@ -176,12 +180,27 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   // A dishonest server offers one voter's own ciphertexts as "the tally": refused.
   const victim = ballots[0].answers;
   const forged = { counted: 3, questions: [victim[0].ciphertexts, victim[1].ciphertexts, victim[2].pairs.flatMap((p) => p.ciphertexts)] };
-  assert.throws(() => checkTally(keys[0], statusBound(1), published, entries, head, roll, forged), /not the sum of the counted ballots/);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, entries, head, roll, forged), /not the sum of the counted ballots/);
   // A board that does not end at the signed head: refused.
-  assert.throws(() => checkTally(keys[0], statusBound(1), published, entries.slice(0, 2), head, roll, tally), /final head/);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, entries.slice(0, 2), head, roll, tally), /final head/);
   // A copied ballot (same ciphertexts under another credential): refused.
-  const copy = { ...ballots[0], credential: sampleCredential().credential };
+  const copy = { ...ballots[0], credential: (await realCredential(manifest, fingerprint, privateKey)).credential };
   const copied = board(fingerprint, [...ballots, copy]);
   const copiedHead = signHead(seed, fingerprint, copied.length, Uint8Array.from(Buffer.from(copied.at(-1).hash, "hex")));
-  assert.throws(() => checkTally(keys[0], statusBound(1), published, copied, copiedHead, roll, tally), TrusteeRefusal);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, copied, copiedHead, roll, tally), TrusteeRefusal);
+  // A ballot with a fake credential signature: refused.
+  const fake = { ...ballots[2], credential: { ...ballots[2].credential, signature: "22".repeat(384) } };
+  const faked = board(fingerprint, [...ballots.slice(0, 2), fake]);
+  const fakedHead = signHead(seed, fingerprint, faked.length, Uint8Array.from(Buffer.from(faked.at(-1).hash, "hex")));
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, faked, fakedHead, roll, tally), /counted ballot 3 does not verify/);
+  // A ballot with a valid credential and signature but an unproven ciphertext (minus another
+  // voter's, to cancel it out of the sum): refused.
+  const cancelling = structuredClone(ballots[2]);
+  delete cancelling.signature;
+  const theirs = fromJson("ciphertext", ballots[1].answers[0].ciphertexts[0]);
+  cancelling.answers[0].ciphertexts[0] = { a: pointHex(theirs.a.negate()), b: pointHex(theirs.b.negate()) };
+  cancelling.signature = toJson("credentialSignature", signCredential(fingerprint, credentials[2].secret, cj(cancelling)));
+  const cancelled = board(fingerprint, [...ballots.slice(0, 2), cancelling]);
+  const cancelledHead = signHead(seed, fingerprint, cancelled.length, Uint8Array.from(Buffer.from(cancelled.at(-1).hash, "hex")));
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, cancelled, cancelledHead, roll, tally), /counted ballot 3 does not verify/);
 });

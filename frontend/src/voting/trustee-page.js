@@ -168,7 +168,9 @@ async function decrypt(key) {
   ]);
   const entries = await boardEntries();
   status(t("checking_board", { count: entries.length }));
-  const fingerprint = checkTally(key, ceremony, published, entries, head, roll, tally);
+  const fingerprint = await checkTally(key, ceremony, published, entries, head, roll, tally, (done, total) =>
+    status(t("checking_ballots", { done, total })),
+  );
   log(t("tally_ok", { count: tally.counted }));
   status(t("decrypting"));
   await postJson(`${base}decryption`, decryptionMessage(key, ceremony, fingerprint, tally), { csrf });

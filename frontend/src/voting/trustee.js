@@ -3,7 +3,9 @@
 // server's JSON. Before decrypting, the trustee rebuilds the encrypted tally from the board
 // (chain, signed final head, last ballot per credential, homomorphic sum) and refuses if the
 // server's tally differs, if two counted ballots share a ciphertext, or if more credentials were
-// counted than issued — so that no single voter's ballot can be passed off as the tally.
+// counted than issued — so that no single voter's ballot can be passed off as the tally. It also
+// checks every counted ballot's credential, signature and proofs: a ballot whose ciphertexts are
+// not proven 0/1 could cancel the other ballots out of the sum and leave one voter alone in it.
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, hexToBytes, int8, utf8 } from "../../crypto/bytes.js";
@@ -11,7 +13,9 @@ import { InvalidShare } from "../../crypto/errors.js";
 import { IDENTITY, baseMul, pointHex } from "../../crypto/group.js";
 import { frame } from "../../crypto/hash.js";
 import { canonicalJson } from "../../crypto/json.js";
-import { proveKnowledge } from "../../crypto/proofs.js";
+import * as blindRsa from "../../crypto/blindrsa.js";
+import { proveKnowledge, verifyCredentialSignature } from "../../crypto/proofs.js";
+import { verifyQuestion } from "../../crypto/question.js";
 import { randomScalar } from "../../crypto/random.js";
 import { fromJson, toJson } from "../../crypto/serialization.js";
 import {
@@ -26,7 +30,7 @@ import {
   revealShare,
   verificationKeys,
 } from "../../crypto/threshold.js";
-import { cj, sha256f } from "./election.js";
+import { cj, credentialMessage, sha256f, shapes } from "./election.js";
 
 /**
  * A reason to stop, with a code the page translates (`refusal_<code>` in its message list) and
@@ -67,6 +71,7 @@ export const REFUSALS = {
   too_many_counted: "more credentials were counted than the roll issued",
   share_mismatch: "your secret share does not match your public verification key",
   nothing_counted: "no ballot was counted: there is nothing to decrypt",
+  bad_ballot: "counted ballot %(position)s does not verify: refusing to decrypt",
 };
 
 const refusal = (code, params) => new TrusteeRefusal(code, params);
@@ -246,11 +251,9 @@ function headMessage(fingerprint, head) {
   );
 }
 
-/** The encrypted tally the board implies, after checking the chain and the signed final head. */
-export function recomputeTally(fingerprint, manifest, entries, finalHead) {
-  if (finalHead.election !== bytesToHex(fingerprint) || finalHead.final !== true) {
-    throw refusal("no_final_head", {});
-  }
+/** Check the chain and the signed final head; the counted entries (last ballot per credential). */
+export function verifyBoard(fingerprint, manifest, entries, finalHead) {
+  if (finalHead.election !== bytesToHex(fingerprint) || finalHead.final !== true) throw refusal("no_final_head", {});
   let valid = false;
   try {
     valid = ed25519.verify(hexToBytes(finalHead.signature, 64), headMessage(fingerprint, finalHead), hexToBytes(manifest.board_public_key, 32));
@@ -268,43 +271,77 @@ export function recomputeTally(fingerprint, manifest, entries, finalHead) {
     if (entry.tracker !== bytesToHex(tracker)) throw refusal("bad_tracker", { position });
     const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);
     const digest = sha256f("board-entry", previous, position, entry.kind, entry.hour, tracker, reveal);
-    if (entry.previous !== bytesToHex(previous) || entry.hash !== bytesToHex(digest)) {
-      throw refusal("broken_chain", { position });
-    }
+    if (entry.previous !== bytesToHex(previous) || entry.hash !== bytesToHex(digest)) throw refusal("broken_chain", { position });
     previous = digest;
     if (entry.kind === "ballot") counted.set(entry.ballot.credential.key, entry);
   }
-  if (position !== finalHead.count || bytesToHex(previous) !== finalHead.hash) {
-    throw refusal("not_at_final_head", {});
-  }
+  if (position !== finalHead.count || bytesToHex(previous) !== finalHead.hash) throw refusal("not_at_final_head", {});
+  return [...counted.values()];
+}
+
+/** The homomorphic sum of the counted ballots, refusing a ciphertext that appears twice. */
+export function sumCounted(manifest, counted) {
   const widths = tallyLayout(manifest);
   const sums = widths.map((w) => Array.from({ length: w }, () => ({ a: IDENTITY, b: IDENTITY })));
   const seen = new Set();
-  for (const entry of counted.values()) {
+  for (const entry of counted) {
     ballotCiphertexts(entry.ballot, manifest).forEach((row, q) => {
       if (row.length !== widths[q]) throw refusal("wrong_shape", { position: entry.position });
       row.forEach((ct, i) => {
-        if (seen.has(ct.a)) {
-          throw refusal("copied_ballot", { position: entry.position });
-        }
+        if (seen.has(ct.a)) throw refusal("copied_ballot", { position: entry.position });
         seen.add(ct.a);
         const value = fromJson("ciphertext", ct);
         sums[q][i] = { a: sums[q][i].a.add(value.a), b: sums[q][i].b.add(value.b) };
       });
     });
   }
-  return { counted: counted.size, questions: sums.map((row) => row.map((ct) => toJson("ciphertext", ct))) };
+  return { counted: counted.length, questions: sums.map((row) => row.map((ct) => toJson("ciphertext", ct))) };
 }
 
-export function checkTally(key, status, published, entries, finalHead, roll, tally) {
+/** The encrypted tally the board implies, after checking the chain and the signed final head. */
+export function recomputeTally(fingerprint, manifest, entries, finalHead) {
+  return sumCounted(manifest, verifyBoard(fingerprint, manifest, entries, finalHead));
+}
+
+/** A counted ballot's credential (RSA), Schnorr signature and every proof (docs §4). */
+export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
+  const { ballot, position } = entry;
+  try {
+    const key = hexToBytes(ballot.credential.key, 32);
+    await blindRsa.verify(issuer, concatBytes(hexToBytes(ballot.credential.prefix, 32), credentialMessage(fingerprint, key)), hexToBytes(ballot.credential.signature));
+    const unsigned = { ...ballot };
+    delete unsigned.signature;
+    verifyCredentialSignature(fingerprint, fromJson("point", ballot.credential.key), cj(unsigned), fromJson("credentialSignature", ballot.signature));
+    const joint = fromJson("point", manifest.joint_public_key);
+    shapes(manifest).forEach((shape, q) => {
+      const items = shape.kind === "ranked" ? ballot.answers[q].pairs : [ballot.answers[q]];
+      if (items.length !== shape.parts.length) throw new Error("wrong shape");
+      items.forEach((item, p) => {
+        const { suffix, options, low, high } = shape.parts[p];
+        verifyQuestion(concatBytes(fingerprint, suffix), joint, fromJson("encryptedQuestion", item), options, low, high);
+      });
+    });
+  } catch {
+    throw refusal("bad_ballot", { position });
+  }
+}
+
+/** Every check before decrypting; `onProgress(done, total)` while the ballots are verified. */
+export async function checkTally(key, status, published, entries, finalHead, roll, tally, onProgress = () => {}) {
   const fingerprint = checkManifest(key, status, published);
-  const expected = recomputeTally(fingerprint, published.manifest, entries, finalHead);
-  if (canonicalJson(expected) !== canonicalJson(tally)) {
-    throw refusal("tally_mismatch", {});
+  const { manifest } = published;
+  const counted = verifyBoard(fingerprint, manifest, entries, finalHead);
+  const issuer = await blindRsa.importPublicKey(manifest.issuer_public_key);
+  for (let i = 0; i < counted.length; i++) {
+    await checkCountedBallot(fingerprint, manifest, issuer, counted[i]);
+    if (i % 20 === 19) {
+      onProgress(i + 1, counted.length);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint
+    }
   }
-  if (expected.counted > roll.issued + roll.reissued || roll.issued > roll.size) {
-    throw refusal("too_many_counted", {});
-  }
+  const expected = sumCounted(manifest, counted);
+  if (canonicalJson(expected) !== canonicalJson(tally)) throw refusal("tally_mismatch", {});
+  if (expected.counted > roll.issued + roll.reissued || roll.issued > roll.size) throw refusal("too_many_counted", {});
   return fingerprint;
 }
 
