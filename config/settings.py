@@ -248,6 +248,7 @@ STORAGES = {
 }
 
 # --- Security headers --------------------------------------------------------------------
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
