@@ -5,19 +5,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { baseMul } from "../crypto/group.js";
+import { finishRequest, startRequest } from "../src/voting/credential.js";
 import {
   CredentialError,
   decodeCode,
   encodeCode,
-  finishRequest,
   loadCredential,
   loadPending,
   removePending,
   saveCredential,
   savePending,
-  startRequest,
   verifyStored,
-} from "../src/voting/credential.js";
+} from "../src/voting/credential-store.js";
 import { fingerprintOf } from "../src/voting/election.js";
 import { issuer, suite } from "./voting_helpers.mjs";
 import { sampleManifest } from "./voting_helpers.mjs";

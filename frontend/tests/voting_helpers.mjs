@@ -5,7 +5,8 @@ import { BlindRSA, Params } from "@cloudflare/blindrsa-ts";
 import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { generateKeyPair } from "../crypto/elgamal.js";
 import { pointHex } from "../crypto/group.js";
-import { finishRequest, signingCredential, startRequest } from "../src/voting/credential.js";
+import { signingCredential } from "../src/voting/credential-store.js";
+import { finishRequest, startRequest } from "../src/voting/credential.js";
 import { ROOT } from "./helpers.mjs";
 
 export function sampleManifest(jointKey) {

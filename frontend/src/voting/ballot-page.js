@@ -4,7 +4,7 @@
 // receipt arrives, so a dropped connection never loses it and resending never counts it twice.
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
-import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential.js";
+import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import { buildBallot, checkReceipt, checkedManifest, choicesMatch, openBallot, questionBounds } from "./election.js";
 import { pointFromHex, warmUp } from "../../crypto/group.js";
 import { download, secureContext, setText, showState, t } from "./messages.js";

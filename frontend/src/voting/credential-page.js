@@ -2,18 +2,17 @@
 // then show the code that carries it to another device (docs/elections.md §3).
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
+import { finishRequest, startRequest } from "./credential.js";
 import {
   encodeCode,
-  finishRequest,
   loadCredential,
   loadPending,
   removeCredential,
   removePending,
   saveCredential,
   savePending,
-  startRequest,
   verifyStored,
-} from "./credential.js";
+} from "./credential-store.js";
 import { checkedManifest } from "./election.js";
 import { download, secureContext, setText, t } from "./messages.js";
 

@@ -1,22 +1,16 @@
-// Anonymous credentials in the browser (docs/elections.md §3): make the key pair, blind its
-// public key for the issuer (RFC 9474), unblind and verify the answer, keep the credential in
-// browser storage, and write/read the credential code that carries it to another device.
+// Obtaining an anonymous credential in the browser (docs/elections.md §3): make the key pair,
+// blind its public key for the issuer (RFC 9474), unblind and verify the answer. Keeping it and
+// the credential code are in credential-store.js.
 //
 // The pending request (secret, prepared message, blinded message, inverse) is stored *before*
 // it is sent, so that a lost answer is retried with the identical blinded message: the server
 // then answers it again and still issues only one credential.
 
-import { bytesToHex, concatBytes, equalBytes, hexToBytes } from "../../crypto/bytes.js";
+import { bytesToHex, hexToBytes } from "../../crypto/bytes.js";
 import * as blindRsa from "../../crypto/blindrsa.js";
-import { encodePoint, baseMul, decodeScalar, encodeScalar, pointHex, scalarFromHex, scalarHex } from "../../crypto/group.js";
+import { baseMul, encodePoint, pointHex, scalarFromHex, scalarHex } from "../../crypto/group.js";
 import { randomScalar } from "../../crypto/random.js";
 import { credentialMessage } from "./election.js";
-
-const CODE_PREFIX = "mashwara-credential-1:";
-const STORE = "mashwara/v1/credential/";
-const PENDING = "mashwara/v1/credential-request/";
-
-export class CredentialError extends Error {}
 
 /** Step 1: a fresh credential key, its prepared message and the blinded request to send. */
 export async function startRequest(manifest, fingerprint) {
@@ -48,114 +42,3 @@ export async function finishRequest(manifest, pending, blindSignature) {
     },
   };
 }
-
-/** A stored credential is whole: P = kG, for this election, signed by its issuer. */
-export async function verifyStored(manifest, fingerprint, stored) {
-  if (stored.election !== bytesToHex(fingerprint)) throw new CredentialError("the credential is for another election");
-  const secret = scalarFromHex(stored.secret);
-  if (secret === 0n || pointHex(baseMul(secret)) !== stored.credential.key) {
-    throw new CredentialError("the credential key does not match its secret");
-  }
-  const issuer = await blindRsa.importPublicKey(manifest.issuer_public_key);
-  const message = concatBytes(hexToBytes(stored.credential.prefix, blindRsa.PREFIX_LENGTH), credentialMessage(fingerprint, hexToBytes(stored.credential.key, 32)));
-  await blindRsa.verify(issuer, message, hexToBytes(stored.credential.signature));
-  return stored;
-}
-
-/** For buildBallot: { secret: bigint, credential }. */
-export function signingCredential(stored) {
-  return { secret: scalarFromHex(stored.secret), credential: stored.credential };
-}
-
-function toBase64url(bytes) {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new CredentialError("the credential code is damaged");
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-}
-
-// -- the credential code --------------------------------------------------------------------------
-
-/**
- * "mashwara-credential-1:" + base64url(fingerprint[0:8] ‖ k ‖ prefix ‖ RSA signature), in lines
- * of 64 characters for printing. The code carries the secret: whoever holds it can vote.
- */
-export function encodeCode(stored) {
-  const bytes = concatBytes(
-    hexToBytes(stored.election, 32).subarray(0, 8),
-    encodeScalar(scalarFromHex(stored.secret)),
-    hexToBytes(stored.credential.prefix, 32),
-    hexToBytes(stored.credential.signature),
-  );
-  const text = CODE_PREFIX + toBase64url(bytes);
-  return text.match(/.{1,64}/g).join("\n");
-}
-
-/** Read a code (any whitespace ignored); the result still needs verifyStored. */
-export function decodeCode(text, fingerprint) {
-  const compact = String(text).replace(/\s+/g, "");
-  if (!compact.startsWith(CODE_PREFIX)) throw new CredentialError("not a credential code");
-  let bytes;
-  try {
-    bytes = fromBase64url(compact.slice(CODE_PREFIX.length));
-  } catch {
-    throw new CredentialError("the credential code is damaged");
-  }
-  if (bytes.length < 72 + 256) throw new CredentialError("the credential code is too short");
-  if (!equalBytes(bytes.subarray(0, 8), fingerprint.subarray(0, 8))) {
-    throw new CredentialError("this credential code is for another election");
-  }
-  let secret;
-  try {
-    secret = decodeScalar(bytes.subarray(8, 40));
-  } catch {
-    throw new CredentialError("the credential code is damaged");
-  }
-  return {
-    election: bytesToHex(fingerprint),
-    secret: scalarHex(secret),
-    credential: {
-      key: pointHex(baseMul(secret)),
-      prefix: bytesToHex(bytes.subarray(40, 72)),
-      signature: bytesToHex(bytes.subarray(72)),
-    },
-  };
-}
-
-// -- browser storage --------------------------------------------------------------------------------
-
-function storage() {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null; // storage disabled (private mode on some browsers)
-  }
-}
-
-function read(key) {
-  const text = storage()?.getItem(key);
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function write(key, value) {
-  const store = storage();
-  if (!store) throw new CredentialError("this browser does not let the page store anything");
-  store.setItem(key, JSON.stringify(value));
-}
-
-export const loadCredential = (fingerprintHex) => read(STORE + fingerprintHex);
-export const saveCredential = (stored) => write(STORE + stored.election, stored);
-export const removeCredential = (fingerprintHex) => storage()?.removeItem(STORE + fingerprintHex);
-export const loadPending = (fingerprintHex) => read(PENDING + fingerprintHex);
-export const savePending = (pending) => write(PENDING + pending.election, pending);
-export const removePending = (fingerprintHex) => storage()?.removeItem(PENDING + fingerprintHex);

@@ -29,7 +29,8 @@ import {
   revealShare,
   verificationKeys,
 } from "../../crypto/threshold.js";
-import { cj, credentialMessage, sha256f, shapes } from "./election.js";
+import { cj, sha256f, shapes } from "./election.js";
+import { importIssuer, verifyCredential } from "./issuer.js";
 
 /**
  * A reason to stop, with a code the page translates (`refusal_<code>` in its message list) and
@@ -302,28 +303,11 @@ export function recomputeTally(fingerprint, manifest, entries, finalHead) {
   return sumCounted(manifest, verifyBoard(fingerprint, manifest, entries, finalHead));
 }
 
-// The issuer's RSA-PSS signature is checked with WebCrypto directly: importing
-// frontend/crypto/blindrsa.js would pull the blinding library (40 KB) into this page's bundle
-// for a plain RSASSA-PSS verification (SHA-384, MGF1-SHA-384, 48-byte salt, protocol §7).
-async function importIssuer(issuerPublicKey) {
-  const match = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----/.exec(issuerPublicKey?.pem ?? "");
-  if (match === null) throw new Error("the issuer key is not a PEM public key");
-  const der = Uint8Array.from(atob(match[1].replace(/\s+/g, "")), (ch) => ch.charCodeAt(0));
-  return globalThis.crypto.subtle.importKey("spki", der, { name: "RSA-PSS", hash: "SHA-384" }, false, ["verify"]);
-}
-
-async function verifyIssuerSignature(issuer, message, signature) {
-  if (!(await globalThis.crypto.subtle.verify({ name: "RSA-PSS", saltLength: 48 }, issuer, signature, message))) {
-    throw new Error("the credential's RSA signature does not verify");
-  }
-}
-
 /** A counted ballot's credential (RSA), Schnorr signature and every proof (docs §4). */
 export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
   const { ballot, position } = entry;
   try {
-    const key = hexToBytes(ballot.credential.key, 32);
-    await verifyIssuerSignature(issuer, concatBytes(hexToBytes(ballot.credential.prefix, 32), credentialMessage(fingerprint, key)), hexToBytes(ballot.credential.signature));
+    await verifyCredential(issuer, fingerprint, ballot.credential);
     const unsigned = { ...ballot };
     delete unsigned.signature;
     verifyCredentialSignature(fingerprint, fromJson("point", ballot.credential.key), cj(unsigned), fromJson("credentialSignature", ballot.signature));

@@ -1,0 +1,122 @@
+// The voter's credential once issued (docs/elections.md §3): checking it, keeping it in browser
+// storage, and the credential code that carries it to another device. No blinding here: the
+// ballot page loads this module without the blind RSA library.
+
+import { bytesToHex, concatBytes, equalBytes, hexToBytes } from "../../crypto/bytes.js";
+import { baseMul, decodeScalar, encodeScalar, pointHex, scalarFromHex, scalarHex } from "../../crypto/group.js";
+import { importIssuer, verifyCredential } from "./issuer.js";
+
+const CODE_PREFIX = "mashwara-credential-1:";
+const STORE = "mashwara/v1/credential/";
+const PENDING = "mashwara/v1/credential-request/";
+
+export class CredentialError extends Error {}
+
+/** A stored credential is whole: P = kG, for this election, signed by its issuer. */
+export async function verifyStored(manifest, fingerprint, stored) {
+  if (stored.election !== bytesToHex(fingerprint)) throw new CredentialError("the credential is for another election");
+  const secret = scalarFromHex(stored.secret);
+  if (secret === 0n || pointHex(baseMul(secret)) !== stored.credential.key) {
+    throw new CredentialError("the credential key does not match its secret");
+  }
+  await verifyCredential(await importIssuer(manifest.issuer_public_key), fingerprint, stored.credential);
+  return stored;
+}
+
+/** For buildBallot: { secret: bigint, credential }. */
+export function signingCredential(stored) {
+  return { secret: scalarFromHex(stored.secret), credential: stored.credential };
+}
+
+function toBase64url(bytes) {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new CredentialError("the credential code is damaged");
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
+// -- the credential code --------------------------------------------------------------------------
+
+/**
+ * "mashwara-credential-1:" + base64url(fingerprint[0:8] ‖ k ‖ prefix ‖ RSA signature), in lines
+ * of 64 characters for printing. The code carries the secret: whoever holds it can vote.
+ */
+export function encodeCode(stored) {
+  const bytes = concatBytes(
+    hexToBytes(stored.election, 32).subarray(0, 8),
+    encodeScalar(scalarFromHex(stored.secret)),
+    hexToBytes(stored.credential.prefix, 32),
+    hexToBytes(stored.credential.signature),
+  );
+  const text = CODE_PREFIX + toBase64url(bytes);
+  return text.match(/.{1,64}/g).join("\n");
+}
+
+/** Read a code (any whitespace ignored); the result still needs verifyStored. */
+export function decodeCode(text, fingerprint) {
+  const compact = String(text).replace(/\s+/g, "");
+  if (!compact.startsWith(CODE_PREFIX)) throw new CredentialError("not a credential code");
+  let bytes;
+  try {
+    bytes = fromBase64url(compact.slice(CODE_PREFIX.length));
+  } catch {
+    throw new CredentialError("the credential code is damaged");
+  }
+  if (bytes.length < 72 + 256) throw new CredentialError("the credential code is too short");
+  if (!equalBytes(bytes.subarray(0, 8), fingerprint.subarray(0, 8))) {
+    throw new CredentialError("this credential code is for another election");
+  }
+  let secret;
+  try {
+    secret = decodeScalar(bytes.subarray(8, 40));
+  } catch {
+    throw new CredentialError("the credential code is damaged");
+  }
+  return {
+    election: bytesToHex(fingerprint),
+    secret: scalarHex(secret),
+    credential: {
+      key: pointHex(baseMul(secret)),
+      prefix: bytesToHex(bytes.subarray(40, 72)),
+      signature: bytesToHex(bytes.subarray(72)),
+    },
+  };
+}
+
+// -- browser storage --------------------------------------------------------------------------------
+
+function storage() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled (private mode on some browsers)
+  }
+}
+
+function read(key) {
+  const text = storage()?.getItem(key);
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function write(key, value) {
+  const store = storage();
+  if (!store) throw new CredentialError("this browser does not let the page store anything");
+  store.setItem(key, JSON.stringify(value));
+}
+
+export const loadCredential = (fingerprintHex) => read(STORE + fingerprintHex);
+export const saveCredential = (stored) => write(STORE + stored.election, stored);
+export const removeCredential = (fingerprintHex) => storage()?.removeItem(STORE + fingerprintHex);
+export const loadPending = (fingerprintHex) => read(PENDING + fingerprintHex);
+export const savePending = (pending) => write(PENDING + pending.election, pending);
+export const removePending = (fingerprintHex) => storage()?.removeItem(PENDING + fingerprintHex);
