@@ -275,6 +275,8 @@ class ModerationAction(models.Model):
         help_text="The member the action is about (author of the post, muted member).",
     )
     reason = models.CharField(max_length=20, choices=ReasonCategory.choices, blank=True)
+    # Public and language-neutral (hours, seconds, 1/0, a room title): the log renders it in
+    # each reader's language.
     detail = models.CharField(max_length=200, blank=True, help_text="Public detail, e.g. 2 hours")
     note = models.CharField(max_length=500, blank=True, help_text="Seen by moderators only.")
     appeal_of = models.ForeignKey(

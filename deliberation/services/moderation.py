@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from convention.models import Membership
 from convention.services import audit
@@ -283,13 +282,7 @@ def update_room(
             if not 0 <= slow_mode_seconds <= 3600:
                 raise InvalidInput(_("Slow mode is between 0 (off) and 3600 seconds."))
             room.slow_mode_seconds = slow_mode_seconds
-            detail = (
-                ngettext("%(n)d second", "%(n)d seconds", slow_mode_seconds)
-                % {"n": slow_mode_seconds}
-                if slow_mode_seconds
-                else "off"
-            )
-            changes.append((ModerationKind.SLOW_MODE, str(detail)))
+            changes.append((ModerationKind.SLOW_MODE, str(slow_mode_seconds)))
         if is_locked is not None and is_locked != room.is_locked:
             room.is_locked = is_locked
             changes.append(
@@ -302,7 +295,7 @@ def update_room(
             changes.append((ModerationKind.ARCHIVE_ROOM, ""))
         if is_premoderated is not None and is_premoderated != room.is_premoderated:
             room.is_premoderated = is_premoderated
-            changes.append((ModerationKind.PREMODERATE, "on" if is_premoderated else "off"))
+            changes.append((ModerationKind.PREMODERATE, "1" if is_premoderated else "0"))
         room.save()
         return [
             _record(moderator=moderator, kind=kind, room=room, detail=detail)
@@ -333,14 +326,13 @@ def mute_member(
     if end.minute or end.second or end.microsecond:
         end = end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     with transaction.atomic():
-        detail = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
         action = _record(
             moderator=moderator,
             kind=ModerationKind.MUTE,
             room=room,
             subject=member,
             reason=reason,
-            detail=str(detail),
+            detail=str(hours),
             note=_note(note),
         )
         Mute.objects.create(room=room, member=member, until=end, action=action)

@@ -133,6 +133,7 @@ def test_mute_ends_on_the_hour_and_only_in_that_room(room, participant, moderato
     )
     mute = Mute.objects.get(action=action)
     assert (mute.until.minute, mute.until.second) == (0, 0)
+    assert "muted a member in a room (1 hour)" in client_for(participant).get(LOG).content.decode()
     other_room = Room.objects.create(convention=convention, title_en="Elsewhere")
     posts.create_post(member=participant, room=other_room, body="still allowed here")
     with pytest.raises(InvalidInput):
