@@ -3,11 +3,14 @@ its own path (so a proxy can strip cookies there too)."""
 
 from django.urls import path
 
-from .views import ballot_box, ballot_pages, members, public
+from .views import ballot_box, ballot_pages, members, organizer, public
 
 app_name = "voting"
 
 E = "elections/<uuid:uuid>/"
+# Organizer pages live under their convention, so that require_permission can check the role.
+M = "c/<slug:slug>/organize/elections/"
+ME = M + "<uuid:uuid>/"
 
 urlpatterns = [
     path("elections/", public.election_list, name="list"),
@@ -39,4 +42,41 @@ urlpatterns = [
     path(E + "reissue", members.reissue, name="reissue"),
     path("ballot-box/<uuid:uuid>/cast", ballot_box.cast, name="cast"),
     path("ballot-box/<uuid:uuid>/audit", ballot_box.audit, name="audit"),
+    # Organizers: drafting and running elections
+    path(M, organizer.election_list, name="organize_list"),
+    path(M + "new/", organizer.election_new, name="organize_new"),
+    path(ME, organizer.control, name="organize_control"),
+    path(ME + "edit/", organizer.election_edit, name="organize_edit"),
+    path(ME + "questions/", organizer.questions, name="organize_questions"),
+    path(ME + "questions/<int:question_id>/", organizer.question_detail, name="organize_question"),
+    path(
+        ME + "questions/<int:question_id>/move/",
+        organizer.question_move,
+        name="organize_question_move",
+    ),
+    path(
+        ME + "questions/<int:question_id>/remove/",
+        organizer.question_remove,
+        name="organize_question_remove",
+    ),
+    path(
+        ME + "questions/<int:question_id>/options/",
+        organizer.option_add,
+        name="organize_option_add",
+    ),
+    path(
+        ME + "questions/<int:question_id>/proposal/",
+        organizer.proposal_add,
+        name="organize_proposal_add",
+    ),
+    path(ME + "options/<int:option_id>/", organizer.option_edit, name="organize_option"),
+    path(ME + "options/<int:option_id>/move/", organizer.option_move, name="organize_option_move"),
+    path(
+        ME + "options/<int:option_id>/remove/",
+        organizer.option_remove,
+        name="organize_option_remove",
+    ),
+    path(ME + "trustees/", organizer.trustees, name="organize_trustees"),
+    path(ME + "review/", organizer.review, name="organize_review"),
+    path(ME + "transition/", organizer.transition, name="organize_transition"),
 ]

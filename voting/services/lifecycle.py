@@ -234,6 +234,11 @@ def build_definition(election: Election) -> dict[str, Any]:
 def _start_ceremony(election: Election) -> None:
     if not election.questions.exists():
         raise WrongState("the election has no question")
+    from voting.services.drafting import problems  # docs §2: well formed, n ≥ k trustees
+
+    found = problems(election)
+    if found:
+        raise WrongState(" ".join(found))
     issuer = generate_issuer_key()
     seed = board_key.generate_seed()
     uid = election.uuid.hex
