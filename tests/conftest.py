@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last: Playwright's sync API keeps an event loop running in the
+    main thread for the rest of the session, which would break tests that call asyncio.run()."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.fspath).replace("\\", "/"))
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks_and_fresh_cache(settings):
     """Run Celery tasks in-process unless a test starts a real worker; start each test with an
