@@ -38,6 +38,9 @@ from voting.services import drafting, lifecycle
 
 S = ElectionState
 FORM_ERROR_STATUS = 400
+# The question page holds several forms: distinct element ids keep each label on its field.
+QUESTION_IDS = "question-%s"
+OPTION_IDS = "option-%s"
 
 STEPS = [
     ("election", gettext_lazy("Election")),
@@ -282,8 +285,8 @@ def _question_page(
             "options": question.options.all(),
             "option_limit": drafting.option_limit(question.kind),
             "question_form": question_form
-            or QuestionForm(initial=QuestionForm.initial_for(question)),
-            "option_form": option_form or OptionForm(),
+            or QuestionForm(initial=QuestionForm.initial_for(question), auto_id=QUESTION_IDS),
+            "option_form": option_form or OptionForm(auto_id=OPTION_IDS),
             "proposal_form": proposal_form or ProposalOptionForm(proposals=proposals),
             "has_proposals": bool(proposals),
             "step": "questions",
@@ -303,7 +306,7 @@ def question_detail(
     question = _question(election, question_id)
     if request.method == "GET":
         return _question_page(request, convention, election, question)
-    form = QuestionForm(request.POST)
+    form = QuestionForm(request.POST, auto_id=QUESTION_IDS)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -336,7 +339,7 @@ def option_add(
     if refused := _not_draft(request, election):
         return refused
     question = _question(election, question_id)
-    form = OptionForm(request.POST)
+    form = OptionForm(request.POST, auto_id=OPTION_IDS)
     if form.is_valid():
         try:
             drafting.add_option(question=question, actor=membership, text=form.texts("text"))
