@@ -463,3 +463,18 @@ def test_full_draft_into_the_key_ceremony(organizer, draft, trustees, supported)
     ):
         assert action in actions
     assert Option.objects.filter(question__election=election).count() == 2
+
+
+def test_seed_demo_drafts_one_election_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    election = Election.objects.get()
+    assert election.state == ElectionState.DRAFT
+    question = election.questions.get()
+    assert question.kind == "approval" and question.options.count() >= 2
+    assert election.trustees.count() == 3 and election.threshold == 2
+    assert drafting.problems(election) == []

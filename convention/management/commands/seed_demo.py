@@ -160,7 +160,57 @@ class Command(BaseCommand):
             convention = convention_services.move_phase(
                 actor=organizer, convention=convention, to_phase=Phase.DELIBERATION
             )
+        self._draft_election(convention, organizer)
         return convention, new_codes
+
+    def _draft_election(self, convention: Convention, organizer: Membership) -> None:
+        """One draft election (once): an approval question over the proposals that reached
+        their threshold, or over sample options if there are none; the demo trustees, 2 of 3."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from deliberation.services.proposals import proposals_ready_for_ballot
+        from voting.services import drafting
+
+        if convention.elections.exists() or convention.phase not in (
+            Phase.DELIBERATION,
+            Phase.VOTING,
+        ):
+            return
+        start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=7)
+        election = drafting.create_draft(
+            convention=convention,
+            actor=organizer,
+            title={"en": "Demo election: principles of the constitution"},
+            credentials_at=start,
+            opens_at=start + timedelta(days=1),
+            closes_at=start + timedelta(days=2),
+        )
+        question = drafting.add_question(
+            election=election,
+            actor=organizer,
+            kind="approval",
+            text={"en": "Which of these should the constitution enshrine?"},
+            min_selections=0,
+            max_selections=2,
+        )
+        ready = proposals_ready_for_ballot(convention)[:5]
+        for proposal in ready:
+            drafting.add_proposal_option(
+                question=question, actor=organizer, proposal_id=proposal.pk
+            )
+        if len(ready) < 2:
+            for label in ("Rule of law", "Shura", "Federalism")[len(ready) :]:
+                drafting.add_option(question=question, actor=organizer, text={"en": label})
+        trustees = list(drafting.trustee_candidates(convention))
+        if trustees:
+            drafting.set_trustees(
+                election=election,
+                actor=organizer,
+                trustees=trustees,
+                threshold=min(2, len(trustees)),
+            )
 
     def _account(self, username: str) -> User:
         """The demo account, created if missing. One password hash serves every demo account:
