@@ -5,6 +5,8 @@ authenticator."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from convention.models import Invitation, InvitationStatus, Membership
@@ -50,7 +52,7 @@ def turn_on_totp(page) -> str:
         submit(page)
     assert "/2fa/totp/activate/" in page.url
     secret = page.input_value("#authenticator_secret")
-    page.fill("input[name=code]", totp_code(secret))
+    page.fill("input[name=code]", unused_totp_code(secret))
     submit(page)
     assert "/2fa/" in page.url and "/activate/" not in page.url
     return secret
@@ -62,6 +64,21 @@ def log_out(page) -> None:
     assert page.locator(".site-nav a", has_text="Log in").is_visible()
 
 
+_used_windows: set[int] = set()
+
+
+def unused_totp_code(secret: str) -> str:
+    """A code the server will take: allauth refuses a code twice, and the window must not
+    close between typing and checking (the server allows no clock drift)."""
+    while True:
+        now = time.time()
+        window = int(now // 30)
+        if window not in _used_windows and now % 30 < 25:
+            _used_windows.add(window)
+            return totp_code(secret, at=now)
+        time.sleep(0.5)
+
+
 def log_in_with_totp(page, secret: str, username: str = "newcomer") -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=login]", username)
@@ -69,7 +86,7 @@ def log_in_with_totp(page, secret: str, username: str = "newcomer") -> None:
     submit(page)
     assert "/2fa/authenticate/" in page.url
     assert page.locator(".site-nav a", has_text="Log in").is_visible()  # not yet logged in
-    page.fill("input[name=code]", totp_code(secret))
+    page.fill("input[name=code]", unused_totp_code(secret))
     submit(page)
     assert page.locator(".site-nav a", has_text="Account").is_visible()
 
