@@ -29,7 +29,7 @@ from voting.crypto.threshold import (
     partial_decrypt,
 )
 from voting.verify.canonical import dumps
-from voting.verify.election import credential_message, ranked_pairs, shapes
+from voting.verify.election import ballot_context, credential_message, ranked_pairs, shapes
 
 Choice = Sequence[int]
 
@@ -90,6 +90,8 @@ class Voter:
     def ballot(self, choices: Sequence[Choice]) -> tuple[dict[str, Any], list[Any]]:
         """A signed ballot and its reveal (for a Benaloh audit)."""
         joint = Point.from_hex(self.manifest["joint_public_key"])
+        # Every proof is bound to the credential key on the ballot (docs/elections.md §4).
+        context = ballot_context(self.fingerprint, bytes.fromhex(self.credential["key"]))
         answers, reveal = [], []
         for q, (shape, choice) in enumerate(zip(shapes(self.manifest), choices, strict=True)):
             parts, revealed = [], []
@@ -98,7 +100,7 @@ class Voter:
             ):
                 nonces = _RecordingNonces()
                 encrypted = encrypt_question(
-                    self.fingerprint + part.suffix, joint, vector, part.low, part.high, nonces
+                    context + part.suffix, joint, vector, part.low, part.high, nonces
                 )
                 parts.append(to_json(encrypted))
                 revealed.append(

@@ -10,6 +10,7 @@ import { verifyCredentialSignature } from "../crypto/proofs.js";
 import { verifyQuestion } from "../crypto/question.js";
 import { fromJson } from "../crypto/serialization.js";
 import {
+  ballotContext,
   buildBallot,
   checkedManifest,
   choiceVectors,
@@ -32,6 +33,18 @@ test("SHA256F and the credential message are byte-identical with Python", () => 
     bytesToHex(message),
     "000000166d617368776172612f76312f63726564656e7469616c00000020" + "00".repeat(32) + "00000020" + "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
   );
+});
+
+test("a ballot's proof context is fingerprint ‖ credential key, as in Python", () => {
+  // voting.verify.election.ballot_context(bytes(32), bytes(range(32))) + int8(2).
+  const key = bytesToHex(Uint8Array.from({ length: 32 }, (_, i) => i));
+  const context = ballotContext(new Uint8Array(32), key);
+  assert.equal(bytesToHex(context), "00".repeat(32) + key);
+  // Question 1 (approval) appends int(1); pair (1, 2) of ranked question 2 appends int(2) ‖ int(1) ‖ int(2).
+  const [, approval, ranked] = shapes(sampleManifest(generateKeyPair().public));
+  assert.equal(bytesToHex(concatBytes(context, approval.parts[0].suffix)), "00".repeat(32) + key + "0000000000000001");
+  assert.equal(bytesToHex(concatBytes(context, ranked.parts[2].suffix)), "00".repeat(32) + key + "000000000000000200000000000000010000000000000002");
+  assert.throws(() => ballotContext(new Uint8Array(32), "ab"));
 });
 
 test("ranked choices become pairwise vectors: ties and unranked options are not ordered", () => {
@@ -67,9 +80,16 @@ test("a built ballot verifies, is signed over its canonical JSON and opens to th
     assert.equal(parts.length, shape.parts.length);
     parts.forEach((part, p) => {
       const { suffix, options, low, high } = shape.parts[p];
-      verifyQuestion(concatBytes(fingerprint, suffix), joint.public, fromJson("encryptedQuestion", part), options, low, high);
+      verifyQuestion(concatBytes(ballotContext(fingerprint, ballot.credential.key), suffix), joint.public, fromJson("encryptedQuestion", part), options, low, high);
     });
   });
+  // The proofs are bound to the credential key: under another credential (a copied ballot) or
+  // under the fingerprint alone they do not verify.
+  const part = fromJson("encryptedQuestion", ballot.answers[1]);
+  const { suffix, options, low, high } = shapes(manifest)[1].parts[0];
+  const other = sampleCredential().credential.key;
+  assert.throws(() => verifyQuestion(concatBytes(ballotContext(fingerprint, other), suffix), joint.public, part, options, low, high));
+  assert.throws(() => verifyQuestion(concatBytes(fingerprint, suffix), joint.public, part, options, low, high));
 
   const opened = openBallot(manifest, ballot, reveal);
   assert.deepEqual(opened[0], { selected: [1] });

@@ -188,6 +188,15 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   const copied = board(fingerprint, [...ballots, copy]);
   const copiedHead = signHead(seed, fingerprint, copied.length, Uint8Array.from(Buffer.from(copied.at(-1).hash, "hex")));
   await assert.rejects(checkTally(keys[0], statusBound(1), published, copied, copiedHead, roll, tally), TrusteeRefusal);
+  // Ballot copying: the victim's answers verbatim in a ballot properly signed by another valid
+  // credential. The proofs are bound to the victim's credential key, so the copy fails its proof
+  // checks (before the shared-ciphertext check is even reached).
+  const copier = await realCredential(manifest, fingerprint, privateKey);
+  const resigned = { election: ballots[0].election, credential: copier.credential, answers: structuredClone(ballots[0].answers) };
+  resigned.signature = toJson("credentialSignature", signCredential(fingerprint, copier.secret, cj(resigned)));
+  const replayed = board(fingerprint, [...ballots, resigned]);
+  const replayedHead = signHead(seed, fingerprint, replayed.length, Uint8Array.from(Buffer.from(replayed.at(-1).hash, "hex")));
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, replayed, replayedHead, roll, tally), /counted ballot 4 does not verify/);
   // A ballot with a fake credential signature: refused.
   const fake = { ...ballots[2], credential: { ...ballots[2].credential, signature: "22".repeat(384) } };
   const faked = board(fingerprint, [...ballots.slice(0, 2), fake]);

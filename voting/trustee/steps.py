@@ -269,7 +269,8 @@ def _ballot_ciphertexts(ballot: dict[str, Any], manifest: dict[str, Any]) -> lis
 
 
 def _parts(manifest: dict[str, Any]) -> list[list[tuple[bytes, int, int, int]]]:
-    """Per question, its §5 parts as (context suffix, options, low, high) (docs §4)."""
+    """Per question, its §5 parts as (context suffix, options, low, high) (docs §4); a part's
+    context is ``fingerprint ‖ credential key ‖ suffix``."""
     result = []
     for q, question in enumerate(manifest["questions"]):
         n = len(question["options"])
@@ -306,11 +307,12 @@ def check_counted_ballot(
             from_json(CredentialSignature, ballot["signature"]),
         )
         joint = Point.from_hex(manifest["joint_public_key"])
+        context = fingerprint + key.to_bytes()  # proofs are bound to the credential key
         for q, (answer, parts) in enumerate(zip(ballot["answers"], _parts(manifest), strict=True)):
             items = answer["pairs"] if manifest["questions"][q]["type"] == "ranked" else [answer]
             for item, (suffix, options, low, high) in zip(items, parts, strict=True):
                 question = from_json(EncryptedQuestion, item)
-                verify_question(fingerprint + suffix, joint, question, options, low, high)
+                verify_question(context + suffix, joint, question, options, low, high)
     except (CryptoError, KeyError, TypeError, ValueError) as exc:
         raise TrusteeRefusal(
             f"counted ballot {position} does not verify ({exc}): refusing to decrypt"

@@ -21,7 +21,7 @@ from voting.crypto.proofs import CredentialSignature, verify_credential_signatur
 from voting.crypto.question import EncryptedQuestion, sum_proof_needed, verify_question
 from voting.crypto.serialization import from_json
 from voting.verify.canonical import NotCanonical, dumps, sha256f
-from voting.verify.election import Shape, credential_message
+from voting.verify.election import Shape, ballot_context, credential_message
 
 T = TypeVar("T")
 
@@ -179,11 +179,14 @@ def verify_ballot(
         raise BallotRejected(
             "bad_signature", "the ballot's signature by its credential does not verify"
         ) from None
+    # Proofs are bound to the credential key: a copy of another ballot's answers under a
+    # different credential fails here (ballot copying, docs/elections.md §4).
+    context = ballot_context(fingerprint, ballot.credential_key.encoding)
     for q, (answer, shape) in enumerate(zip(ballot.answers, shapes, strict=True)):
         for item, (part, spec) in enumerate(zip(answer, shape.parts, strict=True)):
             try:
                 verify_question(
-                    fingerprint + spec.suffix, joint_key, part, spec.options, spec.low, spec.high
+                    context + spec.suffix, joint_key, part, spec.options, spec.low, spec.high
                 )
             except InvalidProof as exc:
                 raise BallotRejected("bad_proof", f"question {q}: {exc}", q, item) from None

@@ -27,7 +27,9 @@ class InvalidManifest(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One §5 question on the ballot: context suffix, option count and selection bounds."""
+    """One §5 question on the ballot: context suffix, option count and selection bounds.
+
+    The part's proof context is ``ballot_context(fingerprint, credential key) + suffix``."""
 
     suffix: bytes
     options: int
@@ -97,6 +99,14 @@ def fingerprint(manifest: dict[str, Any]) -> bytes:
 
 def roll_id(fingerprint_bytes: bytes, code: bytes) -> bytes:
     return sha256f("roll-id", fingerprint_bytes, code)
+
+
+def ballot_context(fingerprint_bytes: bytes, credential_key: bytes) -> bytes:
+    """The context every proof on a ballot starts with: ``fingerprint ‖ credential key`` (32 + 32
+    bytes); each part appends its suffix, so question ``q``'s context is ``ctx_q = fingerprint ‖
+    credential key ‖ int(q)`` (docs/elections.md §4). Binding the proofs to the credential stops
+    ballot copying: another voter cannot post a copy of your answers under their credential."""
+    return fingerprint_bytes + credential_key
 
 
 def credential_message(fingerprint_bytes: bytes, credential_key: bytes) -> bytes:

@@ -56,6 +56,16 @@ export function questionBounds(question) {
   return [0, 1];
 }
 
+/**
+ * fingerprint ‖ credential key (32 + 32 bytes): the context every proof on a ballot starts with;
+ * each part appends its suffix, so question q's context is fingerprint ‖ key ‖ int(q) (§4).
+ * Binding the proofs to the credential stops ballot copying: nobody can post a copy of another
+ * voter's answers under their own credential. `credentialKey` is the ballot's hex `credential.key`.
+ */
+export function ballotContext(fingerprint, credentialKey) {
+  return concatBytes(fingerprint, hexToBytes(credentialKey, 32));
+}
+
 /** Each question's §5 parts: { suffix, options, low, high } (one part, or one per ranked pair). */
 export function shapes(manifest) {
   return manifest.questions.map((question, q) => {
@@ -124,6 +134,7 @@ export function trackerOf(ballot) {
  */
 export function buildBallot(manifest, fingerprint, credential, choices, rng) {
   const joint = pointFromHex(manifest.joint_public_key);
+  const context = ballotContext(fingerprint, credential.credential.key);
   const answers = [];
   const reveal = [];
   shapes(manifest).forEach((shape, q) => {
@@ -132,7 +143,7 @@ export function buildBallot(manifest, fingerprint, credential, choices, rng) {
     const opened = [];
     shape.parts.forEach((part, p) => {
       const nonces = new RecordingNonces(rng);
-      const encrypted = encryptQuestion(concatBytes(fingerprint, part.suffix), joint, vectors[p], part.low, part.high, nonces);
+      const encrypted = encryptQuestion(concatBytes(context, part.suffix), joint, vectors[p], part.low, part.high, nonces);
       parts.push(toJson("encryptedQuestion", encrypted));
       opened.push({ votes: vectors[p], randomness: nonces.noncesOf(encrypted.ciphertexts).map(scalarHex) });
     });

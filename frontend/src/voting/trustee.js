@@ -29,7 +29,7 @@ import {
   revealShare,
   verificationKeys,
 } from "../../crypto/threshold.js";
-import { cj, sha256f, shapes } from "./election.js";
+import { ballotContext, cj, sha256f, shapes } from "./election.js";
 import { importIssuer, verifyCredential } from "./issuer.js";
 
 /**
@@ -312,12 +312,13 @@ export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
     delete unsigned.signature;
     verifyCredentialSignature(fingerprint, fromJson("point", ballot.credential.key), cj(unsigned), fromJson("credentialSignature", ballot.signature));
     const joint = fromJson("point", manifest.joint_public_key);
+    const context = ballotContext(fingerprint, ballot.credential.key); // proofs bound to the credential
     shapes(manifest).forEach((shape, q) => {
       const items = shape.kind === "ranked" ? ballot.answers[q].pairs : [ballot.answers[q]];
       if (items.length !== shape.parts.length) throw new Error("wrong shape");
       items.forEach((item, p) => {
         const { suffix, options, low, high } = shape.parts[p];
-        verifyQuestion(concatBytes(fingerprint, suffix), joint, fromJson("encryptedQuestion", item), options, low, high);
+        verifyQuestion(concatBytes(context, suffix), joint, fromJson("encryptedQuestion", item), options, low, high);
       });
     });
   } catch {
