@@ -76,8 +76,32 @@ def election_detail(request: HttpRequest, uuid) -> HttpResponse:
             "trustee": trustee,
             "is_organizer": is_organizer,
             "next_states": _next_states(election) if is_organizer else [],
+            "links": _voter_links(election, membership, roll_entry, trustee),
         },
     )
+
+
+def _voter_links(election: Election, membership, roll_entry, trustee) -> dict[str, bool]:
+    """Which of the pages that take part in the election to link: the ballot (public, while the
+    poll is open), the credential page (a voter on the roll who may vote, while credentials are
+    issued) and the trustee page (a trustee of the election, while the ceremony or the
+    decryption is due)."""
+    state = election.state
+    credential = (
+        roll_entry is not None
+        and state in (ElectionState.CREDENTIALS, ElectionState.OPEN)
+        and can(action=Action.VOTE, convention=election.convention, membership=membership)
+    )
+    acting_trustee = (
+        trustee is not None
+        and state in (ElectionState.KEY_CEREMONY, ElectionState.CLOSED)
+        and can(action=Action.ACT_AS_TRUSTEE, convention=election.convention, membership=membership)
+    )
+    return {
+        "ballot": state == ElectionState.OPEN,
+        "credential": credential,
+        "trustee": acting_trustee,
+    }
 
 
 def _next_states(election: Election) -> list[tuple[str, str]]:
