@@ -84,8 +84,17 @@ def room_url(room):
 
 @pytest.fixture
 def asgi_server(transactional_db):
-    """The ASGI application under uvicorn on a free loopback port, on the test database."""
+    """The ASGI application under uvicorn on a free loopback port, on the test database.
+
+    Each ASGI request runs its database work on a thread of its own, so a persistent
+    connection would outlive the request; like the deployment's ``live`` service should, the
+    server here closes connections at the end of each request (CONN_MAX_AGE 0)."""
     import uvicorn
+    from django.db import connections
+
+    database = connections.settings["default"]
+    max_age = database.get("CONN_MAX_AGE", 0)
+    database["CONN_MAX_AGE"] = 0
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -109,6 +118,7 @@ def asgi_server(transactional_db):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    database["CONN_MAX_AGE"] = max_age
 
 
 def test_two_participants_see_each_others_posts_live(browser, context_for, asgi_server, room):
@@ -125,10 +135,11 @@ def test_two_participants_see_each_others_posts_live(browser, context_for, asgi_
     a.click(".compose-form button[type=submit]")
     b.wait_for_selector("#threads .post:has-text('Salaam from Nargis')", timeout=5_000)
     # The reply travels back without a reload either.
-    b.goto(f"/c/jirga/deliberation/posts/{Post.objects.get().pk}/")
+    root = Post.objects.get()
+    b.goto(f"/c/jirga/deliberation/posts/{root.pk}/")
     b.fill("#id_body", "Welcome, Nargis")
     b.click(".compose-form button[type=submit]")
-    a.wait_for_selector("#replies-1 .post:has-text('Welcome, Nargis')", timeout=5_000)
+    a.wait_for_selector(f"#replies-{root.pk} .post:has-text('Welcome, Nargis')", timeout=5_000)
     first.close()
     second.close()
 
