@@ -215,3 +215,38 @@ def test_room_of_another_convention_is_not_found(room, participant):
     foreign = Room.objects.create(convention=elsewhere, title_en="Foreign")
     response = client_for(participant).get(f"/c/loya/deliberation/rooms/{foreign.pk}/")
     assert response.status_code == 404
+
+
+def test_long_threads_are_paged_by_size_and_a_reply_link_opens_at_the_reply(
+    room, participant, other, settings
+):
+    settings.DELIBERATION_LIMITS = {
+        "member_per_minute": 1000,
+        "member_per_hour": 1000,
+        "room_per_minute": 1000,
+    }
+    root = posts.create_post(member=participant, room=room, body="Opening")
+    words = "word " * 1500
+    replies = [
+        posts.create_post(member=other, room=room, body=f"reply {n} {words}", parent=root)
+        for n in range(12)
+    ]
+    client = client_for(participant)
+    first = client.get(f"/c/loya/deliberation/posts/{root.pk}/").content.decode()
+    assert "reply 0 " in first and "reply 11 " not in first and "Later replies" in first
+    later = client.get(f"/c/loya/deliberation/posts/{replies[10].pk}/").content.decode()
+    assert "Opening" in later and "reply 10 " in later and "Earlier replies" in later
+    assert "reply 0 " not in later
+
+
+def test_edit_page_over_http(room, participant, other):
+    post = posts.create_post(member=participant, room=room, body="Typo hree")
+    url = f"/c/loya/deliberation/posts/{post.pk}/edit/"
+    assert client_for(other).get(url).status_code == 403
+    client = client_for(participant)
+    assert "Typo hree" in client.get(url).content.decode()
+    assert client.post(url, {"body": "Typo here"}).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "Typo here" and post.revision == 2
+    response = client.post(url, {"body": "bad \u202e text"})
+    assert response.status_code == 400 and "direction-changing" in response.content.decode()
