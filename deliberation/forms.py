@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from convention.models import Membership, Role
+
 from .models import TEXT_LANGUAGES, PostLanguage, ReasonCategory
 from .services.moderation import MUTE_HOURS
 from .text import POST_MAX_CHARS
@@ -117,6 +119,25 @@ class SessionForm(forms.Form):
     turn_seconds = forms.IntegerField(
         label=_("Speaking turn (seconds)"), initial=120, min_value=15, max_value=1800
     )
+    moderators = forms.ModelMultipleChoiceField(
+        label=_("Moderators of this session"),
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, convention=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if convention is not None:
+            self.fields["moderators"].queryset = (
+                Membership.objects.filter(
+                    convention=convention,
+                    is_deleted=False,
+                    roles__role__in=[Role.MODERATOR, Role.ORGANIZER],
+                )
+                .distinct()
+                .order_by("pseudonym")
+            )
 
 
 class RoomForm(forms.Form):

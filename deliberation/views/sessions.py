@@ -65,7 +65,10 @@ def organize(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     from ..forms import ThresholdForm
 
     require(viewer.member, Action.ORGANIZE_SESSIONS, viewer.convention)
-    session_form = SessionForm(request.POST if request.POST.get("what") == "session" else None)
+    session_form = SessionForm(
+        request.POST if request.POST.get("what") == "session" else None,
+        convention=viewer.convention,
+    )
     room_form = RoomForm(request.POST if request.POST.get("what") == "room" else None)
     threshold_form = ThresholdForm(
         request.POST if request.POST.get("what") == "threshold" else None,
@@ -83,7 +86,7 @@ def organize(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 starts_at=data["starts_at"],
                 languages=data["languages"],
                 turn_seconds=data["turn_seconds"],
-                moderators=[viewer.member],
+                moderators=list(data["moderators"]) or [viewer.member],
             )
             return redirect(
                 "deliberation:session", slug=viewer.convention.slug, session_id=session.pk

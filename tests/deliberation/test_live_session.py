@@ -113,3 +113,22 @@ def test_organizer_creates_a_session_with_its_room(organizer, moderator):
         {"what": "room", "title_en": "Economy", "is_premoderated": "on"},
     )
     assert response.status_code == 302
+
+
+def test_organizer_assigns_the_sessions_moderators(organizer, moderator, second_moderator):
+    from deliberation.models import Session
+
+    response = client_for(organizer).post(
+        "/c/loya/deliberation/organize/",
+        {
+            "what": "session",
+            "title_en": "Third sitting",
+            "turn_seconds": "90",
+            "moderators": [str(moderator.pk), str(second_moderator.pk)],
+        },
+    )
+    assert response.status_code == 302
+    session = Session.objects.get(title_en="Third sitting")
+    assert set(session.moderators.all()) == {moderator, second_moderator}
+    page = client_for(organizer).get(f"/c/loya/deliberation/sessions/{session.pk}/")
+    assert "Moderator Zarmina" in page.content.decode()
