@@ -12,6 +12,7 @@ the member issued and nobody used yet are revoked, as when a registrar loses the
 from __future__ import annotations
 
 import secrets
+from importlib import import_module
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -87,12 +88,12 @@ def _end_sessions(user_pk: int) -> None:
 
     With other stores the sessions die anyway: they name an account that no longer exists.
     """
-    if settings.SESSION_ENGINE not in (
-        "django.contrib.sessions.backends.db",
-        "django.contrib.sessions.backends.cached_db",
-    ):
-        return
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
     from django.contrib.sessions.models import Session
+
+    engine = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(engine, DatabaseSessionStore):
+        return
 
     marker = str(user_pk)
     for session in Session.objects.iterator():
