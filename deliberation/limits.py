@@ -20,6 +20,8 @@ DEFAULT_LIMITS = {
     "member_per_hour": 80,
     "room_per_minute": 60,
     "edit_window_seconds": 15 * 60,
+    "reactions_per_minute": 30,
+    "flags_per_hour": 20,
 }
 
 
@@ -41,8 +43,8 @@ def _count(key: str, window: int) -> tuple[int, int]:
 
 def _wait_message(seconds: int) -> str:
     return ngettext(
-        "Please wait %(n)d second before posting again.",
-        "Please wait %(n)d seconds before posting again.",
+        "Please wait %(n)d second and try again.",
+        "Please wait %(n)d seconds and try again.",
         seconds,
     ) % {"n": seconds}
 
@@ -87,3 +89,13 @@ def edit_window_open(post_id: int) -> bool:
 
 def close_edit_window(post_id: int) -> None:
     cache.delete(f"dl:edit:{post_id}")
+
+
+def check_member_action(*, member_id: int, action: str, limit_name: str, window: int) -> None:
+    """A flood limit on lighter acts (reactions, flags): each reaction is also a live event
+    sent to every listener of the room, so toggling in a loop must not be free."""
+    used, retry = _count(f"{action}{member_id}", window)
+    if used > limit(limit_name):
+        raise RateLimited(
+            _("You are doing this too often. ") + _wait_message(retry), retry_after=retry
+        )

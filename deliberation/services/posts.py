@@ -198,6 +198,9 @@ def react(*, member: Membership, post: Post, kind: str) -> Post:
         raise InvalidInput(_("Unknown reaction."))
     if not post.is_visible:
         raise InvalidInput(_("This post cannot receive reactions."))
+    limits.check_member_action(
+        member_id=member.pk, action="react", limit_name="reactions_per_minute", window=60
+    )
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
         existing = Reaction.objects.filter(post=post, member=member).first()
@@ -227,6 +230,9 @@ def flag_post(*, member: Membership, post: Post, reason: str, note: str = "") ->
     if post.author_id == member.pk:
         raise InvalidInput(_("You cannot flag your own post."))
     note = clean_line(note, max_chars=500) if note.strip() else ""
+    limits.check_member_action(
+        member_id=member.pk, action="flag", limit_name="flags_per_hour", window=3600
+    )
     with transaction.atomic():
         flag, _created = Flag.objects.update_or_create(
             post=post, reporter=member, defaults={"reason": reason, "note": note, "is_open": True}

@@ -250,3 +250,12 @@ def test_edit_page_over_http(room, participant, other):
     assert post.body == "Typo here" and post.revision == 2
     response = client.post(url, {"body": "bad \u202e text"})
     assert response.status_code == 400 and "direction-changing" in response.content.decode()
+
+
+def test_reaction_toggling_is_limited(room, participant, other, settings):
+    settings.DELIBERATION_LIMITS = {"reactions_per_minute": 3}
+    post = posts.create_post(member=participant, room=room, body="Popular")
+    for _ in range(3):
+        posts.react(member=other, post=post, kind="agree")
+    with pytest.raises(RateLimited, match="too often"):
+        posts.react(member=other, post=post, kind="agree")
