@@ -111,6 +111,7 @@ class PostStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     PENDING = "pending", _("Awaiting a moderator")
     HIDDEN = "hidden", _("Hidden by a moderator")
+    ERASED = "erased", _("Removed by its author")
 
 
 class ReasonCategory(models.TextChoices):

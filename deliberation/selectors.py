@@ -36,7 +36,7 @@ REPLAY_LIMIT = 200
 def _visible(viewer: Membership | None, *, is_moderator: bool) -> Q:
     if is_moderator:
         return Q()
-    q = Q(status__in=[PostStatus.PUBLISHED, PostStatus.HIDDEN])
+    q = Q(status__in=[PostStatus.PUBLISHED, PostStatus.HIDDEN, PostStatus.ERASED])
     if viewer is not None:
         q |= Q(status=PostStatus.PENDING, author=viewer)
     return q

@@ -109,6 +109,11 @@ def delete_account(*, user: User, keep_contributions: bool) -> None:
             Membership.objects.select_for_update().filter(user=locked).order_by("pk")
         )
         for membership in memberships:
+            if not keep_contributions:
+                # Deliberation builds on this app; the import stays local to keep layers clear.
+                from deliberation.services.erasure import erase_member_posts
+
+                erase_member_posts(membership=membership)
             if keep_contributions or not _delete_membership(membership):
                 _scrub_membership(membership)
         user_pk = locked.pk
