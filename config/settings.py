@@ -100,6 +100,9 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mashwara.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)}
+# The ASGI server (live updates) runs each request in its own thread: persistent connections
+# would pile up there, so its deployment sets DB_CONN_MAX_AGE=0.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
