@@ -478,3 +478,15 @@ def test_seed_demo_drafts_one_election_once():
     assert question.kind == "approval" and question.options.count() >= 2
     assert election.trustees.count() == 3 and election.threshold == 2
     assert drafting.problems(election) == []
+
+
+def test_the_election_page_links_an_option_back_to_its_proposal(
+    client, draft, organizer, supported
+):
+    from django.urls import reverse
+
+    question = approval(draft, organizer, options=1, low=0, high=1)
+    drafting.add_proposal_option(question=question, actor=organizer, proposal_id=supported.pk)
+    page = client.get(reverse("voting:detail", args=[draft.uuid])).content.decode()
+    proposal_url = reverse("deliberation:proposal", args=[draft.convention.slug, supported.pk])
+    assert f'href="{proposal_url}"' in page
