@@ -487,6 +487,7 @@ def test_the_election_page_links_an_option_back_to_its_proposal(
 
     question = approval(draft, organizer, options=1, low=0, high=1)
     drafting.add_proposal_option(question=question, actor=organizer, proposal_id=supported.pk)
+    client.force_login(organizer.user)  # a draft is shown to its organizers only
     page = client.get(reverse("voting:detail", args=[draft.uuid])).content.decode()
     proposal_url = reverse("deliberation:proposal", args=[draft.convention.slug, supported.pk])
     assert f'href="{proposal_url}"' in page
