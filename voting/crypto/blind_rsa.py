@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import gmpy2
 from cryptography.exceptions import InvalidSignature as _CryptographyInvalidSignature
@@ -27,6 +28,13 @@ PREFIX_LENGTH = 32
 MIN_MODULUS_BITS = 3072
 PUBLIC_EXPONENT = 65537
 _HASH_LENGTH = 48
+
+
+@lru_cache(maxsize=16)
+def _cryptography_public_key(n: int, e: int) -> rsa.RSAPublicKey:
+    """OpenSSL's key object, built once per key: an election verifies every credential under one
+    issuer key, and building the object costs about as much as a verification."""
+    return rsa.RSAPublicNumbers(e, n).public_key()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,7 @@ class BlindRsaPublicKey:
         return (self.n.bit_length() + 7) // 8
 
     def to_cryptography(self) -> rsa.RSAPublicKey:
-        return rsa.RSAPublicNumbers(self.e, self.n).public_key()
+        return _cryptography_public_key(self.n, self.e)
 
     def to_pem(self) -> str:
         return (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from convention.models import current_hour
 from voting import keystore
@@ -60,6 +60,70 @@ def hour_string(entry_hour) -> str:
     return entry_hour.strftime("%Y-%m-%dT%H:00:00Z")
 
 
+# The append path runs once per ballot, inside the head lock: its statements are written out
+# (about 20 µs of CPU each here, against 0.4-0.5 ms for the ORM to build the same query), with
+# values prepared by the model fields themselves so the rows are what the ORM would write.
+_ENTRY_COLUMNS = (
+    "election_id",
+    "position",
+    "kind",
+    "hour",
+    "tracker",
+    "credential_key",
+    "ballot",
+    "reveal",
+    "ciphertexts",
+    "previous",
+    "hash",
+)
+_INSERT_ENTRY = (
+    "INSERT INTO voting_boardentry (election_id, position, kind, hour, tracker, credential_key, "
+    "ballot, reveal, ciphertexts, previous, hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_UPDATE_HEAD = "UPDATE voting_boardhead SET count = %s, hash = %s WHERE id = %s"
+assert BoardHead._meta.db_table == "voting_boardhead"
+assert BoardEntry._meta.db_table == "voting_boardentry"
+
+
+_LOCK_ELECTION = "SELECT state FROM voting_election WHERE id = %s"
+_LOCK_HEAD_AND_ENTRY = (
+    "SELECT id, count, hash, (SELECT id FROM voting_boardentry WHERE election_id = %s AND "
+    "tracker = %s LIMIT 1) FROM voting_boardhead WHERE election_id = %s"
+)
+assert Election._meta.db_table == "voting_election"
+
+
+def _lock_clause(connection, no_key: bool = False) -> str:
+    if no_key and connection.features.has_select_for_no_key_update:
+        return " FOR NO KEY UPDATE"
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def lock_for_append(election: Election, tracker: str) -> tuple[str, BoardHead, int | None]:
+    """Inside a transaction: the election's state, its locked head, and the id of the entry with
+    ``tracker`` if there is one.
+
+    Locks are taken in the order closing takes them (election row, then head), or a ballot and a
+    closing could each wait for the other: inserting an entry takes a key-share lock on its
+    election row, which closing's ``FOR UPDATE`` holds. ``FOR NO KEY UPDATE`` on the election
+    row orders ballots among themselves and against closing, and, being waited for, yields the
+    committed state; the entry look-up runs after it, so it sees every ballot appended before.
+    """
+    connection = connections[BoardHead.objects.db]
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_ELECTION + _lock_clause(connection, no_key=True), [election.pk])
+        (state,) = cursor.fetchone()
+        cursor.execute(
+            _LOCK_HEAD_AND_ENTRY + _lock_clause(connection), [election.pk, tracker, election.pk]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise BoardHead.DoesNotExist("the election has no board")
+    head = BoardHead(id=row[0], election_id=election.pk, count=row[1], hash=row[2])
+    return state, head, row[3]
+
+
 def append(
     election: Election,
     *,
@@ -69,16 +133,20 @@ def append(
     ballot: bytes,
     reveal: bytes,
     ciphertexts: bytes,
+    head: BoardHead | None = None,
 ) -> BoardEntry:
-    """Append one entry; the caller holds a transaction and has locked nothing yet."""
-    head = BoardHead.objects.select_for_update().get(election=election)
+    """Append one entry inside the caller's transaction; ``head`` is the head the caller has
+    already locked with ``lock_for_append``, or ``None`` to lock it here. Returns the entry as
+    written (without its id)."""
+    if head is None:
+        _, head, _ = lock_for_append(election, tracker.hex())
     position = head.count + 1
     hour = current_hour()
     digest = chain.entry_hash(
         bytes.fromhex(head.hash), position, kind, hour_string(hour), tracker, reveal
     )
-    entry = BoardEntry.objects.create(
-        election=election,
+    entry = BoardEntry(
+        election_id=election.pk,
         position=position,
         kind=kind,
         hour=hour,
@@ -90,9 +158,18 @@ def append(
         previous=head.hash,
         hash=digest.hex(),
     )
+    connection = connections[BoardEntry.objects.db]
+    values = [
+        BoardEntry._meta.get_field(column.removesuffix("_id")).get_db_prep_save(
+            getattr(entry, column), connection
+        )
+        for column in _ENTRY_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ENTRY, values)
+        cursor.execute(_UPDATE_HEAD, [position, entry.hash, head.pk])
     head.count = position
-    head.hash = digest.hex()
-    head.save(update_fields=["count", "hash"])
+    head.hash = entry.hash
     return entry
 
 

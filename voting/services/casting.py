@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from voting.models import BoardEntry, Election, ElectionState, EntryKind
 from voting.services import board
@@ -23,7 +23,7 @@ from voting.verify.ballots import (
     verify_ballot,
     verify_reveal,
 )
-from voting.verify.canonical import NotCanonical, dumps, loads
+from voting.verify.canonical import NotCanonical, dumps, loads_for_strict_parser
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,28 @@ def _receipt(election: Election, entry: BoardEntry, created: bool) -> Receipt:
     )
 
 
+_ELECTION_FOR_BALLOTS = "SELECT id, state, fingerprint FROM voting_election WHERE uuid = %s"
+assert Election._meta.db_table == "voting_election"
+
+
+def election_for_ballots(election_uuid) -> Election | None:
+    """The election with only the columns casting reads (the others load on access), in one
+    written-out statement: it runs for every ballot, and the ORM would spend more CPU building
+    the query than PostgreSQL spends answering it. The manifest is decoded once per process
+    (``board.election_keys``)."""
+    connection = connections[Election.objects.db]
+    key = Election._meta.get_field("uuid").get_db_prep_value(election_uuid, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_ELECTION_FOR_BALLOTS, [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # from_db takes the values in the model's field order, which is id, …, state, …, fingerprint.
+    return Election.from_db(connection.alias, ["id", "state", "fingerprint"], row)
+
+
 def _election(election_uuid) -> Election:
-    election = (
-        Election.objects.filter(uuid=election_uuid)
-        .only("pk", "uuid", "state", "fingerprint", "final_head")
-        .first()
-    )
+    election = election_for_ballots(election_uuid)
     if election is None or not election.fingerprint:
         raise BallotRejected("unknown_election", "there is no such election open for ballots")
     return election
@@ -70,7 +86,8 @@ def _parse(election: Election, body: bytes, *, audit: bool):
     if len(body) > limit:
         raise BallotRejected("oversized", f"the ballot is larger than {limit} bytes")
     try:
-        data = loads(body)
+        # parse_ballot (and parse_reveal, then dumps, for an audit) read every field strictly.
+        data = loads_for_strict_parser(body)
     except NotCanonical as exc:
         raise BallotRejected("malformed", f"not valid JSON: {exc}") from None
     reveal = None
@@ -90,29 +107,36 @@ def _existing(election: Election, ballot: Ballot) -> BoardEntry | None:
     return BoardEntry.objects.filter(election=election, tracker=ballot.tracker.hex()).first()
 
 
-def _submit(election_uuid, body: bytes, *, audit: bool) -> Receipt:
-    election = _election(election_uuid)
+def _submit(
+    election_uuid, body: bytes, *, audit: bool, election: Election | None = None
+) -> Receipt:
+    if election is None:
+        election = _election(election_uuid)
     keys, ballot, reveal, reveal_bytes = _parse(election, body, audit=audit)
     kind = EntryKind.AUDITED if audit else EntryKind.BALLOT
-    existing = _existing(election, ballot)
-    if existing is not None:
-        return _resubmitted(election, existing, kind)
     if election.state != ElectionState.OPEN:
+        # Past the poll only a ballot already on the board gets an answer: its receipt.
+        existing = _existing(election, ballot)
+        if existing is not None:
+            return _resubmitted(election, existing, kind)
         raise BallotRejected("poll_closed", "the poll is not open")
+    # Everything is checked before the transaction opens, so the head stays locked only for the
+    # few statements of the append. (A resubmitted ballot is checked again, then answered below.)
     verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuer)
     if audit:
         verify_reveal(ballot, reveal, keys.joint_key)
     rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
+    tracker = ballot.tracker.hex()
     with transaction.atomic():
-        locked = Election.objects.select_for_update().only("pk", "state").get(pk=election.pk)
-        # The head lock inside append orders this against other ballots and against closing.
-        existing = _existing(election, ballot)
-        if existing is not None:
+        # Locked like closing locks them (election row, then head): a ballot is appended only
+        # while the poll is open, and before the final head is signed.
+        state, head, existing_pk = board.lock_for_append(election, tracker)
+        if existing_pk is not None:
+            entry = BoardEntry.objects.get(pk=existing_pk)
             created = False
-            entry = existing
+        elif state != ElectionState.OPEN:
+            raise BallotRejected("poll_closed", "the poll is not open")
         else:
-            if locked.state != ElectionState.OPEN:
-                raise BallotRejected("poll_closed", "the poll is not open")
             entry = board.append(
                 election,
                 kind=kind,
@@ -121,6 +145,7 @@ def _submit(election_uuid, body: bytes, *, audit: bool) -> Receipt:
                 ballot=ballot.canonical,
                 reveal=reveal_bytes,
                 ciphertexts=rows,
+                head=head,
             )
             created = True
     if not created:
@@ -138,9 +163,11 @@ def _resubmitted(election: Election, entry: BoardEntry, kind: str) -> Receipt:
     return _receipt(election, entry, False)
 
 
-def cast_ballot(*, election_uuid, body: bytes) -> Receipt:
-    return _submit(election_uuid, body, audit=False)
+def cast_ballot(*, election_uuid, body: bytes, election: Election | None = None) -> Receipt:
+    """``election``: the row the caller already read for ``election_uuid`` (with
+    ``election_for_ballots``), to save reading it again."""
+    return _submit(election_uuid, body, audit=False, election=election)
 
 
-def audit_ballot(*, election_uuid, body: bytes) -> Receipt:
-    return _submit(election_uuid, body, audit=True)
+def audit_ballot(*, election_uuid, body: bytes, election: Election | None = None) -> Receipt:
+    return _submit(election_uuid, body, audit=True, election=election)

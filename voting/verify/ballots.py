@@ -19,8 +19,8 @@ from voting.crypto.errors import CryptoError, InvalidProof
 from voting.crypto.group import Point, Scalar, base_mul, point_add, var_mul
 from voting.crypto.proofs import CredentialSignature, verify_credential_signature
 from voting.crypto.question import EncryptedQuestion, sum_proof_needed, verify_question
-from voting.crypto.serialization import from_json
-from voting.verify.canonical import NotCanonical, dumps, sha256f
+from voting.crypto.serialization import canonical_json, from_json
+from voting.verify.canonical import sha256f
 from voting.verify.election import Shape, ballot_context, credential_message
 
 T = TypeVar("T")
@@ -127,21 +127,22 @@ def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
     parsed = tuple(
         parse_answer(a, shape, q) for q, (a, shape) in enumerate(zip(answers, shapes, strict=True))
     )
+    signature = _decode(CredentialSignature, value["signature"], "$.signature")
+    # Every member has now been read strictly (exact keys, lowercase hex of the exact length,
+    # lists of the exact size), so the value has a canonical form and ``dumps``' walk over it
+    # would find nothing: serialise directly.
     unsigned = {k: v for k, v in value.items() if k != "signature"}
-    try:
-        signed_bytes = dumps(unsigned)
-    except NotCanonical as exc:
-        raise _malformed(str(exc)) from None
+    signed_bytes = canonical_json(unsigned)
     # "signature" sorts after every other member, so the whole ballot's canonical form is the
     # unsigned one with the signature appended (saves a second serialisation).
-    canonical = signed_bytes[:-1] + b',"signature":' + dumps(value["signature"]) + b"}"
+    canonical = signed_bytes[:-1] + b',"signature":' + canonical_json(value["signature"]) + b"}"
     return Ballot(
         election=election,
         credential_key=key,
         prefix=prefix,
         issuer_signature=issuer_signature,
         answers=parsed,
-        signature=_decode(CredentialSignature, value["signature"], "$.signature"),
+        signature=signature,
         signed_bytes=signed_bytes,
         canonical=canonical,
         tracker=tracker_of(canonical),

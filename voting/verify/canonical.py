@@ -70,6 +70,19 @@ def loads(data: bytes | str) -> Any:
     return value
 
 
+def loads_for_strict_parser(data: bytes | str) -> Any:
+    """``loads`` without the walk over the parsed tree, for a value that a strict parser then
+    reads leaf by leaf (``parse_ballot``, a board entry's fields): duplicate keys, floats and NaN
+    are still refused here, and the parser refuses every key, type and string the walk would
+    have. Saves a second pass over every ballot on the cast path and in the verifier."""
+    try:
+        return parse_json(data)
+    except InvalidEncoding as exc:
+        raise NotCanonical(str(exc)) from None
+    except RecursionError:
+        raise NotCanonical("nested too deeply") from None
+
+
 def sha256f(label: str, *parts: bytes | str | int) -> bytes:
     """``SHA256F(label, p1, …)``: SHA-256 over the framed domain label and framed parts."""
     digest = hashlib.sha256()

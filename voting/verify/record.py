@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,11 +35,12 @@ from voting.crypto.threshold import (
 )
 from voting.verify import board as chain
 from voting.verify.ballots import BallotRejected, parse_ballot, parse_reveal, verify_ballot
-from voting.verify.canonical import NotCanonical, dumps, loads
+from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
 from voting.verify.election import InvalidManifest, ceremony_context, fingerprint, shapes
 from voting.verify.results import aggregate, results_from_counts
 
 HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
+HEX32 = re.compile(r"[0-9a-f]{64}\Z")
 CHUNK = 200
 ENTRY_KEYS = {"type", "position", "kind", "hour", "tracker", "ballot", "reveal", "previous", "hash"}
 
@@ -113,8 +115,18 @@ def _init_worker(manifest: dict[str, Any]) -> None:
 def _check_entry(line: str) -> tuple:
     """→ (position, kind, hour, tracker, previous, hash, reveal bytes, key, rows, error)."""
     try:
-        entry = loads(line)
-        if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS or entry["type"] != "entry":
+        # parse_ballot, parse_reveal and the checks below read every field strictly.
+        entry = loads_for_strict_parser(line)
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != ENTRY_KEYS
+            or entry["type"] != "entry"
+            or type(entry["position"]) is not int
+            or not 0 < entry["position"] < 1 << 53
+            or not all(isinstance(entry[k], str) for k in ("kind", "hour", "previous", "hash"))
+            or not isinstance(entry["tracker"], str)
+            or not HEX32.match(entry["tracker"])
+        ):
             return (None, None, None, None, None, None, b"", None, b"", "malformed entry")
         position = entry["position"]
         result = [position, entry["kind"], entry["hour"], entry["tracker"], entry["previous"]]
@@ -289,8 +301,15 @@ class _Verifier:
             with ProcessPoolExecutor(
                 self.workers, initializer=_init_worker, initargs=(self.manifest,)
             ) as pool:
-                for results in pool.map(_check_chunk, chunks):
-                    self._absorb(results)
+                # A bounded window of chunks in flight, absorbed in order: a large record is
+                # streamed rather than read whole into memory before the first result.
+                window: deque = deque()
+                for chunk in chunks:
+                    window.append(pool.submit(_check_chunk, chunk))
+                    if len(window) >= 4 * self.workers:
+                        self._absorb(window.popleft().result())
+                while window:
+                    self._absorb(window.popleft().result())
         else:
             _init_worker(self.manifest)
             for chunk in chunks:

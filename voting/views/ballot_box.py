@@ -19,9 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from voting.models import Election
 from voting.services import board
-from voting.services.casting import audit_ballot, cast_ballot
+from voting.services.casting import audit_ballot, cast_ballot, election_for_ballots
 from voting.verify.ballots import BallotRejected
 
 
@@ -99,8 +98,8 @@ def _handle(request: HttpRequest, uuid, submit) -> JsonResponse:
     try:
         if request.content_type != "application/json":
             raise BallotRejected("malformed", "send the ballot as application/json")
-        election = Election.objects.filter(uuid=uuid).exclude(fingerprint="").first()
-        if election is None:
+        election = election_for_ballots(uuid)
+        if election is None or not election.fingerprint:
             raise BallotRejected("unknown_election", "no such election")
         limit = board.election_keys(election).max_bytes * 2
         try:
@@ -110,7 +109,7 @@ def _handle(request: HttpRequest, uuid, submit) -> JsonResponse:
         if declared > limit:
             raise BallotRejected("oversized", f"the body is larger than {limit} bytes")
         body = request.read(limit + 1)
-        receipt = submit(election_uuid=uuid, body=body)
+        receipt = submit(election_uuid=uuid, body=body, election=election)
     except BallotRejected as exc:
         return rejection(exc)
     return JsonResponse(receipt.as_json(), status=201 if receipt.created else 200)
