@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BUDGET_BYTES = 150 * 1024
 MAX_PAGES = 60
 SKIP_PREFIXES = ("/admin/", "/accounts/logout", "/static/", "/healthz")
+SKIP_SUFFIXES = (".json", ".jsonl")
 
 
 def first_load(browser, base_url: str, path: str, storage_state=None) -> tuple[int, set[str], list]:
@@ -34,11 +35,11 @@ def first_load(browser, base_url: str, path: str, storage_state=None) -> tuple[i
     return total, hosts, links
 
 
-def crawl(browser, base_url: str, storage_state=None) -> dict[str, int]:
+def crawl(browser, base_url: str, storage_state=None, max_pages: int = MAX_PAGES) -> dict[str, int]:
     own_host = urlsplit(base_url).netloc
     seen: dict[str, int] = {}
     queue = ["/"]
-    while queue and len(seen) < MAX_PAGES:
+    while queue and len(seen) < max_pages:
         path = queue.pop(0)
         if path in seen:
             continue
@@ -50,6 +51,8 @@ def crawl(browser, base_url: str, storage_state=None) -> dict[str, int]:
             target = urlsplit(urljoin(base_url + path, href))
             if target.netloc != own_host or target.path.startswith(SKIP_PREFIXES):
                 continue
+            if target.path.endswith(SKIP_SUFFIXES):
+                continue
             if target.path not in seen:
                 queue.append(target.path)
     return seen
@@ -59,3 +62,29 @@ def test_public_pages_fit_the_budget_and_stay_on_this_host(browser, live_server)
     pages = crawl(browser, live_server.url)
     assert "/" in pages and "/accounts/login/" in pages
     print({path: weight for path, weight in pages.items()})
+
+
+def logged_in_state(browser, base_url: str, username: str) -> dict:
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", "demo-pass-2026")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.mark.parametrize("username", ["demo-organizer", "demo-participant-a"])
+def test_member_pages_fit_the_budget_and_stay_on_this_host(browser, live_server, username):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    state = logged_in_state(browser, live_server.url, username)
+    pages = crawl(browser, live_server.url, storage_state=state, max_pages=40)
+    assert any(path.startswith("/c/demo/") for path in pages), pages
+    print(username, len(pages), max(pages.values()))
