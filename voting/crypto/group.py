@@ -89,7 +89,14 @@ class Scalar:
 
     @classmethod
     def from_hex(cls, text: str) -> Scalar:
-        return cls.from_bytes(decode_hex(text, 32, InvalidScalar, "scalar"))
+        # The same checks as from_bytes, without re-checking what decode_hex guarantees: a
+        # verifier decodes some twenty scalars per ballot.
+        value = int.from_bytes(decode_hex(text, 32, InvalidScalar, "scalar"), "little")
+        if value >= ORDER:
+            raise InvalidScalar("scalar encoding is not canonical (value ≥ ℓ)")
+        scalar = object.__new__(Scalar)
+        object.__setattr__(scalar, "value", value)
+        return scalar
 
     @classmethod
     def random(cls) -> Scalar:
@@ -166,8 +173,13 @@ class Point:
 
     @classmethod
     def from_hex(cls, text: str, *, allow_identity: bool = False) -> Point:
+        # from_bytes's checks, but decode_hex already returns exactly 32 fresh bytes.
         data = decode_hex(text, 32, InvalidPoint, "point")
-        return cls.from_bytes(data, allow_identity=allow_identity)
+        if not is_valid_encoding(data):
+            raise InvalidPoint("not a canonical ristretto255 encoding")
+        if not allow_identity and data == IDENTITY_BYTES:
+            raise InvalidPoint("the identity element is not allowed here")
+        return cls._trusted(data)
 
     @classmethod
     def base(cls, k: Scalar) -> Point:
