@@ -13,6 +13,10 @@ within the URL's convention only. Every change goes through ``voting.services.dr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,6 +45,7 @@ FORM_ERROR_STATUS = 400
 # The question page holds several forms: distinct element ids keep each label on its field.
 QUESTION_IDS = "question-%s"
 OPTION_IDS = "option-%s"
+Saved = TypeVar("Saved")
 
 STEPS = [
     ("election", gettext_lazy("Election")),
@@ -108,6 +113,28 @@ def _page(request, template: str, context: dict, *, status: int = 200) -> HttpRe
     return render(request, f"voting/organizer/{template}", context, status=status)
 
 
+def _form_action(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], Saved],
+    success: str,
+) -> Saved | None:
+    """Run a drafting change with a valid form's cleaned data; its refusal becomes a form error.
+
+    Returns what the service saved, or None when the form is invalid or the service refused: the
+    view then renders the form again with its errors (the service wrote nothing).
+    """
+    if not form.is_valid():
+        return None
+    try:
+        saved = action(form.cleaned_data)
+    except ElectionError as error:
+        form.add_error(None, str(error.message))
+        return None
+    messages.success(request, success)
+    return saved
+
+
 def _next_states(election: Election) -> list[tuple[str, str]]:
     return [
         (to, ElectionState(to).label)
@@ -137,25 +164,22 @@ def election_new(
 ) -> HttpResponse:
     form = ElectionForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                election = drafting.create_draft(
-                    convention=convention,
-                    actor=membership,
-                    title=form.texts("title"),
-                    description=form.texts("description"),
-                    credentials_at=data["credentials_at"],
-                    opens_at=data["opens_at"],
-                    closes_at=data["closes_at"],
-                )
-            except ElectionError as error:
-                form.add_error(None, str(error.message))
-            else:
-                messages.success(request, _("The draft election has been created."))
-                return redirect(
-                    "voting:organize_questions", slug=convention.slug, uuid=election.uuid
-                )
+        election = _form_action(
+            request,
+            form,
+            lambda data: drafting.create_draft(
+                convention=convention,
+                actor=membership,
+                title=form.texts("title"),
+                description=form.texts("description"),
+                credentials_at=data["credentials_at"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+            ),
+            _("The draft election has been created."),
+        )
+        if election is not None:
+            return redirect("voting:organize_questions", slug=convention.slug, uuid=election.uuid)
     return _page(
         request,
         "election_form.html",
@@ -174,25 +198,22 @@ def election_edit(
         return refused
     form = ElectionForm(request.POST or None, initial=ElectionForm.initial_for(election))
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                drafting.update_draft(
-                    election=election,
-                    actor=membership,
-                    title=form.texts("title"),
-                    description=form.texts("description"),
-                    credentials_at=data["credentials_at"],
-                    opens_at=data["opens_at"],
-                    closes_at=data["closes_at"],
-                )
-            except ElectionError as error:
-                form.add_error(None, str(error.message))
-            else:
-                messages.success(request, _("The election has been saved."))
-                return redirect(
-                    "voting:organize_questions", slug=convention.slug, uuid=election.uuid
-                )
+        saved = _form_action(
+            request,
+            form,
+            lambda data: drafting.update_draft(
+                election=election,
+                actor=membership,
+                title=form.texts("title"),
+                description=form.texts("description"),
+                credentials_at=data["credentials_at"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+            ),
+            _("The election has been saved."),
+        )
+        if saved is not None:
+            return redirect("voting:organize_questions", slug=convention.slug, uuid=election.uuid)
     return _page(
         request,
         "election_form.html",
@@ -214,28 +235,27 @@ def questions(
         return refused
     form = QuestionForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                question = drafting.add_question(
-                    election=election,
-                    actor=membership,
-                    kind=data["kind"],
-                    text=form.texts("text"),
-                    allow_blank=data["allow_blank"],
-                    min_selections=data.get("min_selections"),
-                    max_selections=data.get("max_selections"),
-                )
-            except ElectionError as error:
-                form.add_error(None, str(error.message))
-            else:
-                messages.success(request, _("The question has been added. Now add its options."))
-                return redirect(
-                    "voting:organize_question",
-                    slug=convention.slug,
-                    uuid=election.uuid,
-                    question_id=question.pk,
-                )
+        question = _form_action(
+            request,
+            form,
+            lambda data: drafting.add_question(
+                election=election,
+                actor=membership,
+                kind=data["kind"],
+                text=form.texts("text"),
+                allow_blank=data["allow_blank"],
+                min_selections=data.get("min_selections"),
+                max_selections=data.get("max_selections"),
+            ),
+            _("The question has been added. Now add its options."),
+        )
+        if question is not None:
+            return redirect(
+                "voting:organize_question",
+                slug=convention.slug,
+                uuid=election.uuid,
+                question_id=question.pk,
+            )
     return _page(
         request,
         "questions.html",
@@ -307,23 +327,22 @@ def question_detail(
     if request.method == "GET":
         return _question_page(request, convention, election, question)
     form = QuestionForm(request.POST, auto_id=QUESTION_IDS)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            drafting.update_question(
-                question=question,
-                actor=membership,
-                kind=data["kind"],
-                text=form.texts("text"),
-                allow_blank=data["allow_blank"],
-                min_selections=data.get("min_selections"),
-                max_selections=data.get("max_selections"),
-            )
-        except ElectionError as error:
-            form.add_error(None, str(error.message))
-        else:
-            messages.success(request, _("The question has been saved."))
-            return redirect(request.path)
+    saved = _form_action(
+        request,
+        form,
+        lambda data: drafting.update_question(
+            question=question,
+            actor=membership,
+            kind=data["kind"],
+            text=form.texts("text"),
+            allow_blank=data["allow_blank"],
+            min_selections=data.get("min_selections"),
+            max_selections=data.get("max_selections"),
+        ),
+        _("The question has been saved."),
+    )
+    if saved is not None:
+        return redirect(request.path)
     question.refresh_from_db()
     return _question_page(
         request, convention, election, question, question_form=form, status=FORM_ERROR_STATUS
@@ -340,19 +359,21 @@ def option_add(
         return refused
     question = _question(election, question_id)
     form = OptionForm(request.POST, auto_id=OPTION_IDS)
-    if form.is_valid():
-        try:
-            drafting.add_option(question=question, actor=membership, text=form.texts("text"))
-        except ElectionError as error:
-            form.add_error(None, str(error.message))
-        else:
-            messages.success(request, _("The option has been added."))
-            return redirect(
-                "voting:organize_question",
-                slug=convention.slug,
-                uuid=election.uuid,
-                question_id=question.pk,
-            )
+    option = _form_action(
+        request,
+        form,
+        lambda data: drafting.add_option(
+            question=question, actor=membership, text=form.texts("text")
+        ),
+        _("The option has been added."),
+    )
+    if option is not None:
+        return redirect(
+            "voting:organize_question",
+            slug=convention.slug,
+            uuid=election.uuid,
+            question_id=question.pk,
+        )
     return _question_page(
         request, convention, election, question, option_form=form, status=FORM_ERROR_STATUS
     )
@@ -368,21 +389,21 @@ def proposal_add(
         return refused
     question = _question(election, question_id)
     form = ProposalOptionForm(request.POST, proposals=_proposal_choices(convention))
-    if form.is_valid():
-        try:
-            drafting.add_proposal_option(
-                question=question, actor=membership, proposal_id=form.cleaned_data["proposal"]
-            )
-        except ElectionError as error:
-            form.add_error(None, str(error.message))
-        else:
-            messages.success(request, _("The proposal has been added as an option."))
-            return redirect(
-                "voting:organize_question",
-                slug=convention.slug,
-                uuid=election.uuid,
-                question_id=question.pk,
-            )
+    option = _form_action(
+        request,
+        form,
+        lambda data: drafting.add_proposal_option(
+            question=question, actor=membership, proposal_id=data["proposal"]
+        ),
+        _("The proposal has been added as an option."),
+    )
+    if option is not None:
+        return redirect(
+            "voting:organize_question",
+            slug=convention.slug,
+            uuid=election.uuid,
+            question_id=question.pk,
+        )
     return _question_page(
         request, convention, election, question, proposal_form=form, status=FORM_ERROR_STATUS
     )
@@ -457,19 +478,21 @@ def option_edit(
     option = _option(election, option_id)
     form = OptionForm(request.POST or None, initial=OptionForm.initial_for(option))
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                drafting.update_option(option=option, actor=membership, text=form.texts("text"))
-            except ElectionError as error:
-                form.add_error(None, str(error.message))
-            else:
-                messages.success(request, _("The option has been saved."))
-                return redirect(
-                    "voting:organize_question",
-                    slug=convention.slug,
-                    uuid=election.uuid,
-                    question_id=option.question_id,
-                )
+        saved = _form_action(
+            request,
+            form,
+            lambda data: drafting.update_option(
+                option=option, actor=membership, text=form.texts("text")
+            ),
+            _("The option has been saved."),
+        )
+        if saved is not None:
+            return redirect(
+                "voting:organize_question",
+                slug=convention.slug,
+                uuid=election.uuid,
+                question_id=option.question_id,
+            )
     return _page(
         request,
         "option_form.html",
@@ -554,19 +577,19 @@ def trustees(
     }
     form = TrusteesForm(request.POST or None, initial=initial, convention=convention)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                drafting.set_trustees(
-                    election=election,
-                    actor=membership,
-                    trustees=list(form.cleaned_data["trustees"]),
-                    threshold=form.cleaned_data["threshold"],
-                )
-            except ElectionError as error:
-                form.add_error(None, str(error.message))
-            else:
-                messages.success(request, _("The trustees have been saved."))
-                return redirect("voting:organize_review", slug=convention.slug, uuid=election.uuid)
+        saved = _form_action(
+            request,
+            form,
+            lambda data: drafting.set_trustees(
+                election=election,
+                actor=membership,
+                trustees=list(data["trustees"]),
+                threshold=data["threshold"],
+            ),
+            _("The trustees have been saved."),
+        )
+        if saved is not None:
+            return redirect("voting:organize_review", slug=convention.slug, uuid=election.uuid)
     return _page(
         request,
         "trustees.html",
