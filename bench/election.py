@@ -6,11 +6,12 @@ one: a single 5-option approval question (bounds 0..5). Steps:
 
 1. create the election, run the ceremony (3 trustees, threshold 2) and issue N credentials;
 2. encrypt N ballots with the Python client, in parallel processes (not timed: browsers do it);
-3. start gunicorn (``--workers``, default 3 sync workers for 2 cores) on 127.0.0.1 and cast every
-   ballot with ``--clients`` concurrent HTTP clients (keep-alive, threads of this process, light
-   on CPU): ballots/s, p50, p99 latency, and the CPU time per ballot of gunicorn, of the
-   PostgreSQL backends and of the client, read from /proc: they share the machine's cores, and
-   on a loaded machine the CPU per ballot is the figure that carries over;
+3. start gunicorn on 127.0.0.1 with the options of the ``web`` service in docker-compose.yml
+   (what deployers run; ``--workers``/``--threads`` override them) and cast every ballot with
+   ``--clients`` concurrent HTTP clients (keep-alive, threads of this process, light on CPU):
+   ballots/s, p50, p99 latency, and the CPU time per ballot of gunicorn, of the PostgreSQL
+   backends and of the client, read from /proc: they share the machine's cores, and on a loaded
+   machine the CPU per ballot is the figure that carries over;
 4. close; time the encrypted tally (selection + homomorphic sum) and the trustees' decryption
    (partial decryptions, checking every share's proof, Lagrange, discrete logs);
 5. export the record and time ``voting.verify`` with one process and with all cores.
@@ -107,6 +108,25 @@ def _postgres_backends() -> list[int]:
     return [pid for (pid,) in rows]
 
 
+def _gunicorn_command(port: int, workers: int | None, threads: int | None) -> list[str]:
+    """The ``web`` service's gunicorn command from docker-compose.yml, bound to ``port``."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["command"]
+    assert command[0] == "gunicorn", command
+    options = [o for o in command[2:] if not o.startswith("--bind=")]
+    for name, value in (("--workers", workers), ("--threads", threads)):
+        if value is not None:
+            options = [o for o in options if not o.startswith(name + "=")] + [f"{name}={value}"]
+    return [sys.executable, "-m", "gunicorn", command[1], f"--bind=127.0.0.1:{port}", *options]
+
+
+def _option(command: list[str], name: str, default: str) -> str:
+    values = [o.split("=", 1)[1] for o in command if o.startswith(name + "=")]
+    return values[-1] if values else default
+
+
 def _cast_worker(port: int, path: str, bodies: list[bytes], latencies: list[float], errors: list):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for body in bodies:
@@ -119,13 +139,45 @@ def _cast_worker(port: int, path: str, bodies: list[bytes], latencies: list[floa
             errors.append(response.status)
 
 
+def _check_baseline(election, bodies: list[bytes]) -> float:
+    """Median CPU seconds to parse and verify one ballot in-process (no HTTP, no database)."""
+    from voting.services import board
+    from voting.verify.ballots import parse_ballot, verify_ballot
+    from voting.verify.canonical import loads_for_strict_parser
+
+    keys = board.election_keys(election)
+    samples = []
+    for body in bodies:
+        started = time.process_time()
+        ballot = parse_ballot(loads_for_strict_parser(body), keys.shapes)
+        verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuer)
+        samples.append(time.process_time() - started)
+    return statistics.median(samples)
+
+
+def _verdict(value: float, target: float) -> str:
+    return f"target ≥ {target:.0f}: {'met' if value >= target else 'MISSED'}"
+
+
+def _run_clients(port: int, path: str, bodies: list[bytes], clients: int, latencies, errors):
+    threads = [
+        threading.Thread(
+            target=_cast_worker, args=(port, path, bodies[i::clients], latencies, errors)
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--voters", type=int, default=2000)
-    parser.add_argument(
-        "--workers", type=int, default=3, help="gunicorn sync workers (2 cores: 3 covers DB waits)"
-    )
-    parser.add_argument("--clients", type=int, default=6, help="concurrent HTTP clients")
+    parser.add_argument("--workers", type=int, help="default: the web service's in docker-compose")
+    parser.add_argument("--threads", type=int, help="default: the web service's in docker-compose")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     args = parser.parse_args()
 
@@ -178,23 +230,20 @@ def main() -> int:
         bodies = list(pool.map(_encrypt, jobs, chunksize=50))
     print(f"ballots encrypted by the Python client: {time.perf_counter() - started:.1f} s")
     print(f"ballot size: {len(bodies[0])} bytes")
-
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ),
+    baseline = _check_baseline(election, bodies[:300])
+    print(
+        f"baseline in this run: parsing + checking one ballot in this process takes "
+        f"{baseline * 1e3:.2f} ms (the cryptographic floor of both cast and verify)"
     )
+
+    command = _gunicorn_command(args.port, args.workers, args.threads)
+    workers = int(_option(command, "--workers", "1"))
+    server_label = (
+        f"{workers} workers × {_option(command, '--threads', '1')} threads, "
+        f"{_option(command, '--worker-class', 'sync')}"
+    )
+    print("server: " + " ".join(command[2:]))
+    server = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
     try:
         for _ in range(100):
             try:
@@ -207,31 +256,26 @@ def main() -> int:
         path = f"/ballot-box/{election.uuid}/cast"
         latencies: list[float] = []
         errors: list = []
-        # Warm every worker (imports, keys cached per process, DB connection) with a ballot each,
-        # so the timed part measures the steady state; they are cast, so they count in n.
-        warm = bodies[: args.workers * 2]
-        _cast_worker(args.port, path, warm, [], errors)
+        # Warm the workers (imports, keys cached per process, DB connections) with a few ballots
+        # from every client at once, so the timed part measures the steady state; they are
+        # cast, so they count in n.
+        warm = bodies[: max(workers, args.clients) * 3]
+        _run_clients(args.port, path, warm, args.clients, [], errors)
         timed = bodies[len(warm) :]
-        shares = [timed[i :: args.clients] for i in range(args.clients)]
-        threads = [
-            threading.Thread(target=_cast_worker, args=(args.port, path, part, latencies, errors))
-            for part in shares
-        ]
-        workers = _children(server.pid)
+        children = _children(server.pid)
         backends = _postgres_backends()
-        server_cpu = _cpu_seconds([server.pid, *workers])
+        server_cpu = _cpu_seconds([server.pid, *children])
         db_cpu = _cpu_seconds(backends)
         client_cpu = time.process_time()
         load = os.getloadavg()[0]
         started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _run_clients(args.port, path, timed, args.clients, latencies, errors)
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - client_cpu
-        server_cpu = _cpu_seconds([server.pid, *workers]) - server_cpu
-        db_cpu = _cpu_seconds(backends) - db_cpu
+        server_cpu = _cpu_seconds([server.pid, *children]) - server_cpu
+        # Threads open their database connections as their first request arrives: backends
+        # started during the run count whole (their CPU before it is the connection set-up).
+        db_cpu = _cpu_seconds(set(backends) | set(_postgres_backends())) - db_cpu
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -240,12 +284,13 @@ def main() -> int:
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
     cast = len(timed)
     print(
-        f"cast: {cast / elapsed:.0f} ballots/s through gunicorn ({args.workers} workers, "
-        f"{args.clients} clients); p50 {p50:.1f} ms, p99 {p99:.1f} ms; errors: {len(errors)}; "
-        f"load average {load:.1f}"
+        f"cast: {cast / elapsed:.0f} ballots/s through gunicorn ({server_label}; "
+        f"{args.clients} clients) ({_verdict(cast / elapsed, 300)}); p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms; errors: {len(errors)}; load average {load:.1f}"
     )
     print(
-        f"cast CPU per ballot: gunicorn {server_cpu / cast * 1e3:.2f} ms, PostgreSQL "
+        f"cast CPU per ballot: gunicorn {server_cpu / cast * 1e3:.2f} ms "
+        f"({server_cpu / cast / baseline:.2f}× the baseline), PostgreSQL "
         f"{db_cpu / cast * 1e3:.2f} ms, bench client {client_cpu / cast * 1e3:.2f} ms; "
         f"{cast / (server_cpu + db_cpu + client_cpu):.0f} ballots per CPU-second of all three "
         f"(×{os.cpu_count()} cores = ceiling on an idle machine)"
@@ -288,11 +333,11 @@ def main() -> int:
         for line in record_lines(election):
             handle.write(line)
         record = handle.name
-    for workers in (1, os.cpu_count() or 1):
+    for processes in (1, os.cpu_count() or 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "voting.verify", record, "--workers", str(workers)],
+            [sys.executable, "-m", "voting.verify", record, "--workers", str(processes)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -302,10 +347,11 @@ def main() -> int:
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         status = "passed" if result.returncode == 0 else "FAILED\n" + result.stdout
         print(
-            f"verify with {workers} process(es): {elapsed:.1f} s, {n / elapsed:.0f} ballots/s, "
-            f"{n / elapsed / workers:.0f} ballots/s/core (wall); CPU {cpu:.1f} s, "
-            f"{n / cpu:.0f} ballots per CPU-second (start-up included); load average "
-            f"{os.getloadavg()[0]:.1f} — {status}"
+            f"verify with {processes} process(es): {elapsed:.1f} s, {n / elapsed:.0f} ballots/s, "
+            f"{n / elapsed / processes:.0f} ballots/s/core (wall; "
+            f"{_verdict(n / elapsed / processes, 400)}); CPU {cpu:.1f} s, {n / cpu:.0f} ballots "
+            f"per CPU-second, {cpu / n / baseline:.2f}× the baseline (start-up included); "
+            f"load average {os.getloadavg()[0]:.1f} — {status}"
         )
     os.unlink(record)
     return 0

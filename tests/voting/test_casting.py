@@ -189,6 +189,32 @@ def test_closed_poll_refuses_ballots(world):
     assert world.cast(ballot).json()["error"] == "poll_closed"
 
 
+def test_after_closing_only_ballots_on_the_board_get_an_answer(open_world):
+    # The casting process keeps the election's id and fingerprint from the first ballot; the
+    # poll's state must still be read under the lock for every ballot.
+    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    first = open_world.cast(ballot)
+    assert first.status_code == 201
+    open_world.move(ElectionState.CLOSED)
+    late = open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    assert late.status_code == 409 and late.json()["error"] == "poll_closed"
+    again = open_world.cast(ballot)
+    assert again.status_code == 200 and again.content == first.content
+    assert BoardEntry.objects.filter(election=open_world.election).count() == 1
+
+
+def test_a_fingerprint_kept_by_the_process_is_checked_under_the_lock(open_world):
+    assert open_world.cast(open_world.voters[0].ballot(CHOICE)[0]).status_code == 201
+    election = open_world.refresh()
+    type(election).objects.filter(pk=election.pk).update(fingerprint="ab" * 32)
+    response = open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    assert response.status_code == 404 and response.json()["error"] == "unknown_election"
+    assert BoardEntry.objects.filter(election=election).count() == 1
+    # Forgotten: the next ballot reads the row again and is refused for the other fingerprint.
+    response = open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    assert response.json()["error"] == "wrong_election"
+
+
 def test_unknown_election(open_world):
     import uuid
 

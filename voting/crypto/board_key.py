@@ -8,6 +8,7 @@ Ed25519 key (RFC 8032, deterministic signatures) through ``cryptography`` suffic
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature as _CryptographyInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -31,10 +32,16 @@ def public_key(seed: bytes) -> bytes:
     )
 
 
+@lru_cache(maxsize=64)
+def _signing_key(seed: bytes) -> Ed25519PrivateKey:
+    # A server signs a head for every ballot with the same few keys: build each key object once.
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
 def sign(seed: bytes, message: bytes) -> bytes:
-    if len(seed) != 32:
+    if not isinstance(seed, bytes) or len(seed) != 32:
         raise InvalidKey("an Ed25519 seed is 32 bytes")
-    return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+    return _signing_key(seed).sign(message)
 
 
 def verify(public: bytes, message: bytes, signature: bytes) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db import connections, transaction
 
@@ -82,16 +83,29 @@ _INSERT_ENTRY = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _UPDATE_HEAD = "UPDATE voting_boardhead SET count = %s, hash = %s WHERE id = %s"
+# PostgreSQL runs a data-modifying WITH exactly once, whether or not the main statement reads it:
+# both writes in one round trip. (SQLite, the zero-setup default, takes the two statements.)
+_INSERT_ENTRY_AND_UPDATE_HEAD = f"WITH entry AS ({_INSERT_ENTRY}) {_UPDATE_HEAD}"
 assert BoardHead._meta.db_table == "voting_boardhead"
 assert BoardEntry._meta.db_table == "voting_boardentry"
 
 
-_LOCK_ELECTION = "SELECT state FROM voting_election WHERE id = %s"
+_LOCK_ELECTION = "SELECT state, fingerprint FROM voting_election WHERE id = %s"
 _LOCK_HEAD_AND_ENTRY = (
     "SELECT id, count, hash, (SELECT id FROM voting_boardentry WHERE election_id = %s AND "
     "tracker = %s LIMIT 1) FROM voting_boardhead WHERE election_id = %s"
 )
 assert Election._meta.db_table == "voting_election"
+
+
+class Locked(NamedTuple):
+    """What an append reads under its locks: the election's committed state and fingerprint,
+    its head (locked), and the id of the entry already holding the tracker, if any."""
+
+    state: str
+    fingerprint: str
+    head: BoardHead
+    existing: int | None
 
 
 def _lock_clause(connection, no_key: bool = False) -> str:
@@ -100,20 +114,22 @@ def _lock_clause(connection, no_key: bool = False) -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
-def lock_for_append(election: Election, tracker: str) -> tuple[str, BoardHead, int | None]:
-    """Inside a transaction: the election's state, its locked head, and the id of the entry with
-    ``tracker`` if there is one.
+def lock_for_append(election: Election, tracker: str) -> Locked:
+    """Inside a transaction: lock the election row, then its head, and look ``tracker`` up.
 
     Locks are taken in the order closing takes them (election row, then head), or a ballot and a
     closing could each wait for the other: inserting an entry takes a key-share lock on its
     election row, which closing's ``FOR UPDATE`` holds. ``FOR NO KEY UPDATE`` on the election
     row orders ballots among themselves and against closing, and, being waited for, yields the
     committed state; the entry look-up runs after it, so it sees every ballot appended before.
+    Raises ``Election.DoesNotExist`` or ``BoardHead.DoesNotExist`` if either row has gone.
     """
     connection = connections[BoardHead.objects.db]
     with connection.cursor() as cursor:
         cursor.execute(_LOCK_ELECTION + _lock_clause(connection, no_key=True), [election.pk])
-        (state,) = cursor.fetchone()
+        election_row = cursor.fetchone()
+        if election_row is None:
+            raise Election.DoesNotExist("the election has gone")
         cursor.execute(
             _LOCK_HEAD_AND_ENTRY + _lock_clause(connection), [election.pk, tracker, election.pk]
         )
@@ -121,7 +137,7 @@ def lock_for_append(election: Election, tracker: str) -> tuple[str, BoardHead, i
     if row is None:
         raise BoardHead.DoesNotExist("the election has no board")
     head = BoardHead(id=row[0], election_id=election.pk, count=row[1], hash=row[2])
-    return state, head, row[3]
+    return Locked(election_row[0], election_row[1], head, row[3])
 
 
 def append(
@@ -139,7 +155,7 @@ def append(
     already locked with ``lock_for_append``, or ``None`` to lock it here. Returns the entry as
     written (without its id)."""
     if head is None:
-        _, head, _ = lock_for_append(election, tracker.hex())
+        head = lock_for_append(election, tracker.hex()).head
     position = head.count + 1
     hour = current_hour()
     digest = chain.entry_hash(
@@ -165,9 +181,13 @@ def append(
         )
         for column in _ENTRY_COLUMNS
     ]
+    head_values = [position, entry.hash, head.pk]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ENTRY, values)
-        cursor.execute(_UPDATE_HEAD, [position, entry.hash, head.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute(_INSERT_ENTRY_AND_UPDATE_HEAD, values + head_values)
+        else:
+            cursor.execute(_INSERT_ENTRY, values)
+            cursor.execute(_UPDATE_HEAD, head_values)
     head.count = position
     head.hash = entry.hash
     return entry

@@ -2,9 +2,9 @@
 
 Everything that can be checked without the database is checked first (size, JSON, shape,
 fingerprint, issuer signature, Schnorr signature, every proof); then, in one transaction with the
-board head locked, the poll is re-checked and the ballot appended. The receipt is built from the
-committed entry: the head right after it, signed deterministically, so resubmitting the same
-ballot yields the identical receipt and appends nothing.
+election row and the board head locked, the poll's state is read and the ballot appended. The
+receipt is built from the committed entry: the head right after it, signed deterministically, so
+resubmitting the same ballot yields the identical receipt and appends nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from django.db import connections, transaction
 
-from voting.models import BoardEntry, Election, ElectionState, EntryKind
+from voting.models import BoardEntry, BoardHead, Election, ElectionState, EntryKind
 from voting.services import board
 from voting.verify.ballots import (
-    Ballot,
     BallotRejected,
     parse_ballot,
     parse_reveal,
@@ -53,24 +52,42 @@ def _receipt(election: Election, entry: BoardEntry, created: bool) -> Receipt:
     )
 
 
-_ELECTION_FOR_BALLOTS = "SELECT id, state, fingerprint FROM voting_election WHERE uuid = %s"
+_ELECTION_FOR_BALLOTS = "SELECT id, fingerprint FROM voting_election WHERE uuid = %s"
 assert Election._meta.db_table == "voting_election"
+_FROZEN: dict[str, tuple[int, str]] = {}
+_FROZEN_LIMIT = 256
 
 
 def election_for_ballots(election_uuid) -> Election | None:
-    """The election with only the columns casting reads (the others load on access), in one
-    written-out statement: it runs for every ballot, and the ORM would spend more CPU building
-    the query than PostgreSQL spends answering it. The manifest is decoded once per process
-    (``board.election_keys``)."""
+    """The election's id and fingerprint, the only columns casting reads before its lock.
+
+    A frozen election's pair is kept in this process (a ballot then costs no look-up): it is
+    only a hint, since the append reads the state and the fingerprint again under its lock and
+    rejects the ballot if either has changed. The look-up is one written-out statement (the ORM
+    would spend more CPU building it than PostgreSQL answering it)."""
+    key = str(election_uuid)
+    row = _FROZEN.get(key)
     connection = connections[Election.objects.db]
-    key = Election._meta.get_field("uuid").get_db_prep_value(election_uuid, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(_ELECTION_FOR_BALLOTS, [key])
-        row = cursor.fetchone()
     if row is None:
-        return None
-    # from_db takes the values in the model's field order, which is id, …, state, …, fingerprint.
-    return Election.from_db(connection.alias, ["id", "state", "fingerprint"], row)
+        uuid = Election._meta.get_field("uuid").get_db_prep_value(election_uuid, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(_ELECTION_FOR_BALLOTS, [uuid])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if row[1]:
+            if len(_FROZEN) >= _FROZEN_LIMIT:
+                _FROZEN.clear()
+            _FROZEN[key] = row
+    # from_db takes the values in the model's field order (id comes before fingerprint); the
+    # other fields are deferred and never read on the casting path.
+    return Election.from_db(connection.alias, ["id", "fingerprint"], row)
+
+
+def _forget(election: Election) -> None:
+    for key, row in list(_FROZEN.items()):
+        if row[0] == election.pk:
+            del _FROZEN[key]
 
 
 def _election(election_uuid) -> Election:
@@ -103,10 +120,6 @@ def _parse(election: Election, body: bytes, *, audit: bool):
     return keys, ballot, reveal, reveal_bytes
 
 
-def _existing(election: Election, ballot: Ballot) -> BoardEntry | None:
-    return BoardEntry.objects.filter(election=election, tracker=ballot.tracker.hex()).first()
-
-
 def _submit(
     election_uuid, body: bytes, *, audit: bool, election: Election | None = None
 ) -> Receipt:
@@ -114,14 +127,9 @@ def _submit(
         election = _election(election_uuid)
     keys, ballot, reveal, reveal_bytes = _parse(election, body, audit=audit)
     kind = EntryKind.AUDITED if audit else EntryKind.BALLOT
-    if election.state != ElectionState.OPEN:
-        # Past the poll only a ballot already on the board gets an answer: its receipt.
-        existing = _existing(election, ballot)
-        if existing is not None:
-            return _resubmitted(election, existing, kind)
-        raise BallotRejected("poll_closed", "the poll is not open")
     # Everything is checked before the transaction opens, so the head stays locked only for the
-    # few statements of the append. (A resubmitted ballot is checked again, then answered below.)
+    # few statements of the append; the poll's state is read under the lock, where a ballot
+    # already on the board (resubmitted, also after closing) is answered with its receipt.
     verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuer)
     if audit:
         verify_reveal(ballot, reveal, keys.joint_key)
@@ -130,11 +138,17 @@ def _submit(
     with transaction.atomic():
         # Locked like closing locks them (election row, then head): a ballot is appended only
         # while the poll is open, and before the final head is signed.
-        state, head, existing_pk = board.lock_for_append(election, tracker)
-        if existing_pk is not None:
-            entry = BoardEntry.objects.get(pk=existing_pk)
+        try:
+            locked = board.lock_for_append(election, tracker)
+        except (Election.DoesNotExist, BoardHead.DoesNotExist):
+            locked = None
+        if locked is None or locked.fingerprint != election.fingerprint:
+            _forget(election)
+            raise BallotRejected("unknown_election", "there is no such election open for ballots")
+        if locked.existing is not None:
+            entry = BoardEntry.objects.get(pk=locked.existing)
             created = False
-        elif state != ElectionState.OPEN:
+        elif locked.state != ElectionState.OPEN:
             raise BallotRejected("poll_closed", "the poll is not open")
         else:
             entry = board.append(
@@ -145,7 +159,7 @@ def _submit(
                 ballot=ballot.canonical,
                 reveal=reveal_bytes,
                 ciphertexts=rows,
-                head=head,
+                head=locked.head,
             )
             created = True
     if not created:
