@@ -257,3 +257,27 @@ def place_on_ballot(*, organizer: Membership, proposal: Proposal, question: Ques
             detail={"election": str(election.uuid), "question": question.position},
         )
     return option
+
+
+def release_from_ballot(*, organizer: Membership, election: Election, proposal_ids) -> None:
+    """Open proposals for support again once no answer option refers to them: called, inside the
+    drafting transaction, after options (or a whole question) of a draft ``election`` went away.
+    """
+    require(organizer, Action.MANAGE_ELECTIONS, election.convention)
+    ids = set(proposal_ids) - set(
+        Option.objects.filter(proposal_id__in=proposal_ids).values_list("proposal_id", flat=True)
+    )
+    released = Proposal.objects.select_for_update().filter(
+        pk__in=ids, convention=election.convention, status=ProposalStatus.ON_BALLOT
+    )
+    for proposal in released.order_by("pk"):
+        proposal.status = ProposalStatus.OPEN
+        proposal.ballot_reference = ""
+        proposal.save(update_fields=["status", "ballot_reference"])
+        audit.record(
+            convention=proposal.convention,
+            actor=organizer,
+            action="proposal.taken_off_ballot",
+            target=f"proposal {proposal.pk}",
+            detail={"election": str(election.uuid)},
+        )

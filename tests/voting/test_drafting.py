@@ -407,6 +407,31 @@ def test_a_supported_proposal_becomes_an_option(draft, organizer, supported):
         drafting.add_proposal_option(question=question, actor=organizer, proposal_id=supported.pk)
 
 
+def test_removing_a_proposals_option_opens_the_proposal_again(draft, organizer, supported):
+    question = approval(draft, organizer, options=1, low=0, high=1)
+    option = drafting.add_proposal_option(
+        question=question, actor=organizer, proposal_id=supported.pk
+    )
+    drafting.remove_option(option=option, actor=organizer)
+    supported.refresh_from_db()
+    assert supported.status == ProposalStatus.OPEN and supported.ballot_reference == ""
+    assert "proposal.taken_off_ballot" in audit_actions()
+    # It can be placed again, and removing its whole question releases it too.
+    drafting.add_proposal_option(question=question, actor=organizer, proposal_id=supported.pk)
+    assert Proposal.objects.get(pk=supported.pk).status == ProposalStatus.ON_BALLOT
+    drafting.remove_question(question=question, actor=organizer)
+    assert Proposal.objects.get(pk=supported.pk).status == ProposalStatus.OPEN
+
+
+def test_removing_a_plain_option_leaves_proposals_alone(draft, organizer, supported):
+    question = approval(draft, organizer, options=1, low=0, high=1)
+    drafting.add_proposal_option(question=question, actor=organizer, proposal_id=supported.pk)
+    plain = question.options.get(proposal_id=None)
+    drafting.remove_option(option=plain, actor=organizer)
+    assert Proposal.objects.get(pk=supported.pk).status == ProposalStatus.ON_BALLOT
+    assert "proposal.taken_off_ballot" not in audit_actions()
+
+
 def test_proposals_below_threshold_or_foreign_are_refused(convention, draft, organizer, supported):
     question = approval(draft, organizer, options=1, low=0, high=1)
     structure.set_support_threshold(organizer=organizer, threshold=5)

@@ -376,9 +376,11 @@ def remove_question(*, question: Question, actor: Membership) -> None:
     election = _locked_draft(election)
     question = _question_of(election, question)
     position = question.position
+    proposal_ids = [p for p in question.options.values_list("proposal_id", flat=True) if p]
     question.delete()
     _renumber(election.questions.all())
     _audit(election, actor, "question_removed", {"question": position})
+    _release_proposals(election, actor, proposal_ids)
 
 
 @transaction.atomic
@@ -499,6 +501,15 @@ def remove_option(*, option: Option, actor: Membership) -> None:
     option.delete()
     _renumber(question.options.all())
     _audit(election, actor, "option_removed", detail)
+    _release_proposals(election, actor, [option.proposal_id] if option.proposal_id else [])
+
+
+def _release_proposals(election: Election, actor: Membership, proposal_ids: list[int]) -> None:
+    """A proposal whose option left the draft can gather support and be placed again."""
+    if proposal_ids:
+        from deliberation.services.proposals import release_from_ballot
+
+        release_from_ballot(organizer=actor, election=election, proposal_ids=proposal_ids)
 
 
 @transaction.atomic
