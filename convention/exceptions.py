@@ -10,14 +10,27 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 
-class ConventionError(Exception):
+class DomainError(Exception):
+    """The base of every part's domain errors (here, ``deliberation.exceptions`` and
+    ``voting.exceptions``): ``message`` for the person who acted (the class's
+    ``default_message`` when none is given), ``status`` for the view's answer, and keyword
+    ``details`` a view may use (a retry delay, the item at fault)."""
+
     status = 400
     default_message = _("This cannot be done.")
 
+    def __init__(self, message=None, **details) -> None:
+        self.message = message if message is not None else self.default_message
+        self.details = details
+        super().__init__(str(self.message))
+
+
+class ConventionError(DomainError):
+    """Its keyword details also fill the message's ``%(name)s`` placeholders."""
+
     def __init__(self, message=None, **params) -> None:
         text = message if message is not None else self.default_message
-        self.message = text % params if params else text
-        super().__init__(str(self.message))
+        super().__init__(text % params if params else text, **params)
 
 
 class InvalidPhaseChange(ConventionError):

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from convention.exceptions import DomainError
 
-class DeliberationError(Exception):
-    status = 400
-    default_message = _("This cannot be done.")
 
-    def __init__(self, message=None, **context) -> None:
-        self.message = message or self.default_message
-        self.context = context
-        super().__init__(str(self.message))
+class DeliberationError(DomainError):
+    pass
 
 
 class NotAllowed(DeliberationError):

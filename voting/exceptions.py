@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from convention.exceptions import DomainError
 
-class ElectionError(Exception):
+
+class ElectionError(DomainError):
     """Base class. ``code`` is the machine-readable error; ``status`` the HTTP status."""
 
     code = "election_error"
-    status = 400
     default_message = _("The request could not be carried out.")
-
-    def __init__(self, message=None, **details) -> None:
-        self.message = message or self.default_message
-        self.details = details
-        super().__init__(str(self.message))
 
 
 class InvalidElection(ElectionError):

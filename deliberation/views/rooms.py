@@ -175,8 +175,8 @@ def create_post(request: HttpRequest, viewer: Viewer, room_id: int) -> HttpRespo
             },
             status=error.status,
         )
-        if error.context.get("retry_after"):
-            response["Retry-After"] = str(error.context["retry_after"])
+        if error.details.get("retry_after"):
+            response["Retry-After"] = str(error.details["retry_after"])
         return response
     target = post_url(post) if parent else room_url(room)
     return redirect(f"{target}#post-{post.pk}", permanent=False)
