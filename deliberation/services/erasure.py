@@ -8,18 +8,41 @@ on a ballot; they remain under "deleted participant".
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from django.db import transaction
+from django.db.models import F
 
 from convention.models import Membership
 
-from ..models import Post, PostRevision, PostStatus
+from ..models import Post, PostRevision, PostStatus, Room
+from .events import announce_post
 
 
 def erase_member_posts(*, membership: Membership) -> int:
-    """Erase the text of every post by ``membership``; return how many posts were erased."""
+    """Erase the text of every post by ``membership``; return how many posts were erased.
+
+    Each erased post takes a new event number in its room, and after the commit its placeholder
+    replaces it on open pages (live, on reconnect and through the polling fallback), as a
+    moderator's hiding does.
+    """
     with transaction.atomic():
-        posts = Post.objects.select_for_update().filter(author=membership)
-        PostRevision.objects.filter(post__in=posts).delete()
-        return posts.update(
-            body="", body_html="", body_digest="", status=PostStatus.ERASED, is_pinned=False
+        posts = list(
+            Post.objects.select_for_update().filter(author=membership).order_by("room_id", "pk")
         )
+        PostRevision.objects.filter(post__in=posts).delete()
+        for room_id, group in groupby(posts, key=lambda post: post.room_id):
+            room_posts = list(group)
+            Room.objects.filter(pk=room_id).update(seq=F("seq") + len(room_posts))
+            top = Room.objects.filter(pk=room_id).values_list("seq", flat=True).get()
+            for seq, post in enumerate(room_posts, start=top - len(room_posts) + 1):
+                post.seq = seq
+        for post in posts:
+            post.body = post.body_html = post.body_digest = ""
+            post.status = PostStatus.ERASED
+            post.is_pinned = False
+        fields = ["body", "body_html", "body_digest", "status", "is_pinned", "seq"]
+        Post.objects.bulk_update(posts, fields, batch_size=500)
+        for post in posts:
+            transaction.on_commit(lambda pk=post.pk: announce_post(pk))
+        return len(posts)

@@ -99,6 +99,31 @@ def test_held_posts_are_not_published_until_approved(
 
 
 @pytest.mark.django_db
+def test_erased_posts_leave_open_pages_at_once(
+    room, participant, other, monkeypatch, django_capture_on_commit_callbacks
+):
+    from convention.services.accounts import delete_account
+
+    first = posts.create_post(member=participant, room=room, body="Words to take back")
+    second = posts.create_post(member=participant, room=room, body="More of them", parent=first)
+    kept = posts.create_post(member=other, room=room, body="A reply that stays", parent=first)
+    cursor = kept.seq
+    sent = []
+    monkeypatch.setattr(live, "publish", lambda channel, event: sent.append((channel, event)))
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(user=participant.user, keep_contributions=False)
+    assert {event["post"] for _, event in sent} == {first.pk, second.pk}
+    for channel, event in sent:
+        assert channel == live.room_channel(room.pk) and event["seq"] > cursor
+        assert "Removed by its author" in event["html"]["en"]
+        assert "take back" not in json.dumps(event) and "More of them" not in json.dumps(event)
+    # A page that reconnects (or polls) from before the deletion gets the placeholders too.
+    body = client_for(other).get(UPDATES.format(room.pk), {"after": cursor}).json()
+    assert body["events"] and "take back" not in json.dumps(body)
+    assert "Removed by its author" in json.dumps(body)
+
+
+@pytest.mark.django_db
 def test_polling_fallback_returns_what_changed_since_the_cursor(room, participant, other):
     first = posts.create_post(member=participant, room=room, body="one")
     posts.create_post(member=other, room=room, body="two", parent=first)
