@@ -6,7 +6,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import Post, Session
+from .models import Post, Room, Session
 
 
 def interface_languages() -> list[str]:
@@ -41,3 +41,19 @@ def session_panel(session: Session, *, language: str, csrf_token: str = "") -> s
     context = {**session_panel_context(session), "csrf_token": csrf_token}
     with translation.override(language):
         return render_to_string("deliberation/_session_panel.html", context)
+
+
+def room_state(room: Room) -> dict:
+    """A room's settings as a live event: the badges in each language, and whether it takes
+    posts (the page then disables or offers its composer)."""
+    flags = {}
+    for language in interface_languages():
+        with translation.override(language):
+            flags[language] = render_to_string("deliberation/_room_flags.html", {"room": room})
+    return {
+        "type": "room",
+        "room": room.pk,
+        "locked": room.is_locked,
+        "archived": room.is_archived,
+        "html": flags,
+    }

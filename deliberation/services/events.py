@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import live
-from ..models import Post, Session
-from ..rendering import interface_languages, post_fragment, session_panel
+from ..models import Post, Room, Session
+from ..rendering import interface_languages, post_fragment, room_state, session_panel
 
 
 def announce_post(post_id: int) -> None:
@@ -32,6 +32,13 @@ def post_event(post: Post) -> dict:
 def announce_removal(*, room_id: int, post_id: int) -> None:
     """A thread moved away: listeners of its old room drop it."""
     live.publish(live.room_channel(room_id), {"type": "remove", "post": post_id})
+
+
+def announce_room(room_id: int) -> None:
+    """A room's settings changed (lock, archive, slow mode, pre-moderation): send its state."""
+    room = Room.objects.filter(pk=room_id).first()
+    if room is not None:
+        live.publish(live.room_channel(room_id), room_state(room))
 
 
 def announce_session(session_id: int) -> None:

@@ -31,7 +31,7 @@ from ..models import (
     Room,
 )
 from ..text import clean_line, clean_text
-from .events import announce_post, announce_removal
+from .events import announce_post, announce_removal, announce_room
 from .posts import _next_seq
 
 MUTE_HOURS = (1, 6, 24, 72, 168)
@@ -297,6 +297,8 @@ def update_room(
             room.is_premoderated = is_premoderated
             changes.append((ModerationKind.PREMODERATE, "1" if is_premoderated else "0"))
         room.save()
+        if changes:
+            transaction.on_commit(lambda: announce_room(room.pk))
         return [
             _record(moderator=moderator, kind=kind, room=room, detail=detail)
             for kind, detail in changes

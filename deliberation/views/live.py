@@ -29,7 +29,7 @@ from convention.selectors import membership_of
 from .. import live, selectors
 from ..access import Action, may
 from ..models import Room
-from ..rendering import post_fragment, session_panel
+from ..rendering import post_fragment, room_state, session_panel
 
 RETRY_MS = 3000
 KEEPALIVE_SECONDS = 20.0
@@ -61,6 +61,12 @@ def _post_payload(post, language: str) -> dict:
     }
 
 
+def _room_payload(room: Room, language: str) -> dict:
+    state = room_state(room)
+    state["html"] = state["html"].get(language) or state["html"]["en"]
+    return state
+
+
 def _frame(event: dict) -> bytes:
     head = f"id: {event['seq']}\n" if event.get("seq") else ""
     data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
@@ -68,14 +74,16 @@ def _frame(event: dict) -> bytes:
 
 
 def _replay(room: Room, after: int | None, language: str) -> list[bytes]:
-    """Frames for what the listener missed."""
+    """Frames for what the listener missed: the room's settings as they are now, then the posts
+    that changed since ``after``."""
     if after is None:
         return []
+    state = _frame(_room_payload(room, language))
     posts, too_many = selectors.events_since(room, after)
     if too_many:
-        return [_frame({"type": "reload"})]
+        return [state, _frame({"type": "reload"})]
     with translation.override(language):
-        return [_frame(_post_payload(post, language)) for post in posts]
+        return [state, *(_frame(_post_payload(post, language)) for post in posts)]
 
 
 def _replay_and_release(room: Room, after: int | None, language: str) -> list[bytes]:
@@ -146,7 +154,7 @@ def room_updates(
     room.convention = convention
     language = getattr(request, "LANGUAGE_CODE", "en")
     posts, too_many = selectors.events_since(room, _cursor(request) or 0)
-    body: dict = {"reload": too_many, "events": []}
+    body: dict = {"reload": too_many, "events": [], "room": _room_payload(room, language)}
     if not too_many:
         body["events"] = [_post_payload(post, language) for post in posts]
     if room.session_id:

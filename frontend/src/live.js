@@ -85,8 +85,26 @@ export function startLive(doc = document) {
     tickCountdowns();
   };
 
+  // A moderator changed the room's settings: new badges, and the composer follows the lock.
+  const applyRoom = (event) => {
+    const flags = doc.querySelector("[data-room-flags]");
+    const element = fragment(event.html);
+    if (flags && element) flags.replaceWith(element);
+    const closed = event.locked || event.archived;
+    const form = doc.querySelector(".compose-form");
+    form?.querySelectorAll("textarea, input, select, button").forEach((field) => {
+      field.disabled = closed;
+    });
+    if (closed) say(event.archived ? room.dataset.labelArchived : room.dataset.labelLocked);
+    else if (room.dataset.roomClosed === "true") {
+      say(form ? room.dataset.labelLive : room.dataset.labelReopened);
+    }
+    room.dataset.roomClosed = String(Boolean(closed));
+  };
+
   const handle = (type, event) => {
     if (type === "post") applyPost(event);
+    else if (type === "room") applyRoom(event);
     else if (type === "remove") room.querySelector(`#threads [id="post-${event.post}"]`)?.remove();
     else if (type === "session") applySession(event.html);
     else if (type === "reload") say(room.dataset.labelReload);
@@ -101,6 +119,7 @@ export function startLive(doc = document) {
       if (response.ok) {
         const body = await response.json();
         if (body.reload) say(room.dataset.labelReload);
+        if (body.room) applyRoom(body.room);
         body.events.forEach((event) => handle(event.type, event));
         if (body.session) applySession(body.session);
       }
@@ -134,7 +153,7 @@ export function startLive(doc = document) {
       startPolling();
     }
   });
-  ["post", "remove", "session", "reload"].forEach((type) => {
+  ["post", "remove", "room", "session", "reload"].forEach((type) => {
     source.addEventListener(type, (message) => {
       failures = 0;
       handle(type, JSON.parse(message.data));

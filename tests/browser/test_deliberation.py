@@ -144,6 +144,23 @@ def test_two_participants_see_each_others_posts_live(browser, context_for, asgi_
     second.close()
 
 
+def test_locking_the_room_reaches_an_open_page(browser, context_for, asgi_server, room):
+    nargis = member(room.convention, "Nargis")
+    moderator = member(room.convention, "Moderator", Role.MODERATOR)
+    page = open_page(context_for(asgi_server, nargis))
+    page.goto(room_url(room))
+    page.wait_for_selector(".room[data-live-state='connected']")
+    page.fill("#id_body", "A half-written thought")
+    moderation.update_room(moderator=moderator, room=room, is_locked=True)
+    page.wait_for_selector("[data-room-flags] .badge:has-text('locked')", timeout=5_000)
+    assert page.locator("#id_body").is_disabled()
+    assert "locked by a moderator" in page.locator("[data-live-status]").inner_text()
+    moderation.update_room(moderator=moderator, room=room, is_locked=False, slow_mode_seconds=30)
+    page.wait_for_selector("[data-room-flags] .badge:has-text('slow mode: 30 s')", timeout=5_000)
+    assert page.locator("#id_body").is_enabled()
+    assert page.locator("#id_body").input_value() == "A half-written thought"
+
+
 def test_moderator_hides_a_post_and_the_public_log_shows_it(
     browser, context_for, live_server, room
 ):

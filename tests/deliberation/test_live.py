@@ -99,6 +99,28 @@ def test_held_posts_are_not_published_until_approved(
 
 
 @pytest.mark.django_db
+def test_room_settings_reach_open_pages(
+    room, participant, moderator, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(live, "publish", lambda channel, event: sent.append((channel, event)))
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.update_room(moderator=moderator, room=room, is_locked=True)
+    channel, event = sent[-1]
+    assert channel == live.room_channel(room.pk)
+    assert event["type"] == "room" and event["locked"] and not event["archived"]
+    assert set(event["html"]) == {"en", "fa-af", "ps"} and "locked" in event["html"]["en"]
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.update_room(moderator=moderator, room=room, is_locked=True)
+    assert len(sent) == 1  # nothing changed, nothing sent
+    # Polling and reconnecting pages get the state with what they missed.
+    body = client_for(participant).get(UPDATES.format(room.pk), {"after": 0}).json()
+    assert body["room"]["locked"] is True and "locked" in body["room"]["html"]
+    stream = client_for(participant).get(EVENTS.format(room.pk), {"after": 0})
+    assert b"event: room\n" in stream.content and b"locked" in stream.content
+
+
+@pytest.mark.django_db
 def test_erased_posts_leave_open_pages_at_once(
     room, participant, other, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -165,6 +187,7 @@ def test_asgi_stream_replays_then_delivers_new_posts_live(room, participant, oth
         assert response.status_code == 200 and response.streaming
         chunks = aiter(response.streaming_content)
         assert (await anext(chunks)).startswith(b"retry:")
+        assert (await anext(chunks)).startswith(b"event: room\n")  # the room's settings now
         assert b"Before connecting" in await anext(chunks)
         later = asyncio.ensure_future(anext(chunks))
         await asyncio.sleep(0.1)
