@@ -274,7 +274,9 @@ def main() -> int:
         f"{_option(command, '--worker-class', 'sync')}"
     )
     print("server: " + " ".join(command[2:]))
-    server = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+    # Connections live for the whole run (the deployment recycles them every 60 s): the CPU of a
+    # PostgreSQL backend that ends mid-run could no longer be read from /proc.
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DB_CONN_MAX_AGE": "86400"})
     try:
         for _ in range(100):
             try:
