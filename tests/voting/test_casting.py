@@ -215,6 +215,18 @@ def test_a_fingerprint_kept_by_the_process_is_checked_under_the_lock(open_world)
     assert response.json()["error"] == "wrong_election"
 
 
+def test_refused_ballots_leave_no_log_line(open_world, caplog):
+    import uuid
+
+    with caplog.at_level("DEBUG"):
+        unknown = Client().post(
+            reverse("voting:cast", args=[uuid.uuid4()]), data="{}", content_type="application/json"
+        )
+        bad = open_world.cast({"bad": 1})
+    assert unknown.status_code == 404 and bad.status_code == 400
+    assert not [r for r in caplog.records if r.name.startswith("django.request")]
+
+
 def test_unknown_election(open_world):
     import uuid
 

@@ -3,7 +3,8 @@
 These endpoints never see who is casting: before the view runs, the ``Cookie`` header is
 dropped, the session replaced by an empty one bound to no cookie and the user by an anonymous
 one, so nothing downstream can read or touch a session; the response sets no cookie and is not
-cached. They are CSRF-exempt because they carry no ambient authority (no cookie, no session).
+cached, and Django does not log its refusals. They are CSRF-exempt because they carry no ambient
+authority (no cookie, no session).
 Clients send them with ``fetch(url, {credentials: "omit"})``.
 """
 
@@ -53,6 +54,9 @@ def anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response = view(request, *args, **kwargs)
         response.cookies.clear()
         response["Cache-Control"] = "no-store"
+        # A refused ballot is an answer, not a server fault: Django would log every 4xx with its
+        # path, and a log line carries the collector's timestamp. Mark it as already logged.
+        response._has_been_logged = True
         return response
 
     return csrf_exempt(wrapped)
