@@ -58,8 +58,9 @@ _FROZEN: dict[str, tuple[int, str]] = {}
 _FROZEN_LIMIT = 256
 
 
-def election_for_ballots(election_uuid) -> Election | None:
-    """The election's id and fingerprint, the only columns casting reads before its lock.
+def election_for_ballots(election_uuid) -> Election:
+    """The election's id and fingerprint, the only columns casting reads before its lock;
+    ``unknown_election`` if there is no such election or its manifest is not frozen yet.
 
     A frozen election's pair is kept in this process (a ballot then costs no look-up): it is
     only a hint, since the append reads the state and the fingerprint again under its lock and
@@ -73,12 +74,11 @@ def election_for_ballots(election_uuid) -> Election | None:
         with connection.cursor() as cursor:
             cursor.execute(_ELECTION_FOR_BALLOTS, [uuid])
             row = cursor.fetchone()
-        if row is None:
-            return None
-        if row[1]:
-            if len(_FROZEN) >= _FROZEN_LIMIT:
-                _FROZEN.clear()
-            _FROZEN[key] = row
+        if row is None or not row[1]:
+            raise BallotRejected("unknown_election", "there is no such election open for ballots")
+        if len(_FROZEN) >= _FROZEN_LIMIT:
+            _FROZEN.clear()
+        _FROZEN[key] = row
     # from_db takes the values in the model's field order (id comes before fingerprint); the
     # other fields are deferred and never read on the casting path.
     return Election.from_db(connection.alias, ["id", "fingerprint"], row)
@@ -88,13 +88,6 @@ def _forget(election: Election) -> None:
     for key, row in list(_FROZEN.items()):
         if row[0] == election.pk:
             del _FROZEN[key]
-
-
-def _election(election_uuid) -> Election:
-    election = election_for_ballots(election_uuid)
-    if election is None or not election.fingerprint:
-        raise BallotRejected("unknown_election", "there is no such election open for ballots")
-    return election
 
 
 def _parse(election: Election, body: bytes, *, audit: bool):
@@ -124,7 +117,7 @@ def _submit(
     election_uuid, body: bytes, *, audit: bool, election: Election | None = None
 ) -> Receipt:
     if election is None:
-        election = _election(election_uuid)
+        election = election_for_ballots(election_uuid)
     keys, ballot, reveal, reveal_bytes = _parse(election, body, audit=audit)
     kind = EntryKind.AUDITED if audit else EntryKind.BALLOT
     # Everything is checked before the transaction opens, so the head stays locked only for the
