@@ -11,12 +11,12 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.db import transaction
-from django.db.models import F
 
 from convention.models import Membership
 
-from ..models import Post, PostRevision, PostStatus, Room
+from ..models import Post, PostRevision, PostStatus
 from .events import announce_post
+from .posts import _next_seq
 
 
 def erase_member_posts(*, membership: Membership) -> int:
@@ -33,8 +33,7 @@ def erase_member_posts(*, membership: Membership) -> int:
         PostRevision.objects.filter(post__in=posts).delete()
         for room_id, group in groupby(posts, key=lambda post: post.room_id):
             room_posts = list(group)
-            Room.objects.filter(pk=room_id).update(seq=F("seq") + len(room_posts))
-            top = Room.objects.filter(pk=room_id).values_list("seq", flat=True).get()
+            top = _next_seq(room_id, len(room_posts))
             for seq, post in enumerate(room_posts, start=top - len(room_posts) + 1):
                 post.seq = seq
         for post in posts:

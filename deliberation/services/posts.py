@@ -71,9 +71,10 @@ def _ensure_may_write(*, member: Membership, room: Room) -> None:
         )
 
 
-def _next_seq(room_id: int) -> int:
-    """The room's next event number; the caller holds the transaction."""
-    Room.objects.filter(pk=room_id).update(seq=F("seq") + 1)
+def _next_seq(room_id: int, count: int = 1) -> int:
+    """Reserve the room's next ``count`` event numbers and return the last of them; the caller
+    holds the transaction."""
+    Room.objects.filter(pk=room_id).update(seq=F("seq") + count)
     return Room.objects.filter(pk=room_id).values_list("seq", flat=True).get()
 
 
