@@ -43,11 +43,12 @@ def session_panel(session: Session, *, language: str, csrf_token: str = "") -> s
         return render_to_string("deliberation/_session_panel.html", context)
 
 
-def room_state(room: Room) -> dict:
-    """A room's settings as a live event: the badges in each language, and whether it takes
-    posts (the page then disables or offers its composer)."""
+def room_state(room: Room, languages: list[str] | None = None) -> dict:
+    """A room's settings as a live event: the badges in each of ``languages`` (default: every
+    interface language), and whether it takes posts (the page then disables or offers its
+    composer)."""
     flags = {}
-    for language in interface_languages():
+    for language in languages or interface_languages():
         with translation.override(language):
             flags[language] = render_to_string("deliberation/_room_flags.html", {"room": room})
     return {

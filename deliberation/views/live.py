@@ -62,8 +62,8 @@ def _post_payload(post, language: str) -> dict:
 
 
 def _room_payload(room: Room, language: str) -> dict:
-    state = room_state(room)
-    state["html"] = state["html"].get(language) or state["html"]["en"]
+    state = room_state(room, [language])
+    state["html"] = state["html"][language]
     return state
 
 
