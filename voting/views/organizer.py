@@ -157,35 +157,49 @@ def election_list(
     )
 
 
+def _election_form(
+    request: HttpRequest, convention: Convention, membership: Membership, election: Election | None
+) -> HttpResponse:
+    """Step 1, a new draft (``election`` None) or an existing one: title, description, schedule."""
+    initial = ElectionForm.initial_for(election) if election is not None else None
+    form = ElectionForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+
+        def save(data: dict[str, Any]) -> Election:
+            fields = {
+                "actor": membership,
+                "title": form.texts("title"),
+                "description": form.texts("description"),
+                "credentials_at": data["credentials_at"],
+                "opens_at": data["opens_at"],
+                "closes_at": data["closes_at"],
+            }
+            if election is None:
+                return drafting.create_draft(convention=convention, **fields)
+            return drafting.update_draft(election=election, **fields)
+
+        success = (
+            _("The draft election has been created.")
+            if election is None
+            else _("The election has been saved.")
+        )
+        saved = _form_action(request, form, save, success)
+        if saved is not None:
+            return redirect("voting:organize_questions", slug=convention.slug, uuid=saved.uuid)
+    return _page(
+        request,
+        "election_form.html",
+        {"convention": convention, "form": form, "step": "election", "election": election},
+        status=FORM_ERROR_STATUS if form.is_bound else 200,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @require_permission(Action.MANAGE_ELECTIONS)
 def election_new(
     request: HttpRequest, *, convention: Convention, membership: Membership
 ) -> HttpResponse:
-    form = ElectionForm(request.POST or None)
-    if request.method == "POST":
-        election = _form_action(
-            request,
-            form,
-            lambda data: drafting.create_draft(
-                convention=convention,
-                actor=membership,
-                title=form.texts("title"),
-                description=form.texts("description"),
-                credentials_at=data["credentials_at"],
-                opens_at=data["opens_at"],
-                closes_at=data["closes_at"],
-            ),
-            _("The draft election has been created."),
-        )
-        if election is not None:
-            return redirect("voting:organize_questions", slug=convention.slug, uuid=election.uuid)
-    return _page(
-        request,
-        "election_form.html",
-        {"convention": convention, "form": form, "step": "election", "election": None},
-        status=FORM_ERROR_STATUS if form.is_bound else 200,
-    )
+    return _election_form(request, convention, membership, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,30 +210,7 @@ def election_edit(
     election = _election(convention, uuid)
     if refused := _not_draft(request, election):
         return refused
-    form = ElectionForm(request.POST or None, initial=ElectionForm.initial_for(election))
-    if request.method == "POST":
-        saved = _form_action(
-            request,
-            form,
-            lambda data: drafting.update_draft(
-                election=election,
-                actor=membership,
-                title=form.texts("title"),
-                description=form.texts("description"),
-                credentials_at=data["credentials_at"],
-                opens_at=data["opens_at"],
-                closes_at=data["closes_at"],
-            ),
-            _("The election has been saved."),
-        )
-        if saved is not None:
-            return redirect("voting:organize_questions", slug=convention.slug, uuid=election.uuid)
-    return _page(
-        request,
-        "election_form.html",
-        {"convention": convention, "form": form, "step": "election", "election": election},
-        status=FORM_ERROR_STATUS if form.is_bound else 200,
-    )
+    return _election_form(request, convention, membership, election)
 
 
 # --- step 2: questions and options --------------------------------------------------------
