@@ -410,6 +410,17 @@ def _small_action(request, election, action, success: str) -> None:
         messages.success(request, success)
 
 
+def _move(
+    request: HttpRequest, election: Election, move: Callable[[str], Any], success: str
+) -> None:
+    """Move a question or an option up or down, as the POSTed ``direction`` says."""
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        _small_action(request, election, lambda: move(form.cleaned_data["direction"]), success)
+    else:
+        messages.error(request, _("Move up or down."))
+
+
 @require_POST
 @require_permission(Action.MANAGE_ELECTIONS)
 def question_move(
@@ -419,18 +430,14 @@ def question_move(
     if refused := _not_draft(request, election):
         return refused
     question = _question(election, question_id)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        _small_action(
-            request,
-            election,
-            lambda: drafting.move_question(
-                question=question, actor=membership, direction=form.cleaned_data["direction"]
-            ),
-            _("The question has been moved."),
-        )
-    else:
-        messages.error(request, _("Move up or down."))
+    _move(
+        request,
+        election,
+        lambda direction: drafting.move_question(
+            question=question, actor=membership, direction=direction
+        ),
+        _("The question has been moved."),
+    )
     return redirect("voting:organize_questions", slug=convention.slug, uuid=election.uuid)
 
 
@@ -507,18 +514,14 @@ def option_move(
     if refused := _not_draft(request, election):
         return refused
     option = _option(election, option_id)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        _small_action(
-            request,
-            election,
-            lambda: drafting.move_option(
-                option=option, actor=membership, direction=form.cleaned_data["direction"]
-            ),
-            _("The option has been moved."),
-        )
-    else:
-        messages.error(request, _("Move up or down."))
+    _move(
+        request,
+        election,
+        lambda direction: drafting.move_option(
+            option=option, actor=membership, direction=direction
+        ),
+        _("The option has been moved."),
+    )
     return redirect(
         "voting:organize_question",
         slug=convention.slug,
