@@ -7,9 +7,9 @@ board references, signed final head, the counted ballot per credential (greatest
 reference, then position), homomorphic sum — and refuses if the server's tally differs, if two
 counted ballots share a ciphertext (a copied ballot), or if more credentials were counted than
 issued: otherwise a dishonest server could present one voter's ballot as "the tally" and have
-the trustees decrypt it. It also checks every counted ballot's credential, signature and proofs: a ballot whose
-ciphertexts are not proven 0/1 could cancel the other ballots out of the sum and leave one
-voter's ballot alone in it.
+the trustees decrypt it. It also checks every counted ballot's credential, signature and
+proofs: a ballot whose ciphertexts are not proven 0/1 could cancel the other ballots out of the
+sum and leave one voter's ballot alone in it.
 """
 
 from __future__ import annotations

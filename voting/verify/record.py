@@ -194,7 +194,16 @@ def _check_entry(line: str) -> Checked:
         # An audited entry holds exactly the sealed ballot: no credential, no signature, nothing
         # that could link its reveal to a credential.
         audited = kind == "audited"
-        ballot = (parse_sealed if audited else parse_ballot)(entry["ballot"], shape_list)
+        try:
+            ballot = (parse_sealed if audited else parse_ballot)(entry["ballot"], shape_list)
+        except BallotRejected as exc:
+            # The envelope is readable: the chain is still checked, the ballot is named.
+            return Checked(
+                **common,
+                reveal=dumps(entry["reveal"]) if audited and entry["reveal"] is not None else b"",
+                digest_ok=hashlib.sha256(dumps(entry["ballot"])).hexdigest() == entry["digest"],
+                error=f"{exc.code}: {exc}",
+            )
         reveal_bytes = b""
         error = None
         if ballot.tracker.hex() != entry["tracker"]:
