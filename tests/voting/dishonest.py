@@ -25,6 +25,7 @@ def rewrite_board(election: Election, order: list[int]) -> None:
         BoardEntry.objects.filter(election=election).delete()  # QuerySet.delete: no model guard
         head = BoardHead.objects.select_for_update().get(election=election)
         head.count, head.hash = 0, chain.genesis(election.fingerprint_bytes).hex()
+        head.audits = 0
         head.save()
         for position in order:
             entry = entries[position]
@@ -37,6 +38,7 @@ def rewrite_board(election: Election, order: list[int]) -> None:
                     ballot=entry.ballot.encode(),
                     reveal=entry.reveal.encode(),
                     ciphertexts=bytes(entry.ciphertexts),
+                    board_count=entry.board_count,
                     head=head,
                 )
         if election.final_head:

@@ -30,10 +30,22 @@ def poll(transactional_db):
     return world
 
 
-def cast(world: World, voter: int, choice=CHOICE) -> dict:
-    response = world.cast(world.voters[voter].ballot(choice)[0])
+def cast(world: World, voter: int, choice=CHOICE, head: dict | None = None) -> dict:
+    """Cast a ballot naming ``head`` (default: the current head, fetched as a ballot page does).
+    Voters who loaded their page at the same moment name the same head; then no later ballot's
+    board reference pins the entries cast after it, and the verifier cannot see them dropped
+    or reordered (ballot-v2 §C)."""
+    ballot, _ = world.voters[voter].ballot(choice, head or world.head())
+    response = world.cast(ballot)
     assert response.status_code == 201, response.content
     return response.json()
+
+
+def verifies(world: World) -> bool:
+    world.close_and_tally()
+    world.move(ElectionState.PUBLISHED)
+    report = verify_record([line.decode() for line in record_lines(world.refresh())], workers=1)
+    return report.ok
 
 
 def run(capsys, *args) -> tuple[int, str]:
@@ -61,8 +73,7 @@ def test_monitor_follows_an_honest_board_through_closing(live_server, poll, tmp_
     assert code == 0, out
     assert "head 2" in out
     cast(poll, 2)
-    ballot, reveal = poll.voters[3].ballot(OTHER)
-    assert poll.cast({"ballot": ballot, "reveal": reveal}, path="audit").status_code == 201
+    assert poll.cast(poll.voters[3].audit(OTHER), path="audit").status_code == 201
     cast(poll, 0, OTHER)  # a re-vote
     code, out = run(capsys, url, "--once", "--state", state)
     assert code == 0, out
@@ -80,17 +91,16 @@ def test_monitor_follows_an_honest_board_through_closing(live_server, poll, tmp_
     assert "final" in out and "poll is closed" in out
 
 
-@pytest.mark.parametrize(
-    ("new_ballots", "kind"), [(0, "shrunk"), (1, "equivocation"), (2, "fork")]
-)
+@pytest.mark.parametrize(("new_ballots", "kind"), [(0, "shrunk"), (1, "equivocation"), (2, "fork")])
 def test_monitor_catches_a_dropped_ballot(live_server, poll, tmp_path, capsys, new_ballots, kind):
     url = f"{live_server.url}/elections/{poll.election.uuid}/"
     state = tmp_path / "state"
-    receipts = [cast(poll, voter) for voter in range(4)]
+    start = poll.head()
+    receipts = [cast(poll, voter, head=start) for voter in range(4)]
     assert run(capsys, url, "--once", "--state", state)[0] == 0
     rewrite_board(poll.election, [1, 3, 4])  # the ballot at position 2 disappears
     for voter in range(new_ballots):
-        cast(poll, voter, OTHER)
+        cast(poll, voter, OTHER, head=start)
     code, out = run(capsys, url, "--once", "--state", state)
     assert code == 3, out
     assert f"MISBEHAVIOUR ({kind})" in out
@@ -99,15 +109,34 @@ def test_monitor_catches_a_dropped_ballot(live_server, poll, tmp_path, capsys, n
     assert document["heads"][0] == receipts[3]["head"]  # the head signed for count 4
     assert document["dropped"] == [{"tracker": receipts[1]["tracker"], "position": 2}]
     assert "the boards part at position 2" in out
+    assert verifies(poll)  # the verifier alone sees nothing
+
+
+def test_monitor_catches_the_last_ballot_dropped_at_closing(live_server, poll, tmp_path, capsys):
+    """No later ballot names a head past the last one: only a head signed for it shows it."""
+    url = f"{live_server.url}/elections/{poll.election.uuid}/"
+    state = tmp_path / "state"
+    receipts = [cast(poll, voter) for voter in range(4)]
+    assert run(capsys, url, "--once", "--state", state)[0] == 0
+    rewrite_board(poll.election, [1, 2, 3])
+    assert verifies(poll)
+    code, out = run(capsys, url, "--once", "--state", state)
+    assert code == 3, out
+    assert "the final board drops the entries after position 3" in out
+    document = evidence_of(out, state)
+    assert document["kind"] == "shrunk"
+    assert document["heads"][1]["final"] is True
+    assert document["dropped"] == [{"tracker": receipts[3]["tracker"], "position": 4}]
 
 
 def test_monitor_catches_swapped_revotes(live_server, poll, tmp_path, capsys):
     """A voter re-votes; the server swaps the two ballots so the first one counts."""
     url = f"{live_server.url}/elections/{poll.election.uuid}/"
     state = tmp_path / "state"
-    first = cast(poll, 0, CHOICE)
-    cast(poll, 1)
-    second = cast(poll, 0, OTHER)
+    start = poll.head()  # the re-vote is made on a device that had the same head
+    first = cast(poll, 0, CHOICE, start)
+    cast(poll, 1, CHOICE, start)
+    second = cast(poll, 0, OTHER, start)
     assert run(capsys, url, "--once", "--state", state)[0] == 0
     rewrite_board(poll.election, [3, 2, 1])
     code, out = run(capsys, url, "--once", "--state", state)
@@ -119,17 +148,15 @@ def test_monitor_catches_swapped_revotes(live_server, poll, tmp_path, capsys):
         (second["tracker"], 3, 1),
     }
     # Without a monitor nothing shows it: the rewritten, re-signed record verifies.
-    poll.close_and_tally()
-    poll.move(ElectionState.PUBLISHED)
-    report = verify_record([line.decode() for line in record_lines(poll.refresh())], workers=1)
-    assert report.ok, "\n".join(report.lines())
+    assert verifies(poll)
 
 
 def test_monitors_compare_and_find_a_split_view(live_server, poll, tmp_path, capsys):
     url = f"{live_server.url}/elections/{poll.election.uuid}/"
     one, two = tmp_path / "one", tmp_path / "two"
+    start = poll.head()
     for voter in range(3):
-        cast(poll, voter)
+        cast(poll, voter, head=start)
     assert run(capsys, url, "--once", "--state", one)[0] == 0
     rewrite_board(poll.election, [2, 1, 3])  # what the server shows the second monitor
     assert run(capsys, url, "--once", "--state", two)[0] == 0  # each view is consistent alone

@@ -5,7 +5,8 @@ A proof is two **branches**, each ``{"head": <signed head>, "from": {"count": k,
 "entries": [entries k+1 … head.count]}``: the entries chain from ``h`` to the head's hash, so
 the board that head signs has hash ``h`` at count ``k``. Two branches from the same count with
 different hashes, or from the same hash whose next entries differ, are two signed heads that no
-single append-only board satisfies.
+single append-only board satisfies; so is a final head whose board is a strict prefix of
+another signed head's.
 """
 
 from __future__ import annotations
@@ -134,7 +135,9 @@ def check_evidence(document: dict[str, Any]) -> str | None:
         if hash_a != hash_b:
             return None
         if next_a is None or next_b is None:
-            return "one board is a prefix of the other"
+            # One board is a prefix of the other: a contradiction only if the shorter is final.
+            shorter = heads[0] if next_a is None else heads[1]
+            return None if shorter["final"] else "an older head: one board is a prefix of the other"
         return None if next_a != next_b else "the branches do not part where they start"
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return f"malformed evidence: {exc}"

@@ -177,7 +177,7 @@ def _check_bodies(held: Held, source: BoardSource, head: dict[str, Any]) -> None
             continue
         if published != seen:
             problems.append({"position": position, "problem": "not the entry seen", "seen": seen})
-        elif "digest" in seen:
+        else:
             ballot = value.get("ballot")
             if ballot is None:
                 problems.append({"position": position, "problem": "the ballot is still hidden"})
@@ -242,9 +242,11 @@ def _diagnose(
             branch(after, common, published[split:]),
         ]
     if before is not None and split == len(published) < len(seen):
-        # The board now shown is a prefix of the one seen: an older head served again.
-        kind = "rollback"
-        message += "; the entries after it are no longer shown"
+        # The board now shown is a prefix of the one seen.
+        if after["final"]:
+            message += f"; the final board drops the entries after position {split}"
+        else:
+            message += "; an older head is served again, the entries after it are not shown"
     elif split < len(seen):
         message += f"; the boards part at position {split + 1}"
     where = {e["tracker"]: e["position"] for e in published}

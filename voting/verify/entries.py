@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from voting.verify import board
-from voting.verify.canonical import NotCanonical, dumps, sha256f
+from voting.verify.canonical import NotCanonical, dumps
 
 HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
 HEX32 = re.compile(r"[0-9a-f]{64}\Z")
@@ -32,7 +32,7 @@ def ballot_digest(ballot: Any) -> str:
 
 def parse_entry(value: Any) -> dict[str, Any]:
     """Check a published entry's members and types; return what a monitor keeps of it (the
-    ``KEPT`` members present, without the ballot). Raises ``MalformedEntry``."""
+    ``KEPT`` members, without the ballot). Raises ``MalformedEntry``."""
     if not isinstance(value, dict):
         raise MalformedEntry("an entry is a JSON object")
     position = value.get("position")
@@ -42,8 +42,7 @@ def parse_entry(value: Any) -> dict[str, Any]:
         raise MalformedEntry(f"entry {position}: kind is ballot or audited")
     if not isinstance(value.get("hour"), str) or not HOUR.match(value["hour"]):
         raise MalformedEntry(f"entry {position}: hour is an ISO 8601 hour")
-    hexes = ["tracker", "previous", "hash"] + (["digest"] if "digest" in value else [])
-    for name in hexes:
+    for name in ("tracker", "digest", "previous", "hash"):
         if not isinstance(value.get(name), str) or not HEX32.match(value[name]):
             raise MalformedEntry(f"entry {position}: {name} is 64 hex characters")
     reveal = value.get("reveal")
@@ -56,31 +55,23 @@ def parse_entry(value: Any) -> dict[str, Any]:
             dumps(value["ballot"])
     except NotCanonical as exc:
         raise MalformedEntry(f"entry {position}: {exc}") from None
-    return {name: value[name] for name in KEPT if name in value}
+    return {name: value[name] for name in KEPT}
 
 
 def chain_hash(previous: bytes, entry: dict[str, Any]) -> bytes:
-    """``h_i`` of a parsed entry, given ``h_{i−1}``.
-
-    THE one place that knows what the chain covers. Ballot format v2 (ballot-v2 spec §E) adds
-    the entry's ``digest`` (so the chain is checkable while ballot bodies are hidden); a v1 board
-    (no ``digest`` member) chains over kind, hour, tracker and reveal only.
-    """
+    """``h_i`` of a parsed entry, given ``h_{i−1}`` (ballot-v2 §E): over position, kind, hour,
+    tracker, the ballot's ``digest`` (so the chain is checkable while ballot bodies are hidden)
+    and, for an audited entry, its canonical reveal. THE one place that knows what the chain
+    covers for entries a monitor or a receipt check did not make."""
     reveal = dumps(entry["reveal"]) if entry["kind"] == "audited" else b""
-    tracker = bytes.fromhex(entry["tracker"])
-    if "digest" in entry:
-        return sha256f(
-            "board-entry",
-            previous,
-            entry["position"],
-            entry["kind"],
-            entry["hour"],
-            tracker,
-            bytes.fromhex(entry["digest"]),
-            reveal,
-        )
     return board.entry_hash(
-        previous, entry["position"], entry["kind"], entry["hour"], tracker, reveal
+        previous,
+        entry["position"],
+        entry["kind"],
+        entry["hour"],
+        bytes.fromhex(entry["tracker"]),
+        bytes.fromhex(entry["digest"]),
+        reveal,
     )
 
 
