@@ -31,6 +31,7 @@ from voting.monitor.watch import Held, observe
 from voting.verify.election import InvalidManifest, fingerprint
 
 OK, USAGE, MISBEHAVIOUR = 0, 2, 3
+LISTED = 20
 
 
 def _checked_manifest(data: Any) -> tuple[dict[str, Any], bytes, bytes]:
@@ -61,8 +62,24 @@ def _report(
     path = state.save_evidence(document, evidence)
     print(f"MISBEHAVIOUR ({item.kind}): {item.message}")
     print(f"evidence written to {path}")
-    print(json.dumps(document, indent=1, sort_keys=True))
+    print(json.dumps(_shortened(document), indent=1, sort_keys=True))
     return MISBEHAVIOUR
+
+
+def _shortened(document: dict[str, Any]) -> dict[str, Any]:
+    """The evidence for the terminal: long lists cut (the file keeps them whole)."""
+    out = dict(document)
+    for name in ("dropped", "moved", "entries"):
+        if len(out.get(name) or []) > LISTED:
+            out[name] = out[name][:LISTED] + [f"… {len(out[name]) - LISTED} more in the file"]
+    if out.get("branches"):
+        out["branches"] = [
+            {**b, "entries": b["entries"][:LISTED] + [f"… {len(b['entries']) - LISTED} more"]}
+            if len(b["entries"]) > LISTED
+            else b
+            for b in out["branches"]
+        ]
+    return out
 
 
 def _peers(sources: list[str], own: View, fp: bytes, key: bytes) -> list[Misbehaviour]:

@@ -55,7 +55,7 @@ def split_views(
             notes.append(
                 f"{view.name}: {bad} head(s) not validly signed for this election, ignored"
             )
-        _chain(view, fingerprint, board_key, notes)
+        _chain(view, fingerprint, notes)
     found: list[Misbehaviour] = []
     reported: set[tuple[str, str]] = set()
 
@@ -118,8 +118,9 @@ def split_views(
     return found, notes
 
 
-def _chain(view: View, fingerprint: bytes, board_key: bytes, notes: list[str]) -> None:
-    if not view.entries:
+def _chain(view: View, fingerprint: bytes, notes: list[str]) -> None:
+    """Recompute a shared view's chain (a monitor's own view comes with its chain)."""
+    if not view.entries or view.chain is not None:
         return
     try:
         view.entries = checked_entries(view.entries, 1, board.genesis(fingerprint))

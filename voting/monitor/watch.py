@@ -20,6 +20,7 @@ from voting.monitor.evidence import (
 )
 from voting.monitor.source import BoardSource, FetchError
 from voting.verify import board
+from voting.verify.canonical import NotCanonical
 from voting.verify.entries import (
     MalformedEntry,
     ballot_digest,
@@ -181,10 +182,15 @@ def _check_bodies(held: Held, source: BoardSource, head: dict[str, Any]) -> None
             ballot = value.get("ballot")
             if ballot is None:
                 problems.append({"position": position, "problem": "the ballot is still hidden"})
-            elif ballot_digest(ballot) != seen["digest"]:
-                problems.append(
-                    {"position": position, "problem": "the ballot does not hash to its digest"}
-                )
+            else:
+                try:
+                    matches = ballot_digest(ballot) == seen["digest"]
+                except NotCanonical:
+                    matches = False
+                if not matches:
+                    problems.append(
+                        {"position": position, "problem": "the ballot does not hash to its digest"}
+                    )
         if len(problems) >= MAX_LISTED:
             break
     if len(raw) < head["count"]:

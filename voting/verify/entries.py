@@ -51,8 +51,6 @@ def parse_entry(value: Any) -> dict[str, Any]:
     try:
         if reveal is not None:
             dumps(reveal)
-        if value.get("ballot") is not None:
-            dumps(value["ballot"])
     except NotCanonical as exc:
         raise MalformedEntry(f"entry {position}: {exc}") from None
     return {name: value[name] for name in KEPT}
