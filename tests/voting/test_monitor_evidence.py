@@ -10,7 +10,7 @@ import pytest
 
 from voting.crypto import board_key
 from voting.monitor.evidence import Misbehaviour, check_evidence
-from voting.monitor.watch import Held, observe
+from voting.monitor.watch import Held, check_closed_board, observe
 from voting.verify import board
 from voting.verify.canonical import dumps
 from voting.verify.entries import chain_hash
@@ -113,13 +113,13 @@ def test_a_head_signed_by_another_key_or_not_matching_its_entries():
 def test_after_closing_every_ballot_must_hash_to_its_digest():
     held = watched(make_board(BALLOTS[:3]))
     closed = make_board(BALLOTS[:3], hide=False)
-    result = observe(held, FakeSource(closed, head_of(closed, final=True)))
-    assert result.final_checked
+    final = head_of(closed, final=True)
+    assert observe(held, FakeSource(closed, final)).new_head
+    check_closed_board(held, FakeSource(closed), final)
     forged = [dict(e) for e in closed]
     forged[1]["ballot"] = {"n": 99}
-    held = watched(make_board(BALLOTS[:3]))
     with pytest.raises(Misbehaviour) as caught:
-        observe(held, FakeSource(forged, head_of(closed, final=True)))
+        check_closed_board(held, FakeSource(forged), final)
     assert caught.value.kind == "bodies"
     assert "entry 2: the ballot does not hash to its digest" in caught.value.message
 

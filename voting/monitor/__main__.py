@@ -27,7 +27,7 @@ from voting.monitor.compare import View, split_views, view_from_lines
 from voting.monitor.evidence import Misbehaviour
 from voting.monitor.log import StateDirectory, StateError, read_source
 from voting.monitor.source import BoardSource, FetchError, election_url, get_json
-from voting.monitor.watch import Held, observe
+from voting.monitor.watch import Held, check_closed_board, observe
 from voting.verify.election import InvalidManifest, fingerprint
 
 OK, USAGE, MISBEHAVIOUR = 0, 2, 3
@@ -118,12 +118,14 @@ def watch(args: argparse.Namespace) -> int:
     while True:
         try:
             result = observe(held, source)
+            state.append([result.head] if result.new_head else [], result.entries)
             if args.peer:
                 own = View(str(state.path), held.heads, held.entries, held.chain)
                 found = _peers(args.peer, own, fp, key)
                 if found:
-                    state.append([result.head] if result.new_head else [], result.entries)
                     return _report(found[0], state, fp, key, base, args.evidence)
+            if result.head["final"]:
+                check_closed_board(held, source, result.head)
         except Misbehaviour as item:
             return _report(item, state, fp, key, base, args.evidence)
         except (FetchError, StateError) as exc:
@@ -132,14 +134,13 @@ def watch(args: argparse.Namespace) -> int:
                 return USAGE
             time.sleep(args.interval)
             continue
-        state.append([result.head] if result.new_head else [], result.entries)
         head = result.head
         print(
             f"ok: head {head['count']} ({head['hash'][:16]}…{', final' if head['final'] else ''})"
             f" extends everything seen; {len(result.entries)} new entries, {held.n} held,"
             f" {len(held.heads)} signed heads kept"
         )
-        if result.final_checked:
+        if head["final"]:
             print("the poll is closed: the final head extends every head seen and every ballot")
             print("matches its digest")
             return OK
@@ -218,7 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.interval <= 0:
         print("usage: --interval must be positive", file=sys.stderr)
         return USAGE
-    return watch(args)
+    try:
+        return watch(args)
+    except KeyboardInterrupt:
+        print("stopped; the state directory keeps what was seen")
+        return OK
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 ``Held`` is what a monitor has seen — the entries (without ballots) at positions 1..n, the chain
 ``h_0..h_n`` recomputed over them, and every distinct signed head. ``observe`` fetches the
 current signed head and the entries after ``n`` and either extends ``Held`` or raises
-``Misbehaviour`` with the two signed heads that no single append-only board can satisfy.
+``Misbehaviour`` with the two signed heads that no single append-only board can satisfy; once
+the head is final, ``check_closed_board`` checks every ballot against its digest.
 """
 
 from __future__ import annotations
@@ -34,12 +35,11 @@ MAX_LISTED = 20
 
 @dataclass
 class Pass:
-    """What one pass adds to the state, and how far it got."""
+    """What one pass adds to the state."""
 
     head: dict[str, Any]
     entries: list[dict[str, Any]]
     new_head: bool
-    final_checked: bool = False
 
 
 class Held:
@@ -157,17 +157,13 @@ def observe(held: Held, source: BoardSource) -> Pass:
             head,
         )
     held.extend(new)
-    fresh = held.add_head(head)
-    result = Pass(head, new, fresh)
-    if head["final"]:
-        _check_bodies(held, source, head)
-        result.final_checked = True
-    return result
+    return Pass(head, new, held.add_head(head))
 
 
-def _check_bodies(held: Held, source: BoardSource, head: dict[str, Any]) -> None:
-    """After closing every ballot is public: each published entry must be the one seen, and
-    its ballot must hash to the digest the chain committed to."""
+def check_closed_board(held: Held, source: BoardSource, head: dict[str, Any]) -> None:
+    """Once ``head`` (final, already shown to extend everything held) closed the board, every
+    ballot is public: each published entry must be the one seen, and its ballot must hash to
+    the digest the chain committed to. Raises ``Misbehaviour`` (kind ``bodies``)."""
     raw = source.entries(after=0, upto=head["count"])
     problems = []
     for position, (value, seen) in enumerate(zip(raw, held.entries, strict=False), start=1):
