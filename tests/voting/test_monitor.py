@@ -34,7 +34,7 @@ def cast(world: World, voter: int, choice=CHOICE, head: dict | None = None) -> d
     """Cast a ballot naming ``head`` (default: the current head, fetched as a ballot page does).
     Voters who loaded their page at the same moment name the same head; then no later ballot's
     board reference pins the entries cast after it, and the verifier cannot see them dropped
-    or reordered (ballot-v2 §C)."""
+    or reordered (docs/elections.md §4)."""
     ballot, _ = world.voters[voter].ballot(choice, head or world.head())
     response = world.cast(ballot)
     assert response.status_code == 201, response.content

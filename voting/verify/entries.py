@@ -26,7 +26,7 @@ class MalformedEntry(ValueError):
 
 
 def ballot_digest(ballot: Any) -> str:
-    """``digest_i = SHA-256(cj(ballot))`` in hex (spec ballot-v2 §E)."""
+    """``digest_i = SHA-256(cj(ballot))`` in hex (docs/elections.md §5)."""
     return hashlib.sha256(dumps(ballot)).hexdigest()
 
 
@@ -57,9 +57,9 @@ def parse_entry(value: Any) -> dict[str, Any]:
 
 
 def chain_hash(previous: bytes, entry: dict[str, Any]) -> bytes:
-    """``h_i`` of a parsed entry, given ``h_{i−1}`` (ballot-v2 §E): over position, kind, hour,
-    tracker, the ballot's ``digest`` (so the chain is checkable while ballot bodies are hidden)
-    and, for an audited entry, its canonical reveal. THE one place that knows what the chain
+    """``h_i`` of a parsed entry, given ``h_{i−1}`` (docs/elections.md §5): over position, kind,
+    hour, tracker, the ballot's ``digest`` (so the chain is checkable while ballot bodies are
+    hidden) and, for an audited entry, its canonical reveal. THE one place that knows what the chain
     covers for entries a monitor or a receipt check did not make."""
     reveal = dumps(entry["reveal"]) if entry["kind"] == "audited" else b""
     return board.entry_hash(
