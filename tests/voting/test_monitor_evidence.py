@@ -134,3 +134,35 @@ def test_two_heads_for_one_count_are_proof_by_themselves():
     assert check_evidence(evidence) is None
     evidence["heads"] = [head_of(one), head_of(one)]
     assert check_evidence(evidence) == "the two heads are the same"
+
+
+def test_a_shared_heads_file_read_over_http_shows_a_split_view(tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from voting.monitor.compare import View, split_views, view_from_lines
+    from voting.monitor.log import read_source
+
+    mine = make_board(BALLOTS[:3])
+    theirs = make_board([BALLOTS[i] for i in (1, 0, 2)])
+    (tmp_path / "heads.jsonl").write_bytes(
+        dumps({"type": "head", "head": head_of(theirs[:2])}) + b"\n"
+    )
+    handler = functools.partial(
+        type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}),
+        directory=str(tmp_path),
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/heads.jsonl"
+        name, lines, _ = read_source(url)
+    finally:
+        server.shutdown()
+    own = View("mine", [head_of(mine)], mine)
+    found, notes = split_views([own, view_from_lines(name, lines)], FINGERPRINT, KEY)
+    assert not notes
+    assert [item.kind for item in found] == ["split_view"]
+    assert f"{url} holds a head signed for count 2" in found[0].message
+    assert check_evidence(document(found[0])) is None
