@@ -6,10 +6,11 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from voting.models import BoardEntry, Election, ElectionState, RollEntry
+from voting.models import BoardEntry, BoardHead, Election, ElectionState, RollEntry
 from voting.services import board
 from voting.services.tally import counted_positions
 from voting.verify.canonical import dumps
+from voting.verify.receipts import ReceiptCheck, check_receipt
 
 PUBLIC_RESULT_STATES = (ElectionState.PUBLISHED,)
 
@@ -83,6 +84,35 @@ def tracker_lookup(election: Election, tracker: str) -> dict[str, Any]:
         "superseded": superseded,
         "counted": counted,
     }
+
+
+class _PublishedBoard:
+    """The board as this server publishes it now, for ``check_receipt``."""
+
+    def __init__(self, election: Election) -> None:
+        self.election = election
+        self.count = BoardHead.objects.get(election=election).count
+
+    def at(self, position: int) -> tuple[str, str, str, str] | None:
+        entry = (
+            BoardEntry.objects.filter(election=self.election, position=position)
+            .only("kind", "hour", "tracker", "hash")
+            .first()
+        )
+        if entry is None:
+            return None
+        return (entry.kind, board.hour_string(entry.hour), entry.tracker, entry.hash)
+
+
+def receipt_check(election: Election, receipt: Any) -> ReceiptCheck:
+    """A voter's receipt against the board as published now (docs/elections.md "Monitoring the
+    board"): still there, not a valid receipt, or proof that the board was rewritten."""
+    return check_receipt(
+        receipt,
+        fingerprint=election.fingerprint_bytes,
+        board_key=bytes.fromhex(election.manifest["board_public_key"]),
+        published=_PublishedBoard(election),
+    )
 
 
 def counts(election: Election) -> dict[str, int]:

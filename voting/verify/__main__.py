@@ -1,7 +1,8 @@
-"""``python -m voting.verify RECORD [--workers N]``: re-check an election record.
+"""``python -m voting.verify RECORD [--workers N] [--receipts FILE…]``: re-check an election record.
 
-Prints one line per check and exits 0 only if every check holds (1 if any fails, 2 if the file
-cannot be read). Imports no Django and needs no database.
+Prints one line per check and exits 0 only if every check holds (1 if any fails or a receipt
+proves the board was rewritten, 2 if the file cannot be read). Imports no Django and needs no
+database.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import sys
 import time
 
+from voting.verify.receipts import receipt_report
 from voting.verify.record import verify_record
 
 
@@ -17,7 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m voting.verify", description=__doc__)
     parser.add_argument("record", help="the election record (JSON Lines), or - for stdin")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
+    parser.add_argument("--receipts", nargs="+", metavar="FILE", help="voters' receipts to check")
     args = parser.parse_args(argv)
+    if args.receipts and args.record == "-":
+        parser.error("--receipts needs the record as a file")
     started = time.perf_counter()
     try:
         if args.record == "-":
@@ -31,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"election fingerprint: {report.fingerprint or '(unknown)'}")
     for line in report.lines():
         print(line)
+    receipt_lines, receipts_ok = receipt_report(args.record, args.receipts or [])
+    for line in receipt_lines:
+        print(line)
     elapsed = time.perf_counter() - started
-    if report.ok:
+    if report.ok and receipts_ok:
         print(f"all checks passed ({elapsed:.1f} s)")
         return 0
     print(f"VERIFICATION FAILED ({elapsed:.1f} s)")

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from convention.permissions import Action, can
 from convention.selectors import membership_of
@@ -14,8 +14,10 @@ from voting import selectors
 from voting.models import Election, ElectionState, RollEntry
 from voting.services import board
 from voting.services.tally import counted_positions
+from voting.verify.canonical import NotCanonical, loads
 
 FEED_LIMIT = 500
+RECEIPT_MAX_CHARS = 4000
 HEX = set("0123456789abcdef")
 
 
@@ -179,17 +181,41 @@ def board_page(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
+    """Look a tracker up (GET ``t``), or check a pasted receipt (POST ``receipt``)."""
     election = _frozen(uuid)
     raw = request.GET.get("t", "")
     tracker = _tracker(raw)
     result = selectors.tracker_lookup(election, tracker) if tracker else None
+    pasted = request.POST.get("receipt", "") if request.method == "POST" else ""
+    receipt_check = None
+    if pasted.strip():
+        receipt = _receipt(pasted)
+        receipt_check = selectors.receipt_check(election, receipt) if receipt else None
     return render(
         request,
         "voting/tracker.html",
-        {"election": election, "query": raw[:100], "tracker": tracker, "result": result},
+        {
+            "election": election,
+            "query": raw[:100],
+            "tracker": tracker,
+            "result": result,
+            "pasted": pasted[:RECEIPT_MAX_CHARS],
+            "receipt_unreadable": bool(pasted.strip()) and receipt_check is None,
+            "receipt": receipt_check,
+        },
     )
+
+
+def _receipt(text: str):
+    if len(text) > RECEIPT_MAX_CHARS:
+        return None
+    try:
+        value = loads(text)
+    except NotCanonical:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 @require_GET
