@@ -14,15 +14,22 @@ is fresh for ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` = 300 s after ``at``, a pendin
 window early; it ends it at 5 (or 15) minutes past the next full hour instead, i.e. a
 re-authentication stays fresh for 5 to 65 minutes. The values in memory, used by the request
 that made them, are not touched.
+
+Django's own encoding signs the session data with a ``TimestampSigner``, which appends the
+second of signing (base 62) to ``session_data``: a log-in time to the second, next to the user
+id. The signature here carries the hour instead (no session check reads that time: sessions are
+decoded without ``max_age``, and the standard decoder still reads them).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core import signing
 
 HOUR = 3600
 # allauth's time fields in the session (allauth/account/internal/flows/login.py and
@@ -52,6 +59,11 @@ def coarsen_times(value: Any) -> Any:
     return value
 
 
+class HourTimestampSigner(signing.TimestampSigner):
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(time.time()) // HOUR * HOUR)
+
+
 class SessionStore(DatabaseSessionStore):
     def create_model_instance(self, data):
         instance = super().create_model_instance(data)
@@ -64,4 +76,6 @@ class SessionStore(DatabaseSessionStore):
         return instance
 
     def encode(self, session_dict):
-        return super().encode(coarsen_times(session_dict))
+        return HourTimestampSigner(salt=self.key_salt).sign_object(
+            coarsen_times(session_dict), serializer=self.serializer, compress=True
+        )

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
@@ -104,6 +105,8 @@ def assert_no_stored_session_holds_a_precise_time() -> None:
     assert sessions
     for session in sessions:
         assert (session.expire_date.minute, session.expire_date.second) == (0, 0)
+        signed_at = signing.b62_decode(session.session_data.rsplit(":", 2)[1])
+        assert signed_at % 3600 == 0  # Django's signer appends the second it signed
         assert _times_finer_than_the_hour(session.get_decoded()) == []
 
 
