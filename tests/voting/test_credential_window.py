@@ -213,3 +213,82 @@ def test_every_issuance_is_older_than_every_ballot_in_the_database(world):
     assert len(roll) == 4 and len(board) == 3
     assert BoardEntry.objects.filter(election=world.election).count() == 3
     assert max(roll) < min(board)
+
+
+@pytest.mark.django_db
+def test_requesting_a_credential_or_reading_pages_signed_in_writes_no_session(world):
+    """A session saved at issuance (or next to a ballot) would put a time and an account into
+    the session table at that moment."""
+    from django.contrib.sessions.models import Session
+
+    world.open_credentials()
+    client = Client()
+    client.force_login(world.voter_members[0].user)
+    client.get(reverse("voting:credential_page", args=[world.election.uuid]))
+    stored = list(Session.objects.values_list("session_key", "session_data", "expire_date"))
+    voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
+    response = client.post(
+        reverse("voting:credential", args=[world.election.uuid]),
+        data=json.dumps(voter.credential_request()),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    _issue(world, world.voter_members[1:])
+    world.move(ElectionState.OPEN)
+    for name in ("voting:detail", "voting:ballot", "voting:board"):
+        assert client.get(reverse(name, args=[world.election.uuid])).status_code == 200
+    assert list(Session.objects.values_list("session_key", "session_data", "expire_date")) == stored
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_opening_the_poll_waits_for_an_issuance_in_flight(world, monkeypatch):
+    """The race the lock closes: an issuance that read ``credentials`` and is still signing when
+    the organizer opens the poll must commit before the poll is open."""
+    import threading
+
+    from django.db import connections
+
+    from voting.services import lifecycle
+
+    world.open_credentials()
+    signing, release, done = threading.Event(), threading.Event(), []
+    real_sign = credentials.blind_rsa.blind_sign
+
+    def slow_sign(key, message):
+        signing.set()
+        release.wait(10)
+        return real_sign(key, message)
+
+    monkeypatch.setattr(credentials.blind_rsa, "blind_sign", slow_sign)
+    voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
+    blinded = bytes.fromhex(voter.credential_request()["blinded_message"])
+
+    def issue():
+        try:
+            credentials.issue_credential(
+                election=world.election, membership=world.voter_members[0], blinded_message=blinded
+            )
+            done.append("issued")
+        finally:
+            connections.close_all()
+
+    def open_poll():
+        try:
+            lifecycle.transition(world.election, ElectionState.OPEN, actor=world.organizer)
+            done.append("opened")
+        finally:
+            connections.close_all()
+
+    issuing = threading.Thread(target=issue)
+    issuing.start()
+    assert signing.wait(10)
+    opening = threading.Thread(target=open_poll)
+    opening.start()
+    opening.join(1.0)
+    assert opening.is_alive(), "the poll opened while a credential was being issued"
+    release.set()
+    issuing.join(10)
+    opening.join(10)
+    assert done == ["issued", "opened"]
+    assert RollEntry.objects.get(membership=world.voter_members[0]).issued == 1
