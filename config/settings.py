@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so outermost: the ballot box's requests lose their cookies before anything reads
+    # them, and its answers lose any cookie or "Vary: Cookie" after everything else has run.
+    "voting.middleware.CookielessBallotBoxMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",

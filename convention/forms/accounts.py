@@ -19,7 +19,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Convention, Membership, User, hash_invitation_code
+from ..models import Convention, Membership, User
 from ..names import PSEUDONYM_MAX_LENGTH, USERNAME_MAX_LENGTH
 from ..services.signup import (
     INVITATION_CODE_MAX_LENGTH,
@@ -90,11 +90,19 @@ def pseudonym_field() -> forms.CharField:
     )
 
 
+def _attempts_key(code: str) -> str:
+    # The same normalisation as hash_invitation_code: spellings of one code share one limit.
+    return "invitation-attempts:" + "".join(code.split()).replace("-", "").upper()
+
+
 def clean_invitation_code(request, code: str):
     """The usable invitation for ``code``, or ``ValidationError``.
 
-    Attempts per code are rate limited (key: the code's hash), so a leaked code cannot be
-    hammered; guessing is defeated by the codes' length, not by watching addresses.
+    Attempts per code are rate limited, so a leaked code cannot be hammered; guessing is defeated
+    by the codes' length, not by watching addresses. The limit's key is the normalised code
+    under its own label, not the hash the database keeps: allauth names its cache entry (which
+    holds each attempt's time) after the key's SHA-256, and a copy of the database must not be
+    able to find the entry of a given invitation, and so the second its new member signed up.
     """
     code = code.strip()
     if not _CODE_CHARACTERS.fullmatch(code):
@@ -102,7 +110,7 @@ def clean_invitation_code(request, code: str):
             _("An invitation code has only letters, digits and dashes."), code="code_format"
         )
     if request is not None and not ratelimit.consume(
-        request, action="redeem_invitation", key=hash_invitation_code(code)
+        request, action="redeem_invitation", key=_attempts_key(code)
     ):
         raise forms.ValidationError(
             _("Too many attempts with this code. Wait an hour and try again."),

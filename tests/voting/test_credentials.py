@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from convention.models import AuditEntry
 from voting.clients import Voter
-from voting.exceptions import CredentialAlreadyIssued, NotOnRoll, WrongState
+from voting.exceptions import CredentialAlreadyIssued, CredentialWindowClosed, NotOnRoll
 from voting.models import RollEntry
 from voting.services import credentials
 
@@ -129,13 +129,17 @@ def test_reissue_allows_exactly_one_more_and_is_audited(issuing):
 
 def test_no_credentials_outside_the_window(world):
     world.run_ceremony()
-    with pytest.raises(WrongState):
+    with pytest.raises(CredentialWindowClosed):
         credentials.issue_credential(
             election=world.election, membership=world.voter_members[0], blinded_message=b"\0"
         )
     world.open_poll()
+    with pytest.raises(CredentialWindowClosed):
+        credentials.issue_credential(
+            election=world.election, membership=world.voter_members[0], blinded_message=b"\0"
+        )
     world.move("closed")
-    with pytest.raises(WrongState):
+    with pytest.raises(CredentialWindowClosed):
         credentials.issue_credential(
             election=world.election, membership=world.voter_members[0], blinded_message=b"\0"
         )
