@@ -185,7 +185,7 @@ def test_every_issuance_is_older_than_every_ballot_in_the_database(world):
     late = world.voter_members[3]
 
     for index, voter in enumerate(world.voters):
-        assert world.cast(voter.ballot(CHOICE)[0]).status_code == 201
+        assert world.cast(voter.ballot(CHOICE, world.head())[0]).status_code == 201
         if index == 0:
             _, response = _request_credential(world, late)
             assert response.status_code == 409
