@@ -147,8 +147,9 @@ def urls_reloaded(settings):
         importlib.reload(config.urls)
         clear_url_caches()
 
+    original = settings.MASHWARA_ADMIN
     yield reload
-    settings.MASHWARA_ADMIN = True
+    settings.MASHWARA_ADMIN = original
     reload()
 
 
