@@ -309,3 +309,7 @@ LOGGING = {
 
 # --- Platform ----------------------------------------------------------------------------
 MASHWARA_SITE_NAME = env_str("MASHWARA_SITE_NAME", "Mashwara")
+# The Django admin, for operators. Off by default in production: it is one more way in, and
+# everything a deployment needs is on the organizer pages or in management commands. When on, its
+# log-in goes through allauth (convention/admin.py) with the rate limits and the second factor.
+MASHWARA_ADMIN = env_bool("MASHWARA_ADMIN", not PRODUCTION)

@@ -18,9 +18,15 @@ from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..models import Convention, Membership, User
-from ..names import PSEUDONYM_MAX_LENGTH, USERNAME_MAX_LENGTH
+from ..names import (
+    PSEUDONYM_CHANGE_INTERVAL_DAYS,
+    PSEUDONYM_HOLD_DAYS,
+    PSEUDONYM_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 from ..services.signup import (
     INVITATION_CODE_MAX_LENGTH,
     AlreadyMember,
@@ -259,6 +265,27 @@ class PseudonymForm(forms.Form):
         self.membership = membership
         self.fields["pseudonym"] = pseudonym_field()
         self.fields["pseudonym"].label = _("New pseudonym")
+        self.fields["pseudonym"].help_text = " ".join(
+            [
+                str(self.fields["pseudonym"].help_text),
+                ngettext(
+                    "You can change it once every %(days)d day.",
+                    "You can change it once every %(days)d days.",
+                    PSEUDONYM_CHANGE_INTERVAL_DAYS,
+                )
+                % {"days": PSEUDONYM_CHANGE_INTERVAL_DAYS},
+                ngettext(
+                    "The change is shown in the convention's audit log as “old pseudonym is now "
+                    "new pseudonym”, and your old pseudonym stays reserved for you for %(days)d "
+                    "day.",
+                    "The change is shown in the convention's audit log as “old pseudonym is now "
+                    "new pseudonym”, and your old pseudonym stays reserved for you for %(days)d "
+                    "days.",
+                    PSEUDONYM_HOLD_DAYS,
+                )
+                % {"days": PSEUDONYM_HOLD_DAYS},
+            ]
+        )
 
     def clean_pseudonym(self) -> str:
         convention: Convention = self.membership.convention
