@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 
+from voting.verify.election import election_code
 from voting.verify.record import verify_record
 
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot read the record: {exc}", file=sys.stderr)
         return 2
     print(f"election fingerprint: {report.fingerprint or '(unknown)'}")
+    print(f"election code: {_code(report.fingerprint)}")
     for line in report.lines():
         print(line)
     elapsed = time.perf_counter() - started
@@ -37,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"VERIFICATION FAILED ({elapsed:.1f} s)")
     return 1
+
+
+def _code(fingerprint: str | None) -> str:
+    """The election code (docs/elections.md §1) to compare with the one observers publish."""
+    try:
+        return election_code(bytes.fromhex(fingerprint or ""))
+    except ValueError:
+        return "(unknown)"
 
 
 if __name__ == "__main__":

@@ -38,6 +38,29 @@ export function fingerprintOf(manifest) {
   return sha256f("election-fingerprint", cj(manifest));
 }
 
+const CODE_DIGITS = 24;
+const EASTERN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"; // U+06F0 … U+06F9, as Dari and Pashto print them
+
+/**
+ * The election code (§1): SHA256F("election-code", fingerprint), its first 10 bytes as a
+ * big-endian integer mod 10^24, as 24 Western digits in six groups of four — the fingerprint in
+ * a form a voter compares by eye with the code observers publish. Same as Python's
+ * voting.verify.election.election_code.
+ */
+export function electionCode(fingerprint) {
+  if (!(fingerprint instanceof Uint8Array) || fingerprint.length !== 32) throw new TypeError("an election fingerprint is 32 bytes");
+  const prefix = sha256f("election-code", fingerprint).subarray(0, 10);
+  const number = BigInt("0x" + bytesToHex(prefix)) % 10n ** BigInt(CODE_DIGITS);
+  return number.toString().padStart(CODE_DIGITS, "0").match(/.{4}/g).join(" ");
+}
+
+/** Western digits of `text` as the page's language writes them: Eastern Arabic-Indic in Dari and Pashto. */
+export function localDigits(text, language) {
+  const lang = String(language || "").toLowerCase();
+  if (!(lang.startsWith("fa") || lang.startsWith("ps"))) return text;
+  return text.replace(/[0-9]/g, (digit) => EASTERN_DIGITS[Number(digit)]);
+}
+
 /** frame("mashwara/v1/credential") ‖ frame(fingerprint) ‖ frame(P): what the issuer signs (§3). */
 export function credentialMessage(fingerprint, credentialKey) {
   return concatBytes(frame(utf8("mashwara/v1/credential")), frame(fingerprint), frame(credentialKey));
