@@ -1,13 +1,16 @@
 """Python voters and trustees that speak the wire formats of docs/elections.md.
 
 Used by ``simulate_election``, the tests and the benchmark, and the base of the trustee CLI: a
-``Voter`` obtains a credential by blind signature and builds signed, encrypted ballots (and
-audit reveals); a ``TrusteeClient`` takes part in the key ceremony and decrypts the tally. Like
-the verifier, this module imports only ``voting.crypto`` and ``voting.verify``.
+``Voter`` obtains a credential by blind signature, seals encrypted ballots (``seal``: the part
+the tracker covers, no credential), audits them (``audit``) or signs them for casting with the
+board head it saw (``sign``, ``ballot``); a ``TrusteeClient`` takes part in the key ceremony and
+decrypts the tally. Like the verifier, this module imports only ``voting.crypto`` and
+``voting.verify``.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +18,7 @@ from typing import Any
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import InvalidShare
-from voting.crypto.group import Point, Scalar
+from voting.crypto.group import NonceSource, Point, Scalar, nonce_source
 from voting.crypto.proofs import sign_credential
 from voting.crypto.question import encrypt_question
 from voting.crypto.serialization import from_json, to_json
@@ -28,6 +31,7 @@ from voting.crypto.threshold import (
     open_share,
     partial_decrypt,
 )
+from voting.verify.ballots import tracker_of
 from voting.verify.canonical import dumps
 from voting.verify.election import ballot_context, credential_message, ranked_pairs, shapes
 
@@ -87,18 +91,25 @@ class Voter:
         }
         return self.credential
 
-    def ballot(self, choices: Sequence[Choice]) -> tuple[dict[str, Any], list[Any]]:
-        """A signed ballot and its reveal (for a Benaloh audit)."""
+    def seal(
+        self, choices: Sequence[Choice], rng: NonceSource | None = None
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """A sealed ballot ``{"election", "nonce", "answers"}`` and its reveal (docs/elections.md
+        §4). It names no credential: it can be audited, or signed and cast.
+
+        Draws: the 32-byte nonce first (``rng``: its scalar encoding; otherwise 32 bytes from
+        the OS), then each question's parts in order, each drawing as ``encrypt_question``."""
+        source = nonce_source(rng)
+        nonce = rng.draw().to_bytes() if rng is not None else secrets.token_bytes(32)
         joint = Point.from_hex(self.manifest["joint_public_key"])
-        # Every proof is bound to the credential key on the ballot (docs/elections.md §4).
-        context = ballot_context(self.fingerprint, bytes.fromhex(self.credential["key"]))
+        context = ballot_context(self.fingerprint, nonce)
         answers, reveal = [], []
         for q, (shape, choice) in enumerate(zip(shapes(self.manifest), choices, strict=True)):
             parts, revealed = [], []
             for part, vector in zip(
                 shape.parts, choice_vectors(self.manifest, q, choice), strict=True
             ):
-                nonces = _RecordingNonces()
+                nonces = _RecordingNonces(source)
                 encrypted = encrypt_question(
                     context + part.suffix, joint, vector, part.low, part.high, nonces
                 )
@@ -115,30 +126,60 @@ class Voter:
             else:
                 answers.append(parts[0])
                 reveal.append(revealed[0])
+        sealed = {"election": self.fingerprint.hex(), "nonce": nonce.hex(), "answers": answers}
+        return sealed, reveal
+
+    def sign(
+        self, sealed: dict[str, Any], head: dict[str, Any], rng: NonceSource | None = None
+    ) -> dict[str, Any]:
+        """The cast ballot: ``sealed`` with the board reference of ``head`` (a signed head, a
+        receipt's head or ``{"count", "hash"}``), the credential, and the credential's signature
+        over all of it (one draw)."""
         ballot = {
-            "election": self.fingerprint.hex(),
+            **{k: sealed[k] for k in ("election", "nonce", "answers")},
+            "board": {"count": head["count"], "hash": head["hash"]},
             "credential": self.credential,
-            "answers": answers,
         }
-        signature = sign_credential(self.fingerprint, self.secret, dumps(ballot))
+        signature = sign_credential(self.fingerprint, self.secret, dumps(ballot), rng)
         ballot["signature"] = to_json(signature)
-        return ballot, reveal
+        return ballot
+
+    def ballot(
+        self, choices: Sequence[Choice], head: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """A signed ballot naming board ``head``, and its reveal (which, once the ballot is
+        cast, can no longer be audited: keep it secret)."""
+        sealed, reveal = self.seal(choices)
+        return self.sign(sealed, head), reveal
+
+    def audit(self, choices: Sequence[Choice]) -> dict[str, Any]:
+        """The body of a Benaloh audit (``POST …/audit``): a fresh sealed ballot and its reveal.
+        Nothing in it names the credential."""
+        sealed, reveal = self.seal(choices)
+        return {"ballot": sealed, "reveal": reveal}
+
+
+def tracker(ballot: dict[str, Any]) -> str:
+    """The tracker of a sealed or cast ballot: over its ``election``, ``nonce`` and ``answers``."""
+    return tracker_of(dumps({k: ballot[k] for k in ("election", "nonce", "answers")})).hex()
 
 
 class _RecordingNonces:
-    """System nonces, remembering which ones encrypt options (draws 0, then after each proof).
+    """Nonces from ``source``, remembering which ones encrypt options (draws 0, then after each
+    proof).
 
     ``encrypt_question`` draws ``r_i`` then the option's proof nonces: a 0/1 proof draws three
     (``w``, one fake ``c``, one fake ``s``), so draws 0, 4, 8, … encrypt the options (the sum
     proof's draws come after them; the caller keeps only the first ``options``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, source: NonceSource) -> None:
+        self.source = source
         self.count = 0
         self.encryption_nonces: list[Scalar] = []
 
     def draw(self) -> Scalar:
-        value = Scalar.random()
+        value = self.source.draw()
         if self.count % 4 == 0:
             self.encryption_nonces.append(value)
         self.count += 1

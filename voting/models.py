@@ -239,11 +239,15 @@ class RollEntry(models.Model):
 
 
 class BoardHead(models.Model):
-    """The running head of an election's board; its row is the lock that orders appends."""
+    """The running head of an election's board; its row is the lock that orders appends.
+
+    ``audits`` counts the audited entries, for the board's audit cap (audits name no credential,
+    so they cannot be capped per credential)."""
 
     election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="head")
     count = models.PositiveIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    audits = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.count}: {self.hash}"
@@ -255,14 +259,22 @@ class EntryKind(models.TextChoices):
 
 
 class BoardEntry(models.Model):
-    """An append-only, hash-chained entry of the public bulletin board."""
+    """An append-only, hash-chained entry of the public bulletin board.
+
+    An audited entry holds the sealed ballot and its reveal and no credential
+    (``credential_key`` empty, ``board_count`` null); a ``ballot`` entry keeps its credential key
+    and the board count its ballot names, the two columns the counted-ballot rule reads."""
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="board")
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     hour = models.DateTimeField(default=current_hour)
     tracker = models.CharField(max_length=64)
-    credential_key = models.CharField(max_length=64, db_index=True)
+    credential_key = models.CharField(max_length=64, db_index=True, blank=True)
+    board_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The board reference's count (ballot entries only)."
+    )
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the canonical ballot.")
     ballot = models.TextField(help_text="The ballot's canonical JSON.")
     reveal = models.TextField(blank=True, help_text="Canonical JSON of an audit reveal.")
     # Tally-ordered A‖B encodings of every ciphertext, so the tally need not parse JSON.

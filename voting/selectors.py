@@ -44,28 +44,44 @@ def board_page(election: Election, *, after: int, limit: int) -> list[BoardEntry
     )
 
 
+POLL_OVER_STATES = (ElectionState.CLOSED, ElectionState.TALLIED, ElectionState.PUBLISHED)
+
+
+def ballots_public(election: Election) -> bool:
+    """Cast ballots (and which of a credential's ballots counts) are public only once the poll
+    has closed: while it is open the board shows their digests, not which credential cast
+    again (docs/elections.md §5)."""
+    return election.state in POLL_OVER_STATES
+
+
 def tracker_lookup(election: Election, tracker: str) -> dict[str, Any]:
+    """``superseded`` and ``counted`` are ``null`` until the poll has closed: during the poll
+    the public must not learn that a credential voted again."""
     entry = BoardEntry.objects.filter(election=election, tracker=tracker).first()
     if entry is None:
         return {"found": False}
-    superseded = (
-        entry.kind == "ballot"
-        and BoardEntry.objects.filter(
-            election=election,
-            kind="ballot",
-            credential_key=entry.credential_key,
-            position__gt=entry.position,
-        ).exists()
-    )
+    superseded = counted = None
+    if ballots_public(election):
+        if entry.kind == "ballot":
+            chosen = (
+                BoardEntry.objects.filter(
+                    election=election, kind="ballot", credential_key=entry.credential_key
+                )
+                .order_by("-board_count", "-position")
+                .values_list("position", flat=True)
+                .first()
+            )
+            superseded = chosen != entry.position
+            counted = not superseded
+        else:
+            superseded, counted = False, False
     return {
         "found": True,
         "position": entry.position,
         "kind": entry.kind,
         "hour": board.hour_string(entry.hour),
         "superseded": superseded,
-        "counted": (entry.kind == "ballot" and not superseded)
-        if election.state not in (ElectionState.OPEN,)
-        else None,
+        "counted": counted,
     }
 
 
@@ -78,7 +94,9 @@ def counts(election: Election) -> dict[str, int]:
         "reissued": roll.filter(reissued=True).count(),
         "ballots": entries.filter(kind="ballot").count(),
         "audited": entries.filter(kind="audited").count(),
-        "counted": len(counted_positions(election)) if election.fingerprint else 0,
+        # How many credentials' ballots count only once the poll has closed: ballots minus
+        # counted during the poll would show that credentials are voting again.
+        "counted": len(counted_positions(election)) if ballots_public(election) else None,
     }
 
 

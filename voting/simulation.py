@@ -15,10 +15,16 @@ from django.utils import timezone
 
 from convention.models import Convention, Membership, MembershipRole, Phase, Role, User
 from voting.clients import TrusteeClient, Voter
-from voting.models import Election, ElectionState
+from voting.models import BoardHead, Election, ElectionState
 from voting.services import casting, ceremony, credentials, lifecycle, tally
 
 DEMO_QUESTIONS = [
+    {
+        "type": "single",
+        "title": {"en": "Should the convention adopt the draft charter?"},
+        "blank": True,
+        "options": [{"label": {"en": label}} for label in ("Yes", "No")],
+    },
     {
         "type": "approval",
         "title": {"en": "Which principles should the constitution enshrine?"},
@@ -149,7 +155,31 @@ def finish(sim: Simulation) -> Election:
     return sim.election
 
 
-def cast_all(sim: Simulation, rng: random.Random) -> None:
-    for voter in sim.voters:
-        ballot, _ = voter.ballot(random_choices(sim.election.manifest, rng))
-        casting.cast_ballot(election_uuid=sim.election.uuid, body=json.dumps(ballot).encode())
+def board_head(election: Election) -> dict[str, object]:
+    """The running head, as a device reads it from ``board/head.json`` before signing."""
+    head = BoardHead.objects.get(election=election)
+    return {"count": head.count, "hash": head.hash}
+
+
+def _post(sim: Simulation, body: dict, *, audit: bool = False) -> casting.Receipt:
+    submit = casting.audit_ballot if audit else casting.cast_ballot
+    return submit(election_uuid=sim.election.uuid, body=json.dumps(body).encode())
+
+
+def cast_all(
+    sim: Simulation, rng: random.Random, *, audits: int = 0, revotes: int = 0
+) -> dict[str, int]:
+    """Every voter casts one ballot; the first ``audits`` voters first audit a ballot (then cast
+    a fresh one, as the ballot page does), and the last ``revotes`` voters cast again after
+    everyone has voted, with a ballot made on the board's new head (that one counts)."""
+    manifest = sim.election.manifest
+    audits, revotes = min(audits, len(sim.voters)), min(revotes, len(sim.voters))
+    for index, voter in enumerate(sim.voters):
+        if index < audits:
+            _post(sim, voter.audit(random_choices(manifest, rng)), audit=True)
+        ballot, _ = voter.ballot(random_choices(manifest, rng), board_head(sim.election))
+        _post(sim, ballot)
+    for voter in sim.voters[len(sim.voters) - revotes :]:
+        ballot, _ = voter.ballot(random_choices(manifest, rng), board_head(sim.election))
+        _post(sim, ballot)
+    return {"ballots": len(sim.voters) + revotes, "audits": audits, "revotes": revotes}

@@ -25,7 +25,7 @@ def open_world(world):
 
 
 def test_cast_returns_receipt_with_signed_head(open_world):
-    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    ballot, _ = open_world.voters[0].ballot(CHOICE, open_world.head())
     response = open_world.cast(ballot)
     assert response.status_code == 201
     receipt = response.json()
@@ -41,9 +41,9 @@ def test_cast_returns_receipt_with_signed_head(open_world):
 
 
 def test_resubmitted_ballot_returns_same_receipt(open_world):
-    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    ballot, _ = open_world.voters[0].ballot(CHOICE, open_world.head())
     first = open_world.cast(ballot)
-    open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    open_world.cast(open_world.voters[1].ballot(CHOICE, open_world.head())[0])
     again = open_world.cast(ballot)
     assert again.status_code == 200
     assert again.content == first.content
@@ -52,48 +52,55 @@ def test_resubmitted_ballot_returns_same_receipt(open_world):
 
 def test_new_ballot_with_same_credential_supersedes(open_world):
     voter = open_world.voters[0]
-    first = open_world.cast(voter.ballot(CHOICE)[0]).json()
-    second = open_world.cast(voter.ballot([[1], [], [0]])[0]).json()
+    first = open_world.cast(voter.ballot(CHOICE, open_world.head())[0]).json()
+    second = open_world.cast(voter.ballot([[1], [], [0]], open_world.head())[0]).json()
     assert second["position"] == first["position"] + 1
-    page = (
-        Client()
-        .get(
-            reverse("voting:tracker_json", args=[open_world.election.uuid]), {"t": first["tracker"]}
-        )
-        .json()
-    )
-    assert page["found"] and page["superseded"]
+
+    def look_up():
+        url = reverse("voting:tracker_json", args=[open_world.election.uuid])
+        return Client().get(url, {"t": first["tracker"]}).json()
+
+    during = look_up()
+    assert during["found"] and during["superseded"] is None and during["counted"] is None
     election = open_world.close_and_tally()
+    after = look_up()
+    assert after["superseded"] is True and after["counted"] is False
     assert election.results["counted"] == 1
     assert election.results["questions"][0]["counts"] == [0, 1]
 
 
 def test_audited_ballot_is_posted_never_counted_and_cannot_be_cast(open_world):
     voter = open_world.voters[0]
-    ballot, reveal = voter.ballot(CHOICE)
-    response = open_world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
+    audit = voter.audit(CHOICE)
+    response = open_world.cast(audit, path="audit")
     assert response.status_code == 201, response.content
     entry = BoardEntry.objects.get(election=open_world.election)
-    assert entry.kind == "audited" and json.loads(entry.reveal) == reveal
-    refused = open_world.cast(ballot)
+    assert entry.kind == "audited" and json.loads(entry.reveal) == audit["reveal"]
+    assert entry.credential_key == "" and entry.board_count is None
+    again = open_world.cast(audit, path="audit")
+    assert again.status_code == 200 and again.content == response.content
+    refused = open_world.cast(voter.sign(audit["ballot"], open_world.head()))
     assert refused.status_code == 409 and refused.json()["error"] == "audited_ballot"
+    assert BoardEntry.objects.filter(election=open_world.election).count() == 1
     election = open_world.close_and_tally()
     assert election.results["counted"] == 0
 
 
 def test_audit_with_wrong_reveal_is_refused(open_world):
-    ballot, reveal = open_world.voters[0].ballot(CHOICE)
-    reveal[0]["votes"] = [0, 1]
-    response = open_world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
+    audit = open_world.voters[0].audit(CHOICE)
+    audit["reveal"][0]["votes"] = [0, 1]
+    response = open_world.cast(audit, path="audit")
     assert response.json()["error"] == "bad_reveal"
     assert not BoardEntry.objects.exists()
 
 
 def test_cast_ballot_cannot_be_audited(open_world):
-    ballot, reveal = open_world.voters[0].ballot(CHOICE)
+    ballot, reveal = open_world.voters[0].ballot(CHOICE, open_world.head())
     open_world.cast(ballot)
-    response = open_world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
+    sealed = {k: ballot[k] for k in ("election", "nonce", "answers")}
+    response = open_world.cast({"ballot": sealed, "reveal": reveal}, path="audit")
     assert response.status_code == 409 and response.json()["error"] == "already_cast"
+    assert BoardEntry.objects.filter(election=open_world.election).count() == 1
 
 
 def _resign(voter: Voter, ballot: dict) -> dict:
@@ -134,7 +141,7 @@ def _forged_voter(world) -> Voter:
 )
 def test_rejected_ballots_write_nothing(open_world, tamper, status, code):
     voter = open_world.voters[0]
-    ballot, _ = voter.ballot(CHOICE)
+    ballot, _ = voter.ballot(CHOICE, open_world.head())
     if tamper == "proof":
         proof = ballot["answers"][1]["proofs"][2]
         proof["c"][0], proof["c"][1] = proof["c"][1], proof["c"][0]
@@ -150,9 +157,9 @@ def test_rejected_ballots_write_nothing(open_world, tamper, status, code):
     elif tamper == "replayed_credential":
         thief = Voter(voter.manifest, voter.fingerprint)
         thief.credential = voter.credential  # someone else's credential, without its key
-        ballot, _ = thief.ballot(CHOICE)
+        ballot, _ = thief.ballot(CHOICE, open_world.head())
     elif tamper == "forged_credential":
-        ballot, _ = _forged_voter(open_world).ballot(CHOICE)
+        ballot, _ = _forged_voter(open_world).ballot(CHOICE, open_world.head())
     elif tamper == "shape":
         ballot["answers"].pop()
     elif tamper == "point":
@@ -181,7 +188,7 @@ def test_oversized_and_non_json_bodies_are_refused(open_world):
 def test_closed_poll_refuses_ballots(world):
     world.open_credentials()
     world.obtain_credentials()
-    ballot, _ = world.voters[0].ballot(CHOICE)
+    ballot, _ = world.voters[0].ballot(CHOICE, world.head())
     response = world.cast(ballot)
     assert response.status_code == 409 and response.json()["error"] == "poll_closed"
     world.move(ElectionState.OPEN)
@@ -192,11 +199,11 @@ def test_closed_poll_refuses_ballots(world):
 def test_after_closing_only_ballots_on_the_board_get_an_answer(open_world):
     # The casting process keeps the election's id and fingerprint from the first ballot; the
     # poll's state must still be read under the lock for every ballot.
-    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    ballot, _ = open_world.voters[0].ballot(CHOICE, open_world.head())
     first = open_world.cast(ballot)
     assert first.status_code == 201
     open_world.move(ElectionState.CLOSED)
-    late = open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    late = open_world.cast(open_world.voters[1].ballot(CHOICE, open_world.head())[0])
     assert late.status_code == 409 and late.json()["error"] == "poll_closed"
     again = open_world.cast(ballot)
     assert again.status_code == 200 and again.content == first.content
@@ -204,14 +211,17 @@ def test_after_closing_only_ballots_on_the_board_get_an_answer(open_world):
 
 
 def test_a_fingerprint_kept_by_the_process_is_checked_under_the_lock(open_world):
-    assert open_world.cast(open_world.voters[0].ballot(CHOICE)[0]).status_code == 201
+    assert (
+        open_world.cast(open_world.voters[0].ballot(CHOICE, open_world.head())[0]).status_code
+        == 201
+    )
     election = open_world.refresh()
     type(election).objects.filter(pk=election.pk).update(fingerprint="ab" * 32)
-    response = open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    response = open_world.cast(open_world.voters[1].ballot(CHOICE, open_world.head())[0])
     assert response.status_code == 404 and response.json()["error"] == "unknown_election"
     assert BoardEntry.objects.filter(election=election).count() == 1
     # Forgotten: the next ballot reads the row again and is refused for the other fingerprint.
-    response = open_world.cast(open_world.voters[1].ballot(CHOICE)[0])
+    response = open_world.cast(open_world.voters[1].ballot(CHOICE, open_world.head())[0])
     assert response.json()["error"] == "wrong_election"
 
 
@@ -240,7 +250,7 @@ def test_ballot_box_neither_reads_nor_sets_cookies(open_world):
     client = Client()
     client.force_login(open_world.voter_members[0].user)
     sessions_before = list(Session.objects.values_list("session_key", "session_data"))
-    ballot, _ = open_world.voters[0].ballot(CHOICE)
+    ballot, _ = open_world.voters[0].ballot(CHOICE, open_world.head())
     response = open_world.cast(copy.deepcopy(ballot), client=client)
     assert response.status_code == 201
     assert not response.cookies

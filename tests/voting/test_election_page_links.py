@@ -58,7 +58,10 @@ def test_links_follow_the_state_and_the_visitors_permissions(world):
 
     world.convention.phase = Phase.VOTING
     world.convention.save(update_fields=["phase"])
-    assert world.cast(world.voters[0].ballot([[0], [1], [0, 1, 2]])[0]).status_code == 201
+    assert (
+        world.cast(world.voters[0].ballot([[0], [1], [0, 1, 2]], world.head())[0]).status_code
+        == 201
+    )
     world.move(ElectionState.CLOSED)  # one ballot to decrypt: stays closed
     assert world.refresh().state == ElectionState.CLOSED
     assert _links(world) == NONE

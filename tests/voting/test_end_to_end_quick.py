@@ -16,7 +16,7 @@ def test_small_election_tallies_and_verifies(world):
         [[0], [], [0, 2, 1]],
     ]
     for voter, choice in zip(world.voters, choices, strict=True):
-        ballot, _ = voter.ballot(choice)
+        ballot, _ = voter.ballot(choice, world.head())
         response = world.cast(ballot)
         assert response.status_code == 201, response.content
     election = world.close_and_tally()

@@ -207,7 +207,7 @@ def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
         [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[0], [1], [1]]],
         strict=True,
     ):
-        ballot, _ = voter.ballot(choice)
+        ballot, _ = voter.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     world.move(ElectionState.CLOSED)
     assert world.refresh().encrypted_tally is not None
@@ -243,7 +243,7 @@ def test_the_cli_refuses_to_decrypt_a_tally_that_is_not_the_board(
                 monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # fmt: skip
     world.refresh()
     world.open_poll()
-    ballots = [voter.ballot([[0], [1], [0, 1, 2]])[0] for voter in world.voters]
+    ballots = [voter.ballot([[0], [1], [0, 1, 2]], world.head())[0] for voter in world.voters]
     for ballot in ballots:
         assert world.cast(ballot).status_code == 201
     world.move(ElectionState.CLOSED)
@@ -341,10 +341,11 @@ def test_the_cli_refuses_a_board_with_an_unproven_ballot_that_could_isolate_a_vo
     from django.db import transaction
 
     from tests.voting.world import World
+    from voting.clients import tracker
     from voting.crypto.group import IDENTITY_BYTES, point_sub
     from voting.crypto.proofs import sign_credential
     from voting.services import board
-    from voting.verify.canonical import dumps, sha256f
+    from voting.verify.canonical import dumps
 
     world = World(voters=3, trustees=1, threshold=1)
     world.move(ElectionState.KEY_CEREMONY)
@@ -356,12 +357,12 @@ def test_the_cli_refuses_a_board_with_an_unproven_ballot_that_could_isolate_a_vo
     world.refresh()
     world.open_poll()
     victim, other, accomplice = world.voters
-    ballots = [v.ballot([[0], [1], [0, 1, 2]])[0] for v in (victim, other)]
+    ballots = [v.ballot([[0], [1], [0, 1, 2]], world.head())[0] for v in (victim, other)]
     for ballot in ballots:
         assert world.cast(ballot).status_code == 201
     # The accomplice's "ballot": its ciphertexts are minus the other voter's, so that the sum
     # of all counted ballots equals the victim's ballot alone.
-    forged, _ = accomplice.ballot([[0], [1], [0, 1, 2]])
+    forged, _ = accomplice.ballot([[0], [1], [0, 1, 2]], world.head())
     forged.pop("signature")
 
     def negate(ct):
@@ -385,11 +386,12 @@ def test_the_cli_refuses_a_board_with_an_unproven_ballot_that_could_isolate_a_vo
         board.append(
             world.election,
             kind="ballot",
-            tracker=sha256f("tracker", dumps(forged)),
+            tracker=bytes.fromhex(tracker(forged)),
             credential_key=forged["credential"]["key"],
             ballot=dumps(forged),
             reveal=b"",
             ciphertexts=b"".join(rows),
+            board_count=forged["board"]["count"],
         )
     world.move(ElectionState.CLOSED)
     tally = world.refresh().encrypted_tally

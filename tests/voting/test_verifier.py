@@ -3,6 +3,7 @@ item. Also: it imports no Django."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -12,10 +13,10 @@ from django.core.management import call_command
 
 from tests.voting.test_casting import _forged_voter
 from voting.clients import Voter
+from voting.clients import tracker as tracker_of_ballot
 from voting.models import ElectionState
 from voting.selectors import record_lines
 from voting.verify import board as chain
-from voting.verify.ballots import tracker_of
 from voting.verify.canonical import dumps, loads
 from voting.verify.record import verify_record
 
@@ -26,10 +27,10 @@ CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1]], [
 def record(world) -> list[str]:
     world.open_poll()
     for voter, choice in zip(world.voters, CHOICES, strict=True):
-        world.cast(voter.ballot(choice)[0])
-    ballot, reveal = world.voters[0].ballot(CHOICES[1])
-    world.cast({"ballot": ballot, "reveal": reveal}, path="audit")
-    world.cast(world.voters[1].ballot(CHOICES[0])[0])  # a re-vote
+        assert world.cast(voter.ballot(choice, world.head())[0]).status_code == 201
+    assert world.cast(world.voters[0].audit(CHOICES[1]), path="audit").status_code == 201
+    revote = world.voters[1].ballot(CHOICES[0], world.head())[0]
+    assert world.cast(revote).status_code == 201
     world.close_and_tally(decrypting=[2, 3])  # any k = 2 of 3 suffice
     world.move(ElectionState.PUBLISHED)
     world.forger = _forged_voter(world)
@@ -121,33 +122,42 @@ def test_altered_decryption_share_is_named(record):
     )
 
 
-def _append_entry(lines, ballot):
+def _append_entry(lines, ballot, kind="ballot", reveal=None):
+    """Append a well-chained entry holding ``ballot`` after the last entry of ``lines``."""
     index = _entries(lines)[-1]
     last = json.loads(lines[index])
-    canonical = dumps(ballot)
-    tracker = tracker_of(canonical)
+    tracker = bytes.fromhex(tracker_of_ballot(ballot))
+    digest = hashlib.sha256(dumps(ballot)).digest()
     position = last["position"] + 1
+    reveal_bytes = dumps(reveal) if reveal is not None else b""
     entry = {
         "type": "entry",
         "position": position,
-        "kind": "ballot",
+        "kind": kind,
         "hour": last["hour"],
         "tracker": tracker.hex(),
+        "digest": digest.hex(),
         "ballot": ballot,
-        "reveal": None,
+        "reveal": reveal,
         "previous": last["hash"],
         "hash": chain.entry_hash(
-            bytes.fromhex(last["hash"]), position, "ballot", last["hour"], tracker, b""
+            bytes.fromhex(last["hash"]), position, kind, last["hour"], tracker, digest,
+            reveal_bytes,
         ).hex(),
-    }
+    }  # fmt: skip
     lines.insert(index + 1, dumps(entry).decode() + "\n")
     return position
+
+
+def _last_head(lines) -> dict:
+    last = json.loads(lines[_entries(lines)[-1]])
+    return {"count": last["position"], "hash": last["hash"]}
 
 
 @pytest.mark.parametrize("who, error", [("forger", "unknown_issuer"), ("thief", "bad_signature")])
 def test_added_ballot_with_forged_or_stolen_credential_is_named(record, world, who, error):
     lines = record[:]
-    ballot, _ = getattr(world, who).ballot(CHOICES[0])
+    ballot, _ = getattr(world, who).ballot(CHOICES[0], _last_head(lines))
     position = _append_entry(lines, ballot)
     failed = _failed(lines)
     assert any(f"entry {position}" in f and error in f for f in failed["ballots"])

@@ -144,6 +144,12 @@ class World:
             self.obtain_credentials()
         self.move(ElectionState.OPEN)
 
+    def head(self) -> dict[str, Any]:
+        """The running head, read as a ballot page reads it (cookie-less GET head.json)."""
+        response = Client().get(reverse("voting:head_json", args=[self.election.uuid]))
+        assert response.status_code == 200, response.content
+        return response.json()
+
     def cast(self, ballot: dict[str, Any], client: Client | None = None, path: str = "cast"):
         client = client or Client()
         return client.post(

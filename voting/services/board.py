@@ -8,6 +8,7 @@ in after it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -71,6 +72,8 @@ _ENTRY_COLUMNS = (
     "hour",
     "tracker",
     "credential_key",
+    "board_count",
+    "digest",
     "ballot",
     "reveal",
     "ciphertexts",
@@ -79,10 +82,10 @@ _ENTRY_COLUMNS = (
 )
 _INSERT_ENTRY = (
     "INSERT INTO voting_boardentry (election_id, position, kind, hour, tracker, credential_key, "
-    "ballot, reveal, ciphertexts, previous, hash) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "board_count, digest, ballot, reveal, ciphertexts, previous, hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-_UPDATE_HEAD = "UPDATE voting_boardhead SET count = %s, hash = %s WHERE id = %s"
+_UPDATE_HEAD = "UPDATE voting_boardhead SET count = %s, hash = %s, audits = %s WHERE id = %s"
 # PostgreSQL runs a data-modifying WITH exactly once, whether or not the main statement reads it:
 # both writes in one round trip. (SQLite, the zero-setup default, takes the two statements.)
 _INSERT_ENTRY_AND_UPDATE_HEAD = f"WITH entry AS ({_INSERT_ENTRY}) {_UPDATE_HEAD}"
@@ -91,21 +94,31 @@ assert BoardEntry._meta.db_table == "voting_boardentry"
 
 
 _LOCK_ELECTION = "SELECT state, fingerprint FROM voting_election WHERE id = %s"
+# One round trip under the head lock: the head, the entry already holding the tracker, how many
+# ballots the credential has on the board (NULL key for an audit: none), and the hash of the
+# entry the ballot's board reference names (NULL position: none).
 _LOCK_HEAD_AND_ENTRY = (
-    "SELECT id, count, hash, (SELECT id FROM voting_boardentry WHERE election_id = %s AND "
-    "tracker = %s LIMIT 1) FROM voting_boardhead WHERE election_id = %s"
+    "SELECT id, count, hash, audits, "
+    "(SELECT id FROM voting_boardentry WHERE election_id = %s AND tracker = %s LIMIT 1), "
+    "(SELECT count(*) FROM voting_boardentry WHERE election_id = %s AND credential_key = %s), "
+    "(SELECT hash FROM voting_boardentry WHERE election_id = %s AND position = %s) "
+    "FROM voting_boardhead WHERE election_id = %s"
 )
 assert Election._meta.db_table == "voting_election"
 
 
 class Locked(NamedTuple):
     """What an append reads under its locks: the election's committed state and fingerprint,
-    its head (locked), and the id of the entry already holding the tracker, if any."""
+    its head (locked), the id of the entry already holding the tracker, if any, the number of
+    ballots of the credential on the board, and the hash ``h_count`` of the entry at the board
+    reference's count (``None`` if there is no such entry)."""
 
     state: str
     fingerprint: str
     head: BoardHead
     existing: int | None
+    ballots: int = 0
+    referenced_hash: str | None = None
 
 
 def _lock_clause(connection, no_key: bool = False) -> str:
@@ -114,14 +127,21 @@ def _lock_clause(connection, no_key: bool = False) -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
-def lock_for_append(election: Election, tracker: str) -> Locked:
-    """Inside a transaction: lock the election row, then its head, and look ``tracker`` up.
+def lock_for_append(
+    election: Election,
+    tracker: str,
+    *,
+    credential_key: str | None = None,
+    board_count: int | None = None,
+) -> Locked:
+    """Inside a transaction: lock the election row, then its head, and look ``tracker`` up (and
+    for a cast ballot, its credential's ballots and the entry its board reference names).
 
     Locks are taken in the order closing takes them (election row, then head), or a ballot and a
     closing could each wait for the other: inserting an entry takes a key-share lock on its
     election row, which closing's ``FOR UPDATE`` holds. ``FOR NO KEY UPDATE`` on the election
     row orders ballots among themselves and against closing, and, being waited for, yields the
-    committed state; the entry look-up runs after it, so it sees every ballot appended before.
+    committed state; the entry look-ups run after it, so they see every ballot appended before.
     Raises ``Election.DoesNotExist`` or ``BoardHead.DoesNotExist`` if either row has gone.
     """
     connection = connections[BoardHead.objects.db]
@@ -130,14 +150,28 @@ def lock_for_append(election: Election, tracker: str) -> Locked:
         election_row = cursor.fetchone()
         if election_row is None:
             raise Election.DoesNotExist("the election has gone")
+        pk = election.pk
         cursor.execute(
-            _LOCK_HEAD_AND_ENTRY + _lock_clause(connection), [election.pk, tracker, election.pk]
+            _LOCK_HEAD_AND_ENTRY + _lock_clause(connection),
+            [pk, tracker, pk, credential_key, pk, board_count or None, pk],
         )
         row = cursor.fetchone()
     if row is None:
         raise BoardHead.DoesNotExist("the election has no board")
-    head = BoardHead(id=row[0], election_id=election.pk, count=row[1], hash=row[2])
-    return Locked(election_row[0], election_row[1], head, row[3])
+    head = BoardHead(id=row[0], election_id=pk, count=row[1], hash=row[2], audits=row[3])
+    return Locked(election_row[0], election_row[1], head, row[4], row[5] or 0, row[6])
+
+
+def referenced_hash(election: Election, locked: Locked, board_count: int) -> str | None:
+    """``h_count`` of this board for a ballot's board reference, or ``None`` if the count is
+    beyond the head: the genesis for 0, the locked head's hash for the head's own count."""
+    if board_count > locked.head.count:
+        return None
+    if board_count == 0:
+        return chain.genesis(election_keys(election).fingerprint).hex()
+    if board_count == locked.head.count:
+        return locked.head.hash
+    return locked.referenced_hash
 
 
 def append(
@@ -149,17 +183,20 @@ def append(
     ballot: bytes,
     reveal: bytes,
     ciphertexts: bytes,
+    board_count: int | None = None,
     head: BoardHead | None = None,
 ) -> BoardEntry:
     """Append one entry inside the caller's transaction; ``head`` is the head the caller has
-    already locked with ``lock_for_append``, or ``None`` to lock it here. Returns the entry as
-    written (without its id)."""
+    already locked with ``lock_for_append``, or ``None`` to lock it here. ``ballot`` is the
+    canonical ballot (the sealed one for an audit, with ``credential_key`` empty and no
+    ``board_count``). Returns the entry as written (without its id)."""
     if head is None:
         head = lock_for_append(election, tracker.hex()).head
     position = head.count + 1
     hour = current_hour()
-    digest = chain.entry_hash(
-        bytes.fromhex(head.hash), position, kind, hour_string(hour), tracker, reveal
+    digest = hashlib.sha256(ballot).digest()
+    entry_hash = chain.entry_hash(
+        bytes.fromhex(head.hash), position, kind, hour_string(hour), tracker, digest, reveal
     )
     entry = BoardEntry(
         election_id=election.pk,
@@ -168,11 +205,13 @@ def append(
         hour=hour,
         tracker=tracker.hex(),
         credential_key=credential_key,
+        board_count=board_count,
+        digest=digest.hex(),
         ballot=ballot.decode("utf-8"),
         reveal=reveal.decode("utf-8"),
         ciphertexts=ciphertexts,
         previous=head.hash,
-        hash=digest.hex(),
+        hash=entry_hash.hex(),
     )
     connection = connections[BoardEntry.objects.db]
     values = [
@@ -181,7 +220,8 @@ def append(
         )
         for column in _ENTRY_COLUMNS
     ]
-    head_values = [position, entry.hash, head.pk]
+    audits = head.audits + (1 if kind == "audited" else 0)
+    head_values = [position, entry.hash, audits, head.pk]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_INSERT_ENTRY_AND_UPDATE_HEAD, values + head_values)
@@ -190,6 +230,7 @@ def append(
             cursor.execute(_UPDATE_HEAD, head_values)
     head.count = position
     head.hash = entry.hash
+    head.audits = audits
     return entry
 
 
@@ -215,15 +256,21 @@ def sign_final_head(election: Election) -> dict:
     return election.final_head
 
 
-def entry_json(entry: BoardEntry) -> dict:
+def entry_json(entry: BoardEntry, *, hide_ballot: bool = False) -> dict:
+    """An entry as board.json and the record give it (docs/elections.md §5). ``hide_ballot``
+    (board.json while the poll is open) gives ``"ballot": null`` for a ``ballot`` entry: the
+    digest and the chain stay public, but the board does not show which credential cast again;
+    an audited entry is always shown whole."""
     from voting.verify.canonical import loads
 
+    hidden = hide_ballot and entry.kind == "ballot"
     return {
         "position": entry.position,
         "kind": entry.kind,
         "hour": hour_string(entry.hour),
         "tracker": entry.tracker,
-        "ballot": loads(entry.ballot),
+        "digest": entry.digest,
+        "ballot": None if hidden else loads(entry.ballot),
         "reveal": loads(entry.reveal) if entry.reveal else None,
         "previous": entry.previous,
         "hash": entry.hash,

@@ -1,10 +1,17 @@
 """Casting and auditing ballots on the anonymous endpoint (docs/elections.md §4).
 
 Everything that can be checked without the database is checked first (size, JSON, shape,
-fingerprint, issuer signature, Schnorr signature, every proof); then, in one transaction with the
-election row and the board head locked, the poll's state is read and the ballot appended. The
-receipt is built from the committed entry: the head right after it, signed deterministically, so
-resubmitting the same ballot yields the identical receipt and appends nothing.
+fingerprint, issuer signature, Schnorr signature, every proof; for an audit, which carries only
+the sealed ballot, the proofs and the reveal); then, in one transaction with the election row
+and the board head locked: the tracker (a resubmission gets its receipt, an audited or another
+ballot's tracker is refused), the poll's state, the board reference, the per-credential cap (the
+per-board cap for audits), and the append. The receipt is built from the committed entry: the
+head right after it, signed deterministically, so resubmitting the same ballot yields the
+identical receipt and appends nothing.
+
+A ballot is never refused because a later-made one of its credential is on the board: the
+counted-ballot rule (greatest board reference) decides, so a coercer who casts an old signed
+ballot gets a normal receipt and learns nothing about a re-vote.
 """
 
 from __future__ import annotations
@@ -13,14 +20,18 @@ from dataclasses import dataclass
 
 from django.db import connections, transaction
 
-from voting.models import BoardEntry, BoardHead, Election, ElectionState, EntryKind
+from voting.models import BoardEntry, BoardHead, Election, ElectionState, EntryKind, RollEntry
 from voting.services import board
+from voting.verify import board as chain
 from voting.verify.ballots import (
+    Ballot,
     BallotRejected,
     parse_ballot,
     parse_reveal,
+    parse_sealed,
     verify_ballot,
     verify_reveal,
+    verify_sealed,
 )
 from voting.verify.canonical import NotCanonical, dumps, loads_for_strict_parser
 
@@ -96,21 +107,19 @@ def _parse(election: Election, body: bytes, *, audit: bool):
     if len(body) > limit:
         raise BallotRejected("oversized", f"the ballot is larger than {limit} bytes")
     try:
-        # parse_ballot (and parse_reveal, then dumps, for an audit) read every field strictly.
+        # parse_ballot / parse_sealed (and parse_reveal, then dumps, for an audit) read every
+        # field strictly.
         data = loads_for_strict_parser(body)
     except NotCanonical as exc:
         raise BallotRejected("malformed", f"not valid JSON: {exc}") from None
-    reveal = None
-    if audit:
-        if not isinstance(data, dict) or set(data) != {"ballot", "reveal"}:
-            raise BallotRejected("malformed", 'an audit is {"ballot": …, "reveal": …}')
-        reveal = parse_reveal(data["reveal"], keys.shapes)
-        reveal_bytes = dumps(data["reveal"])
-        data = data["ballot"]
-    else:
-        reveal_bytes = b""
-    ballot = parse_ballot(data, keys.shapes)
-    return keys, ballot, reveal, reveal_bytes
+    if not audit:
+        return keys, parse_ballot(data, keys.shapes), None, b""
+    if not isinstance(data, dict) or set(data) != {"ballot", "reveal"}:
+        raise BallotRejected("malformed", 'an audit is {"ballot": …, "reveal": …}')
+    reveal = parse_reveal(data["reveal"], keys.shapes)
+    reveal_bytes = dumps(data["reveal"])
+    # An audit carries the sealed ballot only: no credential, board reference or signature.
+    return keys, parse_sealed(data["ballot"], keys.shapes), reveal, reveal_bytes
 
 
 def _submit(
@@ -119,20 +128,25 @@ def _submit(
     if election is None:
         election = election_for_ballots(election_uuid)
     keys, ballot, reveal, reveal_bytes = _parse(election, body, audit=audit)
-    kind = EntryKind.AUDITED if audit else EntryKind.BALLOT
     # Everything is checked before the transaction opens, so the head stays locked only for the
     # few statements of the append; the poll's state is read under the lock, where a ballot
     # already on the board (resubmitted, also after closing) is answered with its receipt.
-    verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuer)
     if audit:
+        verify_sealed(ballot, keys.shapes, keys.fingerprint, keys.joint_key)
         verify_reveal(ballot, reveal, keys.joint_key)
+        key = None
+    else:
+        verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuer)
+        key = ballot.credential_key.hex()
     rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
     tracker = ballot.tracker.hex()
     with transaction.atomic():
         # Locked like closing locks them (election row, then head): a ballot is appended only
         # while the poll is open, and before the final head is signed.
         try:
-            locked = board.lock_for_append(election, tracker)
+            locked = board.lock_for_append(
+                election, tracker, credential_key=key, board_count=ballot.board_count
+            )
         except (Election.DoesNotExist, BoardHead.DoesNotExist):
             locked = None
         if locked is None or locked.fingerprint != election.fingerprint:
@@ -140,33 +154,63 @@ def _submit(
             raise BallotRejected("unknown_election", "there is no such election open for ballots")
         if locked.existing is not None:
             entry = BoardEntry.objects.get(pk=locked.existing)
-            created = False
-        elif locked.state != ElectionState.OPEN:
+            return _resubmitted(election, entry, ballot, audit=audit)
+        if locked.state != ElectionState.OPEN:
             raise BallotRejected("poll_closed", "the poll is not open")
+        if audit:
+            _check_audit_cap(election, locked)
         else:
-            entry = board.append(
-                election,
-                kind=kind,
-                tracker=ballot.tracker,
-                credential_key=ballot.credential_key.hex(),
-                ballot=ballot.canonical,
-                reveal=reveal_bytes,
-                ciphertexts=rows,
-                head=locked.head,
-            )
-            created = True
-    if not created:
-        return _resubmitted(election, entry, kind)
+            _check_reference_and_cap(election, locked, ballot)
+        entry = board.append(
+            election,
+            kind=EntryKind.AUDITED if audit else EntryKind.BALLOT,
+            tracker=ballot.tracker,
+            credential_key=key or "",
+            ballot=ballot.canonical,
+            reveal=reveal_bytes,
+            ciphertexts=rows,
+            board_count=ballot.board_count,
+            head=locked.head,
+        )
     return _receipt(election, entry, True)
 
 
-def _resubmitted(election: Election, entry: BoardEntry, kind: str) -> Receipt:
-    if entry.kind != kind:
-        if entry.kind == EntryKind.AUDITED:
+def _check_reference_and_cap(election: Election, locked: board.Locked, ballot: Ballot) -> None:
+    expected = board.referenced_hash(election, locked, ballot.board_count)
+    if expected is None or expected != ballot.board_hash.hex():
+        raise BallotRejected(
+            "bad_board_reference",
+            f"the ballot names board head {ballot.board_count}, which this board does not have",
+        )
+    if locked.ballots >= chain.MAX_BALLOTS_PER_CREDENTIAL:
+        raise BallotRejected(
+            "too_many_ballots",
+            f"this credential already has {chain.MAX_BALLOTS_PER_CREDENTIAL} ballots",
+        )
+
+
+def _check_audit_cap(election: Election, locked: board.Locked) -> None:
+    cap = chain.max_audits(RollEntry.objects.filter(election_id=election.pk).count())
+    if locked.head.audits >= cap:
+        raise BallotRejected("too_many_audits", f"the board already holds {cap} audits")
+
+
+def _resubmitted(election: Election, entry: BoardEntry, ballot: Ballot, *, audit: bool) -> Receipt:
+    """The tracker is on the board already: the same ballot again gets its receipt."""
+    if audit:
+        if entry.kind != EntryKind.AUDITED:
             raise BallotRejected(
-                "audited_ballot", "this ballot was audited: its choices are public, cast a new one"
+                "already_cast", "this ballot was cast: it can no longer be audited"
             )
-        raise BallotRejected("already_cast", "this ballot was cast: it can no longer be audited")
+        return _receipt(election, entry, False)
+    if entry.kind == EntryKind.AUDITED:
+        raise BallotRejected(
+            "audited_ballot", "this ballot was audited: its choices are public, cast a new one"
+        )
+    if entry.ballot.encode("utf-8") != ballot.canonical:
+        raise BallotRejected(
+            "duplicate_tracker", "another ballot with this tracker is already on the board"
+        )
     return _receipt(election, entry, False)
 
 

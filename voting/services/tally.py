@@ -1,5 +1,5 @@
-"""The tally: last ballot per credential, homomorphic aggregate, decryption shares, results
-(docs/elections.md §7).
+"""The tally: the counted ballot per credential (greatest board reference, then position),
+homomorphic aggregate, decryption shares, results (docs/elections.md §7).
 
 ``compute_encrypted_tally`` and ``combine_decryptions`` are idempotent: each locks the election,
 returns at once if its result already exists, and writes its result in one transaction, so a
@@ -26,14 +26,15 @@ from voting.exceptions import DecryptionRejected, WrongState
 from voting.models import BoardEntry, DecryptionSubmission, Election, ElectionState, Trustee
 from voting.services.ceremony import trustee_verification_keys
 from voting.verify.election import shapes
-from voting.verify.results import aggregate, last_ballot_per_credential, results_from_counts
+from voting.verify.results import aggregate, counted_ballot_per_credential, results_from_counts
 
 
 def counted_positions(election: Election) -> list[int]:
-    rows = BoardEntry.objects.filter(election=election).values_list(
-        "position", "kind", "credential_key"
+    """Positions of the counted ballots: per credential, the greatest (board count, position)."""
+    rows = BoardEntry.objects.filter(election=election, kind="ballot").values_list(
+        "position", "kind", "credential_key", "board_count"
     )
-    return sorted(last_ballot_per_credential(rows.iterator(chunk_size=5000)).values())
+    return sorted(counted_ballot_per_credential(rows.iterator(chunk_size=5000)).values())
 
 
 def _split(flat: list[tuple[bytes, bytes]], widths: list[int]) -> list[list[dict[str, str]]]:

@@ -2,13 +2,14 @@
 
 Pure functions of the trustee's secrets and what the server published; the HTTP client in
 ``voting.trustee.client`` fetches and posts. Before it decrypts anything a trustee re-derives the
-encrypted tally from the bulletin board itself — chain, signed final head, last ballot per
-credential, homomorphic sum — and refuses if the server's tally differs, if two counted ballots
-share a ciphertext (a copied ballot), or if more credentials were counted than issued: otherwise
-a dishonest server could present one voter's ballot as "the tally" and have the trustees decrypt
-it. It also checks every counted ballot's credential, signature and proofs: a ballot whose
-ciphertexts are not proven 0/1 could cancel the other ballots out of the sum and leave one
-voter's ballot alone in it.
+encrypted tally from the bulletin board itself — chain with ballot digests, each tracker once,
+board references, signed final head, the counted ballot per credential (greatest board
+reference, then position), homomorphic sum — and refuses if the server's tally differs, if two
+counted ballots share a ciphertext (a copied ballot), or if more credentials were counted than
+issued: otherwise a dishonest server could present one voter's ballot as "the tally" and have
+the trustees decrypt it. It also checks every counted ballot's credential, signature and
+proofs: a ballot whose ciphertexts are not proven 0/1 could cancel the other ballots out of the
+sum and leave one voter's ballot alone in it.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ def _ballot_ciphertexts(ballot: dict[str, Any], manifest: dict[str, Any]) -> lis
 
 def _parts(manifest: dict[str, Any]) -> list[list[tuple[bytes, int, int, int]]]:
     """Per question, its §5 parts as (context suffix, options, low, high) (docs §4); a part's
-    context is ``fingerprint ‖ credential key ‖ suffix``."""
+    context is ``fingerprint ‖ nonce ‖ suffix``."""
     result = []
     for q, question in enumerate(manifest["questions"]):
         n = len(question["options"])
@@ -284,11 +285,24 @@ def _parts(manifest: dict[str, Any]) -> list[list[tuple[bytes, int, int, int]]]:
     return result
 
 
+_SEALED_KEYS = {"election", "nonce", "answers"}
+_BALLOT_KEYS = _SEALED_KEYS | {"board", "credential", "signature"}
+
+
+def _sealed_tracker(ballot: dict[str, Any]) -> bytes:
+    return sha256f("tracker", canonical_json({k: ballot[k] for k in _SEALED_KEYS}))
+
+
 def check_counted_ballot(
     fingerprint: bytes, manifest: dict[str, Any], ballot: dict[str, Any], position: int
 ) -> None:
     """The credential, the Schnorr signature and every proof of a counted ballot."""
     try:
+        if set(ballot) != _BALLOT_KEYS:
+            raise ValueError("a cast ballot has exactly " + ", ".join(sorted(_BALLOT_KEYS)))
+        nonce = bytes.fromhex(ballot["nonce"])
+        if len(nonce) != 32:
+            raise ValueError("the ballot nonce is not 32 bytes")
         key = Point.from_hex(ballot["credential"]["key"])
         issuer = from_json(blind_rsa.BlindRsaPublicKey, manifest["issuer_public_key"])
         message = b"".join(
@@ -307,7 +321,7 @@ def check_counted_ballot(
             from_json(CredentialSignature, ballot["signature"]),
         )
         joint = Point.from_hex(manifest["joint_public_key"])
-        context = fingerprint + key.to_bytes()  # proofs are bound to the credential key
+        context = fingerprint + nonce  # proofs are bound to the ballot's nonce
         for q, (answer, parts) in enumerate(zip(ballot["answers"], _parts(manifest), strict=True)):
             items = answer["pairs"] if manifest["questions"][q]["type"] == "ranked" else [answer]
             for item, (suffix, options, low, high) in zip(items, parts, strict=True):
@@ -346,30 +360,53 @@ def recompute_tally(
     except (_BadEd25519, ValueError):
         raise TrusteeRefusal("the final board head's signature does not verify") from None
     previous = sha256f("board-genesis", fingerprint)
-    counted: dict[str, dict[str, Any]] = {}
+    hashes = [previous]  # h_0 … h_position, for the board references
+    trackers: set[str] = set()
+    counted: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
     position = 0
     for entry in entries:
         position += 1
         if entry["position"] != position:
             raise TrusteeRefusal(f"board entry {position} is missing or out of order")
-        tracker = sha256f("tracker", canonical_json(entry["ballot"]))
+        ballot = entry["ballot"]
+        if not isinstance(ballot, dict):
+            raise TrusteeRefusal(f"board entry {position}: the board withholds its ballot")
+        expected_keys = _SEALED_KEYS if entry["kind"] == "audited" else _BALLOT_KEYS
+        if set(ballot) != expected_keys:
+            raise TrusteeRefusal(f"board entry {position}: the ballot has the wrong members")
+        tracker = _sealed_tracker(ballot)
         if entry["tracker"] != tracker.hex():
             raise TrusteeRefusal(f"board entry {position}: the tracker does not match the ballot")
+        if entry["tracker"] in trackers:
+            raise TrusteeRefusal(f"board entry {position}: its tracker is already on the board")
+        trackers.add(entry["tracker"])
+        digest = hashlib.sha256(canonical_json(ballot)).digest()
+        if entry["digest"] != digest.hex():
+            raise TrusteeRefusal(f"board entry {position}: the digest does not match the ballot")
         reveal = canonical_json(entry["reveal"]) if entry["kind"] == "audited" else b""
-        digest = sha256f(
-            "board-entry", previous, position, entry["kind"], entry["hour"], tracker, reveal
+        entry_hash = sha256f(
+            "board-entry", previous, position, entry["kind"], entry["hour"], tracker, digest, reveal
         )
-        if entry["previous"] != previous.hex() or entry["hash"] != digest.hex():
+        if entry["previous"] != previous.hex() or entry["hash"] != entry_hash.hex():
             raise TrusteeRefusal(f"board entry {position}: the hash chain is broken")
-        previous = digest
+        previous = entry_hash
+        hashes.append(entry_hash)
         if entry["kind"] == "ballot":
-            counted[entry["ballot"]["credential"]["key"]] = entry
-    if position != final_head["count"] or previous.hex() != final_head["hash"]:
-        raise TrusteeRefusal("the board does not end at the signed final head")
+            count = ballot["board"]["count"]
+            if (
+                type(count) is not int
+                or not 0 <= count < position
+                or ballot["board"]["hash"] != hashes[count].hex()
+            ):
+                raise TrusteeRefusal(f"board entry {position}: bad board reference")
+            key = ballot["credential"]["key"]
+            rank = (count, position)
+            if key not in counted or rank > counted[key][0]:
+                counted[key] = (rank, entry)
     widths = tally_layout(manifest)
     sums = [[(IDENTITY_BYTES, IDENTITY_BYTES)] * w for w in widths]
     seen: set[str] = set()
-    for entry in counted.values():
+    for _, entry in counted.values():
         if check_ballots:
             check_counted_ballot(fingerprint, manifest, entry["ballot"], entry["position"])
         rows = _ballot_ciphertexts(entry["ballot"], manifest)

@@ -1,15 +1,22 @@
 """Ballots: strict parsing, full verification, trackers and Benaloh audit reveals.
 
-``parse_ballot`` turns untrusted JSON into crypto objects and refuses any shape or encoding
-error (``code="malformed"``); ``verify_ballot`` checks the election fingerprint, the issuer's
-signature on the credential, the credential's Schnorr signature over the whole ballot and every
-proof. Both raise ``BallotRejected`` whose ``code`` is the error code of docs/elections.md §4,
-with the question and item it concerns. The server's cast endpoint and the standalone verifier
-call exactly these functions.
+A *sealed* ballot is what the device commits to before the voter chooses to cast or audit it:
+``{"election", "nonce", "answers"}``; its tracker is ``SHA256F("tracker", cj(sealed))``. A *cast*
+ballot adds the board head the device saw (``board``), the credential and the credential's
+signature; its tracker is still that of its sealed part (docs/elections.md §4). An audit carries
+only the sealed ballot, so nothing links it to a credential.
+
+``parse_sealed`` / ``parse_ballot`` turn untrusted JSON into crypto objects and refuse any shape
+or encoding error (``code="malformed"``); ``verify_sealed`` checks the election fingerprint and
+every proof (context ``fingerprint ‖ nonce``), ``verify_ballot`` also the issuer's signature on
+the credential and the credential's Schnorr signature over the whole ballot. They raise
+``BallotRejected`` whose ``code`` is the error code of docs/elections.md §4, with the question and
+item it concerns. The server's endpoints and the standalone verifier call exactly these functions.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,7 +27,7 @@ from voting.crypto.group import Point, Scalar, base_mul, point_add, var_mul
 from voting.crypto.proofs import CredentialSignature, verify_credential_signature
 from voting.crypto.question import EncryptedQuestion, sum_proof_needed, verify_question
 from voting.crypto.serialization import canonical_json, from_json
-from voting.verify.canonical import sha256f
+from voting.verify.canonical import SAFE_INTEGER, sha256f
 from voting.verify.election import Shape, ballot_context, credential_message
 
 T = TypeVar("T")
@@ -36,17 +43,40 @@ class BallotRejected(ValueError):
         self.item = item
 
 
+SEALED_KEYS = frozenset({"election", "nonce", "answers"})
+BALLOT_KEYS = SEALED_KEYS | {"board", "credential", "signature"}
+NONCE_LENGTH = 32
+
+
 @dataclass(frozen=True, slots=True)
 class Ballot:
+    """A parsed ballot. For a sealed ballot (an audit) every credential field is ``None``.
+
+    ``canonical`` is the whole ballot's canonical JSON (what the board stores, and its
+    ``digest``), ``signed_bytes`` that of the ballot without its signature (what the credential
+    signs), ``tracker`` the hash of the sealed part alone."""
+
     election: bytes
-    credential_key: Point
-    prefix: bytes
-    issuer_signature: bytes
+    nonce: bytes
     answers: tuple[tuple[EncryptedQuestion, ...], ...]
-    signature: CredentialSignature
-    signed_bytes: bytes
     canonical: bytes
     tracker: bytes
+    board_count: int | None = None
+    board_hash: bytes | None = None
+    credential_key: Point | None = None
+    prefix: bytes | None = None
+    issuer_signature: bytes | None = None
+    signature: CredentialSignature | None = None
+    signed_bytes: bytes | None = None
+
+    @property
+    def sealed(self) -> bool:
+        return self.credential_key is None
+
+    @property
+    def digest(self) -> bytes:
+        """``digest_i`` of the board entry holding this ballot (docs/elections.md §5)."""
+        return hashlib.sha256(self.canonical).digest()
 
     def ciphertexts(self) -> list[Ciphertext]:
         """Every ciphertext in tally order (question, part, option)."""
@@ -109,43 +139,90 @@ def parse_answer(value: Any, shape: Shape, q: int) -> tuple[EncryptedQuestion, .
     return (_part(value, part.options, part.low, part.high, q, f"$.answers[{q}]"),)
 
 
-def tracker_of(canonical: bytes) -> bytes:
-    return sha256f("tracker", canonical)
+def tracker_of(sealed_canonical: bytes) -> bytes:
+    """``SHA256F("tracker", cj(sealed))``: ``sealed_canonical`` is the canonical JSON of exactly
+    the members ``election``, ``nonce`` and ``answers``."""
+    return sha256f("tracker", sealed_canonical)
 
 
-def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
-    """Parse untrusted ballot JSON (already decoded by ``canonical.loads``)."""
-    value = _object(value, {"election", "credential", "answers", "signature"}, "the ballot")
-    credential = _object(value["credential"], {"key", "prefix", "signature"}, "the credential")
+def _member(key: str, value: Any) -> bytes:
+    return b'"' + key.encode() + b'":' + canonical_json(value)
+
+
+def _sealed_part(value: dict[str, Any], shapes: list[Shape]):
     answers = value["answers"]
     if not isinstance(answers, list) or len(answers) != len(shapes):
         raise _malformed(f"the ballot must answer all {len(shapes)} questions")
     election = _hex(value["election"], 32, "the election fingerprint")
-    key = _decode(Point, credential["key"], "$.credential.key")
-    prefix = _hex(credential["prefix"], blind_rsa.PREFIX_LENGTH, "the credential prefix")
-    issuer_signature = _hex(credential["signature"], None, "the credential signature")
+    nonce = _hex(value["nonce"], NONCE_LENGTH, "the ballot nonce")
     parsed = tuple(
         parse_answer(a, shape, q) for q, (a, shape) in enumerate(zip(answers, shapes, strict=True))
     )
-    signature = _decode(CredentialSignature, value["signature"], "$.signature")
     # Every member has now been read strictly (exact keys, lowercase hex of the exact length,
     # lists of the exact size), so the value has a canonical form and ``dumps``' walk over it
-    # would find nothing: serialise directly.
-    unsigned = {k: v for k, v in value.items() if k != "signature"}
-    signed_bytes = canonical_json(unsigned)
-    # "signature" sorts after every other member, so the whole ballot's canonical form is the
-    # unsigned one with the signature appended (saves a second serialisation).
-    canonical = signed_bytes[:-1] + b',"signature":' + canonical_json(value["signature"]) + b"}"
+    # would find nothing: serialise directly, the answers (nearly all the bytes) only once.
+    return election, nonce, parsed, _member("answers", answers)
+
+
+def parse_sealed(value: Any, shapes: list[Shape]) -> Ballot:
+    """Parse an untrusted sealed ballot (an audit's): exactly ``election``, ``nonce``,
+    ``answers``; no credential, no board reference, no signature."""
+    value = _object(value, set(SEALED_KEYS), "a sealed ballot")
+    election, nonce, parsed, answers = _sealed_part(value, shapes)
+    canonical = (
+        b"{" + answers + b"," + _member("election", value["election"]) + b","
+        + _member("nonce", value["nonce"]) + b"}"
+    )  # fmt: skip
     return Ballot(
         election=election,
+        nonce=nonce,
+        answers=parsed,
+        canonical=canonical,
+        tracker=tracker_of(canonical),
+    )
+
+
+def _board_reference(value: Any) -> tuple[int, bytes]:
+    value = _object(value, {"count", "hash"}, "the board reference")
+    count = value["count"]
+    if type(count) is not int or not 0 <= count < SAFE_INTEGER:
+        raise _malformed("the board reference's count must be an integer ≥ 0")
+    return count, _hex(value["hash"], 32, "the board reference's hash")
+
+
+def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
+    """Parse an untrusted cast ballot (already decoded by ``canonical.loads``)."""
+    value = _object(value, set(BALLOT_KEYS), "the ballot")
+    credential = _object(value["credential"], {"key", "prefix", "signature"}, "the credential")
+    election, nonce, parsed, answers = _sealed_part(value, shapes)
+    board_count, board_hash = _board_reference(value["board"])
+    key = _decode(Point, credential["key"], "$.credential.key")
+    prefix = _hex(credential["prefix"], blind_rsa.PREFIX_LENGTH, "the credential prefix")
+    issuer_signature = _hex(credential["signature"], None, "the credential signature")
+    signature = _decode(CredentialSignature, value["signature"], "$.signature")
+    election_member = _member("election", value["election"])
+    nonce_member = _member("nonce", value["nonce"])
+    sealed = b"{" + answers + b"," + election_member + b"," + nonce_member + b"}"
+    # Members in sorted order: answers, board, credential, election, nonce (, signature).
+    signed_bytes = (
+        b"{" + answers + b"," + _member("board", value["board"]) + b","
+        + _member("credential", value["credential"]) + b"," + election_member + b","
+        + nonce_member + b"}"
+    )  # fmt: skip
+    canonical = signed_bytes[:-1] + b"," + _member("signature", value["signature"]) + b"}"
+    return Ballot(
+        election=election,
+        nonce=nonce,
+        answers=parsed,
+        canonical=canonical,
+        tracker=tracker_of(sealed),
+        board_count=board_count,
+        board_hash=board_hash,
         credential_key=key,
         prefix=prefix,
         issuer_signature=issuer_signature,
-        answers=parsed,
         signature=signature,
         signed_bytes=signed_bytes,
-        canonical=canonical,
-        tracker=tracker_of(canonical),
     )
 
 
@@ -163,6 +240,29 @@ def verify_credential(
         ) from None
 
 
+def verify_sealed(
+    ballot: Ballot, shapes: list[Shape], fingerprint: bytes, joint_key: Point
+) -> None:
+    """The fingerprint and every proof (context ``fingerprint ‖ nonce``): all an audit needs."""
+    if ballot.election != fingerprint:
+        raise BallotRejected("wrong_election", "the ballot is for another election")
+    _verify_proofs(ballot, shapes, fingerprint, joint_key)
+
+
+def _verify_proofs(ballot: Ballot, shapes: list[Shape], fingerprint: bytes, joint_key: Point):
+    # The proofs are bound to the ballot's nonce: the same answers under another nonce fail,
+    # under the same nonce they have the same tracker (ballot copying, protocol §11).
+    context = ballot_context(fingerprint, ballot.nonce)
+    for q, (answer, shape) in enumerate(zip(ballot.answers, shapes, strict=True)):
+        for item, (part, spec) in enumerate(zip(answer, shape.parts, strict=True)):
+            try:
+                verify_question(
+                    context + spec.suffix, joint_key, part, spec.options, spec.low, spec.high
+                )
+            except InvalidProof as exc:
+                raise BallotRejected("bad_proof", f"question {q}: {exc}", q, item) from None
+
+
 def verify_ballot(
     ballot: Ballot,
     shapes: list[Shape],
@@ -170,7 +270,9 @@ def verify_ballot(
     joint_key: Point,
     issuer: blind_rsa.BlindRsaPublicKey,
 ) -> None:
-    """Every check of docs/elections.md §4, cheapest first."""
+    """Every check of docs/elections.md §4 on a cast ballot, cheapest first."""
+    if ballot.sealed:
+        raise BallotRejected("malformed", "a cast ballot needs a credential and a signature")
     verify_credential(ballot, fingerprint, issuer)
     try:
         verify_credential_signature(
@@ -180,17 +282,7 @@ def verify_ballot(
         raise BallotRejected(
             "bad_signature", "the ballot's signature by its credential does not verify"
         ) from None
-    # Proofs are bound to the credential key: a copy of another ballot's answers under a
-    # different credential fails here (ballot copying, docs/elections.md §4).
-    context = ballot_context(fingerprint, ballot.credential_key.encoding)
-    for q, (answer, shape) in enumerate(zip(ballot.answers, shapes, strict=True)):
-        for item, (part, spec) in enumerate(zip(answer, shape.parts, strict=True)):
-            try:
-                verify_question(
-                    context + spec.suffix, joint_key, part, spec.options, spec.low, spec.high
-                )
-            except InvalidProof as exc:
-                raise BallotRejected("bad_proof", f"question {q}: {exc}", q, item) from None
+    _verify_proofs(ballot, shapes, fingerprint, joint_key)
 
 
 def parse_reveal(value: Any, shapes: list[Shape]) -> list[list[tuple[list[int], list[Scalar]]]]:

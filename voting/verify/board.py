@@ -1,4 +1,4 @@
-"""The hash-chained bulletin board and its signed heads (docs/elections.md §5)."""
+"""The hash-chained bulletin board, its signed heads and its caps (docs/elections.md §5)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ from voting.crypto import board_key
 from voting.verify.canonical import frame, sha256f
 
 KINDS = ("ballot", "audited")
+# A credential's ballots on the board (docs/elections.md §4): enough to re-vote under pressure
+# several times, too few to flood the board or hide a ballot among one's own.
+MAX_BALLOTS_PER_CREDENTIAL = 10
+
+
+def max_audits(roll_size: int) -> int:
+    """Audits are anonymous, so they are capped per board, not per credential."""
+    return max(100, 2 * roll_size)
 
 
 def genesis(fingerprint: bytes) -> bytes:
@@ -13,10 +21,17 @@ def genesis(fingerprint: bytes) -> bytes:
 
 
 def entry_hash(
-    previous: bytes, position: int, kind: str, hour: str, tracker: bytes, reveal: bytes
+    previous: bytes,
+    position: int,
+    kind: str,
+    hour: str,
+    tracker: bytes,
+    digest: bytes,
+    reveal: bytes,
 ) -> bytes:
-    """``h_i``; ``reveal`` is the canonical reveal for audited entries, ``b""`` otherwise."""
-    return sha256f("board-entry", previous, position, kind, hour, tracker, reveal)
+    """``h_i``; ``digest`` is SHA-256 of the entry's canonical ballot (the sealed one for an
+    audit), ``reveal`` the canonical reveal for audited entries, ``b""`` otherwise."""
+    return sha256f("board-entry", previous, position, kind, hour, tracker, digest, reveal)
 
 
 def head_message(fingerprint: bytes, count: int, head_hash: bytes, final: bool) -> bytes:

@@ -29,7 +29,7 @@ class InvalidManifest(ValueError):
 class Part:
     """One §5 question on the ballot: context suffix, option count and selection bounds.
 
-    The part's proof context is ``ballot_context(fingerprint, credential key) + suffix``."""
+    The part's proof context is ``ballot_context(fingerprint, nonce) + suffix``."""
 
     suffix: bytes
     options: int
@@ -117,12 +117,14 @@ def roll_id(fingerprint_bytes: bytes, code: bytes) -> bytes:
     return sha256f("roll-id", fingerprint_bytes, code)
 
 
-def ballot_context(fingerprint_bytes: bytes, credential_key: bytes) -> bytes:
-    """The context every proof on a ballot starts with: ``fingerprint ‖ credential key`` (32 + 32
-    bytes); each part appends its suffix, so question ``q``'s context is ``ctx_q = fingerprint ‖
-    credential key ‖ int(q)`` (docs/elections.md §4). Binding the proofs to the credential stops
-    ballot copying: another voter cannot post a copy of your answers under their credential."""
-    return fingerprint_bytes + credential_key
+def ballot_context(fingerprint_bytes: bytes, nonce: bytes) -> bytes:
+    """The context every proof on a ballot starts with: ``fingerprint ‖ nonce`` (32 + 32 bytes,
+    the nonce drawn afresh for every encryption); each part appends its suffix, so question
+    ``q``'s context is ``ctx_q = fingerprint ‖ nonce ‖ int(q)`` (docs/elections.md §4). The
+    answers do not depend on the credential, so an audit names none; a copy of another ballot's
+    answers must keep its nonce (or its proofs fail), and then it has the same tracker, which the
+    board holds once (protocol §11)."""
+    return fingerprint_bytes + nonce
 
 
 def credential_message(fingerprint_bytes: bytes, credential_key: bytes) -> bytes:
@@ -135,7 +137,7 @@ def credential_message(fingerprint_bytes: bytes, credential_key: bytes) -> bytes
 def max_ballot_bytes(shape_list: list[Shape]) -> int:
     """A generous upper bound of a well-formed ballot's JSON size, used to refuse big bodies
     before parsing them."""
-    size = 4096  # envelope, credential (RSA up to 8192 bits), signature
+    size = 4096  # envelope, nonce, board reference, credential (RSA up to 8192 bits), signature
     for shape in shape_list:
         for part in shape.parts:
             width = part.high - part.low + 1

@@ -2,20 +2,21 @@
 
 Every check is recomputed from the record alone: nothing from the server is trusted but the
 bytes of the record. Ballots are checked in parallel across processes; the board chain, the
-last-ballot-counts selection and the aggregate are checked in order in the main process from
-what the workers return. A failed check names the item (board position, trustee, question and
-ciphertext) so an observer can point at it.
+board references, the caps, the counted-ballot selection and the aggregate are checked in order
+in the main process from what the workers return. A failed check names the item (board
+position, trustee, question and ciphertext) so an observer can point at it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
@@ -34,7 +35,15 @@ from voting.crypto.threshold import (
     verify_share_reveal,
 )
 from voting.verify import board as chain
-from voting.verify.ballots import BallotRejected, parse_ballot, parse_reveal, verify_ballot
+from voting.verify.ballots import (
+    BallotRejected,
+    parse_ballot,
+    parse_reveal,
+    parse_sealed,
+    verify_ballot,
+    verify_reveal,
+    verify_sealed,
+)
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
 from voting.verify.election import InvalidManifest, ceremony_context, fingerprint, shapes
 from voting.verify.results import aggregate, results_from_counts
@@ -42,7 +51,18 @@ from voting.verify.results import aggregate, results_from_counts
 HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
 HEX32 = re.compile(r"[0-9a-f]{64}\Z")
 CHUNK = 200
-ENTRY_KEYS = {"type", "position", "kind", "hour", "tracker", "ballot", "reveal", "previous", "hash"}
+ENTRY_KEYS = {
+    "type",
+    "position",
+    "kind",
+    "hour",
+    "tracker",
+    "digest",
+    "ballot",
+    "reveal",
+    "previous",
+    "hash",
+}
 
 
 @dataclass
@@ -88,10 +108,20 @@ CHECKS = [
     ("manifest", "manifest and fingerprint"),
     ("ceremony", "key ceremony: commitments, proofs, complaints, joint key"),
     ("roll", "roll: counts and identifiers"),
-    ("chain", "bulletin board: hash chain and trackers"),
+    ("chain", "bulletin board: hash chain, ballot digests, each tracker once"),
     ("head", "final board head and its signature"),
-    ("ballots", "every ballot: credential, signature, proofs; audited reveals"),
-    ("selection", "last ballot per credential"),
+    (
+        "ballots",
+        "every ballot: credential, signature, proofs; audited entries: no credential, proofs, "
+        "reveal",
+    ),
+    ("references", "every ballot names an earlier head of this board (board.count < position)"),
+    (
+        "caps",
+        f"at most {chain.MAX_BALLOTS_PER_CREDENTIAL} ballots per credential; "
+        "audits at most max(100, 2 × roll size)",
+    ),
+    ("selection", "counted ballot per credential: the greatest (board.count, position)"),
     ("aggregate", "encrypted tally is the sum of the counted ballots"),
     ("shares", "decryption shares and their proofs"),
     ("combination", "Lagrange combination gives the published counts"),
@@ -112,10 +142,29 @@ def _init_worker(manifest: dict[str, Any]) -> None:
     _CONTEXT["issuer"] = from_json(BlindRsaPublicKey, manifest["issuer_public_key"])
 
 
-def _check_entry(line: str) -> tuple:
-    """→ (position, kind, hour, tracker, previous, hash, reveal bytes, key, rows, error)."""
+class Checked(NamedTuple):
+    """What a worker returns for one entry line (``position`` is ``None`` if unreadable)."""
+
+    position: int | None
+    kind: str | None = None
+    hour: str | None = None
+    tracker: str | None = None
+    digest: str | None = None
+    previous: str | None = None
+    hash: str | None = None
+    reveal: bytes = b""
+    key: str | None = None
+    board_count: int | None = None
+    board_hash: bytes | None = None
+    rows: bytes = b""
+    digest_ok: bool = True
+    error: str | None = None
+
+
+def _check_entry(line: str) -> Checked:
     try:
-        # parse_ballot, parse_reveal and the checks below read every field strictly.
+        # parse_ballot / parse_sealed, parse_reveal and the checks below read every field
+        # strictly.
         entry = loads_for_strict_parser(line)
         if (
             not isinstance(entry, dict)
@@ -124,43 +173,68 @@ def _check_entry(line: str) -> tuple:
             or type(entry["position"]) is not int
             or not 0 < entry["position"] < 1 << 53
             or not all(isinstance(entry[k], str) for k in ("kind", "hour", "previous", "hash"))
-            or not isinstance(entry["tracker"], str)
-            or not HEX32.match(entry["tracker"])
+            or not all(
+                isinstance(entry[k], str) and HEX32.match(entry[k]) for k in ("tracker", "digest")
+            )
         ):
-            return (None, None, None, None, None, None, b"", None, b"", "malformed entry")
-        position = entry["position"]
-        result = [position, entry["kind"], entry["hour"], entry["tracker"], entry["previous"]]
-        result += [entry["hash"]]
-        ballot = parse_ballot(entry["ballot"], _CONTEXT["shapes"])
+            return Checked(None, error="malformed entry")
+        kind = entry["kind"]
+        common = {
+            "position": entry["position"],
+            "kind": kind,
+            "hour": entry["hour"],
+            "tracker": entry["tracker"],
+            "digest": entry["digest"],
+            "previous": entry["previous"],
+            "hash": entry["hash"],
+        }
+        if kind not in chain.KINDS:
+            return Checked(**common, error="unknown kind")
+        shape_list, fp, joint = _CONTEXT["shapes"], _CONTEXT["fingerprint"], _CONTEXT["joint"]
+        # An audited entry holds exactly the sealed ballot: no credential, no signature, nothing
+        # that could link its reveal to a credential.
+        audited = kind == "audited"
+        try:
+            ballot = (parse_sealed if audited else parse_ballot)(entry["ballot"], shape_list)
+        except BallotRejected as exc:
+            # The envelope is readable: the chain is still checked, the ballot is named.
+            return Checked(
+                **common,
+                reveal=dumps(entry["reveal"]) if audited and entry["reveal"] is not None else b"",
+                digest_ok=hashlib.sha256(dumps(entry["ballot"])).hexdigest() == entry["digest"],
+                error=f"{exc.code}: {exc}",
+            )
         reveal_bytes = b""
         error = None
         if ballot.tracker.hex() != entry["tracker"]:
             error = "tracker does not match the ballot"
         try:
-            verify_ballot(
-                ballot,
-                _CONTEXT["shapes"],
-                _CONTEXT["fingerprint"],
-                _CONTEXT["joint"],
-                _CONTEXT["issuer"],
-            )
-            if entry["kind"] == "audited":
-                from voting.verify.ballots import verify_reveal
-
-                reveal = parse_reveal(entry["reveal"], _CONTEXT["shapes"])
-                verify_reveal(ballot, reveal, _CONTEXT["joint"])
+            if audited:
+                verify_sealed(ballot, shape_list, fp, joint)
+                verify_reveal(ballot, parse_reveal(entry["reveal"], shape_list), joint)
                 reveal_bytes = dumps(entry["reveal"])
-            elif entry["reveal"] is not None:
-                error = "a cast ballot carries a reveal"
+            else:
+                verify_ballot(ballot, shape_list, fp, joint, _CONTEXT["issuer"])
+                if entry["reveal"] is not None:
+                    error = "a cast ballot carries a reveal"
         except BallotRejected as exc:
             error = f"{exc.code}: {exc}"
         rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
-        return (*result, reveal_bytes, ballot.credential_key.hex(), rows, error)
+        return Checked(
+            **common,
+            reveal=reveal_bytes,
+            key=None if audited else ballot.credential_key.hex(),
+            board_count=ballot.board_count,
+            board_hash=ballot.board_hash,
+            rows=rows,
+            digest_ok=hashlib.sha256(ballot.canonical).hexdigest() == entry["digest"],
+            error=error,
+        )
     except (BallotRejected, NotCanonical, CryptoError, KeyError, TypeError, ValueError) as exc:
-        return (None, None, None, None, None, None, b"", None, b"", f"unreadable entry: {exc}")
+        return Checked(None, error=f"unreadable entry: {exc}")
 
 
-def _check_chunk(lines: list[str]) -> list[tuple]:
+def _check_chunk(lines: list[str]) -> list[Checked]:
     return [_check_entry(line) for line in lines]
 
 
@@ -188,10 +262,16 @@ class _Verifier:
         self.announcements: list[TrusteeAnnouncement] = []
         self.roll: dict[str, Any] | None = None
         self.last_hash = b""
+        self.hashes: list[bytes] = []  # h_0 … h_count, for the board references
         self.count = 0
-        self.counted: dict[str, int] = {}
+        self.trackers: dict[str, int] = {}
+        self.ballots_of: dict[str, int] = {}  # credential key → ballot entries
+        self.audits = 0
+        # credential key → (board.count, position) of its counted ballot, and position of its
+        # last-appended one (kept to name a tally that follows "last appended counts" instead).
+        self.counted: dict[str, tuple[int, int]] = {}
+        self.last_appended: dict[str, int] = {}
         self.rows: dict[int, bytes] = {}
-        self.credentials_seen: dict[str, int] = {}
         self.head: dict[str, Any] | None = None
         self.tally: dict[str, Any] | None = None
         self.decryptions: list[dict[str, Any]] = []
@@ -290,12 +370,14 @@ class _Verifier:
     # board
 
     def entries(self, lines: Iterable[str]) -> None:
-        self.c["chain"].done = self.c["ballots"].done = True
+        for key in ("chain", "ballots", "references", "caps"):
+            self.c[key].done = True
         if self.manifest is None:
             self.c["ballots"].fail("no valid manifest")
             return
         fp = bytes.fromhex(self.report.fingerprint)
         self.last_hash = chain.genesis(fp)
+        self.hashes = [self.last_hash]
         chunks = _chunks(lines, CHUNK)
         if self.workers > 1:
             with ProcessPoolExecutor(
@@ -314,39 +396,84 @@ class _Verifier:
             _init_worker(self.manifest)
             for chunk in chunks:
                 self._absorb(_check_chunk(chunk))
+        if self.roll is not None:
+            cap = chain.max_audits(self.roll.get("size", 0))
+            if self.audits > cap:
+                self.c["caps"].fail(f"{self.audits} audited entries; the cap is {cap}")
 
-    def _absorb(self, results: list[tuple]) -> None:
-        for position, kind, hour, tracker, previous, claimed, reveal, key, rows, error in results:
+    def _broken(self) -> None:
+        self.last_hash = b"\0" * 32
+        self.hashes.append(self.last_hash)
+
+    def _absorb(self, results: list[Checked]) -> None:
+        for item in results:
             self.count += 1
             label = f"entry {self.count}"
+            position, kind, hour, tracker = item.position, item.kind, item.hour, item.tracker
             if position is None:
-                self.c["chain"].fail(f"{label}: {error}")
-                self.c["ballots"].fail(f"{label}: {error}")
-                self.last_hash = b"\0" * 32
+                self.c["chain"].fail(f"{label}: {item.error}")
+                self.c["ballots"].fail(f"{label}: {item.error}")
+                self._broken()
                 continue
             if position != self.count:
                 self.c["chain"].fail(f"{label}: position {position} is out of order")
-            if previous != self.last_hash.hex():
+            if item.previous != self.last_hash.hex():
                 self.c["chain"].fail(f"{label}: does not commit to the previous entry")
             if kind not in chain.KINDS or not isinstance(hour, str) or not HOUR.match(hour):
                 self.c["chain"].fail(f"{label}: bad kind or hour")
-                self.last_hash = b"\0" * 32
+                self._broken()
                 continue
             computed = chain.entry_hash(
-                self.last_hash, position, kind, hour, bytes.fromhex(tracker), reveal
+                self.last_hash,
+                position,
+                kind,
+                hour,
+                bytes.fromhex(tracker),
+                bytes.fromhex(item.digest),
+                item.reveal,
             )
-            if computed.hex() != claimed:
+            if computed.hex() != item.hash:
                 self.c["chain"].fail(f"{label}: its hash does not match its content")
             self.last_hash = computed
-            if error:
-                self.c["ballots"].fail(f"{label} (tracker {tracker[:16]}…): {error}")
+            self.hashes.append(computed)
+            if tracker in self.trackers:
+                self.c["chain"].fail(
+                    f"{label}: tracker {tracker[:16]}… is already at position "
+                    f"{self.trackers[tracker]}"
+                )
+            else:
+                self.trackers[tracker] = position
+            if item.error:
+                self.c["ballots"].fail(f"{label} (tracker {tracker[:16]}…): {item.error}")
                 continue
-            if kind == "ballot":
-                previous_position = self.counted.get(key)
-                if previous_position is not None:
-                    self.rows.pop(previous_position, None)
-                self.counted[key] = position
-                self.rows[position] = rows
+            if not item.digest_ok:
+                self.c["chain"].fail(f"{label}: its digest does not match its ballot")
+            if kind == "audited":
+                self.audits += 1
+                continue
+            self._ballot(position, item)
+
+    def _ballot(self, position: int, item: Checked) -> None:
+        key, count = item.key, item.board_count
+        if count >= position or item.board_hash != self.hashes[count]:
+            self.c["references"].fail(f"bad board reference at position {position}")
+        seen = self.ballots_of.get(key, 0) + 1
+        self.ballots_of[key] = seen
+        if seen == chain.MAX_BALLOTS_PER_CREDENTIAL + 1:
+            self.c["caps"].fail(
+                f"credential {key[:16]}… has more than {chain.MAX_BALLOTS_PER_CREDENTIAL} "
+                f"ballots (entry {position})"
+            )
+        before = self.counted.get(key)
+        selected = (count, position) if before is None or (count, position) > before else before
+        self.counted[key] = selected
+        previous_last = self.last_appended.get(key)
+        self.last_appended[key] = position
+        self.rows[position] = item.rows
+        keep = {selected[1], position}
+        for old in (previous_last, None if before is None else before[1]):
+            if old is not None and old not in keep:
+                self.rows.pop(old, None)
 
     def head_line(self, item: dict[str, Any]) -> None:
         check = self.c["head"]
@@ -385,7 +512,7 @@ class _Verifier:
             return
         if self.tally.get("counted") != len(self.counted):
             check.fail(
-                f"the tally counts {self.tally.get('counted')} ballots; the last ballot of each "
+                f"the tally counts {self.tally.get('counted')} ballots; one counted ballot per "
                 f"credential gives {len(self.counted)}"
             )
 
@@ -396,17 +523,43 @@ class _Verifier:
             check.fail("no encrypted tally in the record")
             return
         widths = [shape.width for shape in self.shape_list]
-        flat = aggregate((self.rows[p] for p in sorted(self.rows)), sum(widths))
+        counted = sorted(position for _, position in self.counted.values())
+        flat = aggregate((self.rows[p] for p in counted), sum(widths))
         try:
             published = [ct for question in self.tally["questions"] for ct in question]
             if [len(q) for q in self.tally["questions"]] != widths:
                 check.fail("the tally has the wrong number of ciphertexts")
                 return
+            wrong = False
             for index, ((a, b), ct) in enumerate(zip(flat, published, strict=True)):
                 if ct != {"a": a.hex(), "b": b.hex()}:
                     check.fail(f"tally ciphertext {index} is not the sum of the counted ballots")
+                    wrong = True
+            if wrong:
+                self._name_wrong_selection(published, sum(widths))
         except (KeyError, TypeError) as exc:
             check.fail(f"malformed tally: {exc}")
+
+    def _name_wrong_selection(self, published: list[Any], width: int) -> None:
+        """A tally that sums the last-appended ballot of each credential (the old rule, which a
+        coercer holding an old signed ballot defeats) instead of the rule's choice: name the
+        credentials and positions."""
+        differing = {
+            key: (selected[1], self.last_appended[key])
+            for key, selected in self.counted.items()
+            if self.last_appended[key] != selected[1]
+        }
+        if not differing:
+            return
+        last = sorted(self.last_appended.values())
+        flat = aggregate((self.rows[p] for p in last), width)
+        if [{"a": a.hex(), "b": b.hex()} for a, b in flat] != published:
+            return
+        for key, (rule, appended) in differing.items():
+            self.c["selection"].fail(
+                f"credential {key[:16]}…: the tally counts the ballot at position {appended} "
+                f"(appended last), the rule counts position {rule} (greatest board.count)"
+            )
 
     def _shares_and_combination(self) -> list[list[int]] | None:
         shares_check, combination = self.c["shares"], self.c["combination"]

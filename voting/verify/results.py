@@ -1,5 +1,6 @@
-"""Counting: the last-ballot-counts selection, the homomorphic aggregate, and results from the
-decrypted totals — approval/single counts and Condorcet–Schulze (docs/elections.md §4, §7)."""
+"""Counting: the counted-ballot selection (greatest board reference, then position), the
+homomorphic aggregate, and results from the decrypted totals — approval/single counts and
+Condorcet–Schulze (docs/elections.md §4, §7)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,21 @@ from voting.crypto.group import IDENTITY_BYTES, point_add
 from voting.verify.election import Shape, ranked_pairs
 
 
-def last_ballot_per_credential(entries: Iterable[tuple[int, str, str]]) -> dict[str, int]:
-    """``(position, kind, credential_key)`` → credential key ↦ position of its counted ballot."""
-    counted: dict[str, int] = {}
-    for position, kind, key in entries:
-        if kind == "ballot" and position > counted.get(key, 0):
-            counted[key] = position
-    return counted
+def counted_ballot_per_credential(
+    entries: Iterable[tuple[int, str, str, int | None]],
+) -> dict[str, int]:
+    """``(position, kind, credential_key, board_count)`` → credential key ↦ position of its
+    counted ballot: the ``ballot`` entry with the greatest ``(board_count, position)``
+    (docs/elections.md §4). A ballot made after the credential's other ballots reached the board
+    names a later head, so it wins even if an older signed ballot is appended after it."""
+    best: dict[str, tuple[int, int]] = {}
+    for position, kind, key, board_count in entries:
+        if kind != "ballot":
+            continue
+        rank = (board_count, position)
+        if key not in best or rank > best[key]:
+            best[key] = rank
+    return {key: rank[1] for key, rank in best.items()}
 
 
 def aggregate(rows: Iterable[bytes], width: int) -> list[tuple[bytes, bytes]]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from voting.services import board
 from voting.services.casting import audit_ballot, cast_ballot, election_for_ballots
 from voting.verify.ballots import BallotRejected
+from voting.verify.board import MAX_BALLOTS_PER_CREDENTIAL
 
 
 class _NoSession(SessionBase):
@@ -74,6 +75,20 @@ MESSAGES = {
     "bad_reveal": _("The revealed choices do not match the ballot."),
     "audited_ballot": _("This ballot was audited, so it cannot be cast. Encrypt a new one."),
     "already_cast": _("This ballot was already cast, so it cannot be audited."),
+    "duplicate_tracker": _(
+        "Another ballot with this tracker is already on the board. Encrypt a new one."
+    ),
+    "bad_board_reference": _(
+        "The ballot names a state of the board that this board never had. Reload the page and "
+        "encrypt your ballot again."
+    ),
+    "too_many_ballots": _(
+        "This credential has already cast %(limit)s ballots, the most allowed. The last one you "
+        "made counts."
+    ),
+    "too_many_audits": _(
+        "The board holds as many audited ballots as it allows. You can still cast your ballot."
+    ),
 }
 STATUS = {
     "oversized": 413,
@@ -82,13 +97,20 @@ STATUS = {
     "poll_closed": 409,
     "audited_ballot": 409,
     "already_cast": 409,
+    "duplicate_tracker": 409,
+    "too_many_ballots": 409,
+    "too_many_audits": 409,
+    # bad_board_reference, like every proof and signature failure: 422
 }
 
 
 def rejection(exc: BallotRejected) -> JsonResponse:
+    message = str(MESSAGES.get(exc.code, MESSAGES["malformed"]))
+    if exc.code == "too_many_ballots":
+        message = message % {"limit": MAX_BALLOTS_PER_CREDENTIAL}
     body = {
         "error": exc.code,
-        "message": str(MESSAGES.get(exc.code, MESSAGES["malformed"])),
+        "message": message,
         "detail": str(exc),
     }
     if exc.question is not None:

@@ -151,8 +151,14 @@ def board_json(request: HttpRequest, uuid) -> JsonResponse:
             reverse("voting:board_json", args=[election.uuid])
             + f"?after={entries[-1].position}&limit={limit}"
         )
+    # While the poll is open a cast ballot's body is withheld (its digest is in the chain).
+    hide = not selectors.ballots_public(election)
     return JsonResponse(
-        {"entries": [board.entry_json(e) for e in entries], "count": count, "next": next_url}
+        {
+            "entries": [board.entry_json(e, hide_ballot=hide) for e in entries],
+            "count": count,
+            "next": next_url,
+        }
     )
 
 
@@ -239,7 +245,9 @@ def results_page(request: HttpRequest, uuid) -> HttpResponse:
             "published": published,
             "rows": rows,
             "counts": selectors.counts(election),
-            "counted": len(counted_positions(election)),
+            "counted": len(counted_positions(election))
+            if selectors.ballots_public(election)
+            else None,
         },
     )
 

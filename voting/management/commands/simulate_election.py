@@ -1,11 +1,13 @@
-"""``python manage.py simulate_election --voters N``: a demo election end to end."""
+"""``python manage.py simulate_election --voters N [--audits N] [--revotes N]``: a demo election
+end to end (single-choice, approval and ranked questions), some voters auditing a ballot before
+casting and some casting again."""
 
 from __future__ import annotations
 
 import random
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from voting.selectors import counts, record_lines
 from voting.simulation import cast_all, finish, prepare
@@ -19,15 +21,27 @@ class Command(BaseCommand):
         parser.add_argument("--voters", type=int, default=20)
         parser.add_argument("--trustees", type=int, default=3)
         parser.add_argument("--threshold", type=int, default=2)
+        parser.add_argument(
+            "--audits", type=int, default=0, help="voters who audit a ballot before casting"
+        )
+        parser.add_argument(
+            "--revotes", type=int, default=0, help="voters who cast a second ballot later"
+        )
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--record", help="also write the election record to this file")
 
-    def handle(self, *args, voters, trustees, threshold, seed, record, **options):
+    def handle(self, *args, voters, trustees, threshold, audits, revotes, seed, record, **options):
+        if min(voters, audits, revotes) < 0 or voters < 1:
+            raise CommandError("--voters must be ≥ 1, --audits and --revotes ≥ 0")
         rng = random.Random(seed)
         started = time.perf_counter()
         sim = prepare(voters, trustees=trustees, threshold=threshold)
         self.stdout.write(f"election {sim.election.uuid} open with {voters} credentials")
-        cast_all(sim, rng)
+        posted = cast_all(sim, rng, audits=audits, revotes=revotes)
+        self.stdout.write(
+            f"{posted['ballots']} ballots cast ({posted['revotes']} re-votes), "
+            f"{posted['audits']} audited"
+        )
         election = finish(sim)
         self.stdout.write(f"counts: {counts(election)}")
         for q, result in enumerate(election.results["questions"]):
