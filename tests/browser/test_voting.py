@@ -1,6 +1,8 @@
-"""An election in Chromium: a voter obtains a credential, audits one ballot, casts, re-votes from
-another device with the credential code, and finds the tracker on the board; the trustees
-decrypt; an observer downloads the election record and the standalone verifier passes it.
+"""An election in Chromium: a voter obtains a credential, audits one ballot (the page then
+encrypts afresh), casts, re-votes from another device with the credential code, and finds the
+tracker on the board; a re-vote from a browser whose previous ballot names the current board
+head waits for the board to move; the trustees decrypt; an observer downloads the election
+record and the standalone verifier passes it.
 
 The server side is set up with the election services (tests/voting/world.py); everything the
 voter does goes through the pages and their scripts, with real cryptography in the browser.
@@ -107,11 +109,21 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
         others.append(other)
     world.move(ElectionState.OPEN)
 
-    # 2. On the ballot page the voter encrypts, audits that ballot, then encrypts afresh and casts.
+    # 2. On the ballot page the voter encrypts, audits that ballot (the page then encrypts the
+    # same choices afresh, under a new nonce), and casts the fresh one.
     sent = []
     page.on(
         "request",
-        lambda r: sent.append(r.all_headers()) if "/ballot-box/" in r.url else None,
+        lambda r: (
+            sent.append(r.all_headers())
+            if "/ballot-box/" in r.url or r.url.endswith(("/manifest.json", "/board/head.json"))
+            else None
+        ),
+    )
+    audits = []
+    page.on(
+        "request",
+        lambda r: audits.append(r.post_data_json) if r.url.endswith("/audit") else None,
     )
     page.goto(f"/elections/{uuid}/vote/")
     page.wait_for_selector("#ballot-app[data-ready='true']")
@@ -124,9 +136,13 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert "Republic" in opened and "Principle 0, Principle 2" in opened
     assert "Federal > Unitary" in opened and "Federal > Confederal" in opened
     assert page.get_attribute("#ballot-app", "data-audited-tracker") == audited
+    # The audit carried the sealed ballot and its reveal, nothing that names the credential.
+    assert set(audits[0]) == {"ballot", "reveal"}
+    assert set(audits[0]["ballot"]) == {"election", "nonce", "answers"}
 
-    first = encrypt(page)
-    assert first != audited
+    page.wait_for_selector("#review:not([hidden])")
+    first = page.text_content("#review-tracker").replace(" ", "")
+    assert first != audited and first == page.get_attribute("#ballot-app", "data-sealed-tracker")
     # The connection drops after the server appended the ballot but before the receipt arrived:
     # the page sends the same ballot again and gets the same receipt; nothing is appended twice.
     dropped = []
@@ -147,7 +163,8 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert election.board.count() == 2
     assert page.text_content("#receipt-tracker").replace(" ", "") == first
     assert page.get_attribute("#ballot-app", "data-receipt-valid") == "true"
-    assert sent and all("cookie" not in headers for headers in sent), "the ballot box got a cookie"
+    assert len(sent) >= 4 and all("cookie" not in headers for headers in sent), "a cookie was sent"
+    assert election.board.get(position=2).board_count == 1, "it names the head after the audit"
 
     # 3. Re-voting from another device: a fresh browser, not signed in, with the credential code.
     phone = browser.new_context(base_url=live_server.url, locale="en-US")
@@ -172,19 +189,22 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert other_page.text_content("#receipt-position") == "3"
     assert other_page.get_attribute("#ballot-app", "data-receipt-valid") == "true"
 
-    # 4. The tracker look-up finds both ballots; the first is superseded by the re-vote.
+    # 4. The tracker look-up finds both ballots; while the poll is open it does not say which
+    # one counts (that would tell a coercer the voter voted again).
     other_page.goto(f"/elections/{uuid}/board/tracker?t={second}")
     assert "Found at position 3" in other_page.text_content("main")
     other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
-    assert "that later one counts" in other_page.text_content("main")
+    assert "shown once the poll has closed" in other_page.text_content("main")
     other_page.goto(f"/elections/{uuid}/board/")
     assert second in other_page.text_content("main").replace(" ", "")
 
     # The other voters cast with the Python client; the poll closes; two trustees decrypt.
     for other, choice in zip(others, [[[0], [1], [0, 1, 2]], [[], [0, 1, 2], [2]]], strict=True):
-        ballot, _ = other.ballot(choice)
+        ballot, _ = other.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     election = world.close_and_tally(decrypting=[1, 3])
+    other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
+    assert "A ballot made later with the same credential counts" in other_page.text_content("main")
     assert election.state == ElectionState.TALLIED
     results = election.results
     assert results["counted"] == 3
@@ -212,6 +232,50 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     print(f"browser encryption of the 3-question ballot: {encrypt_ms} ms, {phone_ms} ms at 4x")
     for ctx in (context, phone, observer):
         ctx.close()
+
+
+def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(browser, live_server):
+    """A coercer had this browser sign a ballot against the current board head and kept it. A
+    re-vote naming the same head would lose to it if the coercer cast it later (equal board
+    counts: the later position counts), so the page waits for the board to move before signing
+    (docs/elections.md §10)."""
+    import json
+
+    from tests.voting.world import World
+
+    world = World(voters=2, trustees=1, threshold=1)
+    world.open_poll()
+    uuid, fp = world.election.uuid, world.election.fingerprint
+    voter = world.voters[0]
+    stored = {"election": fp, "secret": voter.secret.hex(), "credential": voter.credential}
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"/elections/{uuid}/vote/")
+    head = world.head()
+    page.evaluate(
+        "([fp, stored, count]) => {"
+        " localStorage.setItem('mashwara/v1/credential/' + fp, stored);"
+        " localStorage.setItem('mashwara/v1/last-board/' + fp, JSON.stringify({count}));"
+        "}",
+        [fp, json.dumps(stored), head["count"]],
+    )
+    page.reload()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    choose(page, "1", ["3"], {1: "1"})
+    encrypt(page)
+    page.click("#cast-button")
+    page.wait_for_selector("#ballot-app[data-board-wait='waiting']")
+    assert "Waiting for the board to move on" in page.text_content("#ballot-status")
+    assert world.election.board.count() == 0, "nothing is sent while the board has not moved"
+
+    # Another voter casts: the board moves past the head the kept ballot names.
+    assert world.cast(world.voters[1].ballot([[0], [], []], world.head())[0]).status_code == 201
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert page.get_attribute("#ballot-app", "data-board-wait") == "moved"
+    assert page.text_content("#receipt-position") == "2"
+    assert world.election.board.get(position=2).board_count == 1
+    context.close()
 
 
 def test_voting_pages_fit_the_budget_stay_on_this_host_and_read_right_to_left(browser, live_server):

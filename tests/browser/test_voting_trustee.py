@@ -80,7 +80,7 @@ def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_s
     for voter, choice in zip(
         world.voters, [[[0], [0, 1], [0, 1, 2]], [[1], [1], [2, 1, 0]]], strict=True
     ):
-        ballot, _ = voter.ballot(choice)
+        ballot, _ = voter.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     world.move(ElectionState.CLOSED)
     election = world.refresh()
