@@ -65,13 +65,13 @@ def _database_url() -> str:
 
 
 def _encrypt(args) -> bytes:
-    manifest, fingerprint, secret_hex, credential, seed = args
+    manifest, fingerprint, secret_hex, credential, head, seed = args
     from voting.clients import Voter
     from voting.crypto.group import Scalar
 
     voter = Voter(manifest, fingerprint, Scalar.from_hex(secret_hex), credential)
     rng = random.Random(seed)
-    ballot, _ = voter.ballot([rng.sample(range(5), rng.randrange(6))])
+    ballot, _ = voter.ballot([rng.sample(range(5), rng.randrange(6))], head)
     return json.dumps(ballot).encode()
 
 
@@ -244,8 +244,11 @@ def main() -> int:
     print(f"setup (ceremony + {n} blind-signed credentials): {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
+    # Every ballot names the empty board (the genesis), as if all were made before the first
+    # was cast: a valid board reference at any time, and the cast path checks it the same way.
+    head = simulation.board_head(election)
     jobs = [
-        (election.manifest, election.fingerprint_bytes, v.secret.hex(), v.credential, i)
+        (election.manifest, election.fingerprint_bytes, v.secret.hex(), v.credential, head, i)
         for i, v in enumerate(sim.voters)
     ]
     with ProcessPoolExecutor() as pool:

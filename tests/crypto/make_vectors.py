@@ -322,6 +322,113 @@ def build_vectors() -> dict[str, Any]:
         "ceremony": _ceremony(),
         "blind_rsa": _blind_rsa(),
         "homomorphic_sum": _homomorphic_sum(),
+        "ballot": _ballot(),
+    }
+
+
+def _ballot() -> dict[str, Any]:
+    """Ballot format v2 (docs/elections.md §4–§5): an audited sealed ballot, then a cast one
+    naming the board head after the audit, both as board entries chained from the genesis."""
+    from voting.clients import Voter
+    from voting.verify import board as chain
+    from voting.verify.ballots import tracker_of
+    from voting.verify.canonical import dumps
+    from voting.verify.election import credential_message, fingerprint
+
+    s = seed("ballot-v2")
+    rng = DeterministicNonces(s)
+    joint = generate_keypair(rng)
+    key = blind_rsa.BlindRsaPrivateKey.from_pem(RSA_KEY.read_text())
+    manifest = {
+        "protocol": "mashwara/v1",
+        "questions": [
+            {"type": "single", "blank": False, "options": [{"label": {"en": "A"}}] * 2},
+            {"type": "approval", "min": 1, "max": 2, "options": [{"label": {"en": "B"}}] * 3},
+            {"type": "ranked", "options": [{"label": {"en": "C"}}] * 3},
+        ],
+        "joint_public_key": joint.public.hex(),
+        "issuer_public_key": to_json(key.public),
+    }
+    fp = fingerprint(manifest)
+    voter = Voter(manifest, fp, secret=rng.draw())
+    prepared = blind_rsa.prepare(
+        credential_message(fp, voter.public_key.encoding),
+        _expand(b"mashwara-vector/ballot-rsa-prefix", 32),
+    )
+    salt = _expand(b"mashwara-vector/ballot-rsa-salt", 48)
+    r = int.from_bytes(_expand(b"mashwara-vector/ballot-rsa-r", key.public.modulus_length), "big")
+    blinded, inv = blind_rsa.blind(key.public, prepared, salt=salt, r=r % key.public.n)
+    voter.credential = {
+        "key": voter.public_key.hex(),
+        "prefix": prepared[: blind_rsa.PREFIX_LENGTH].hex(),
+        "signature": blind_rsa.finalize(
+            key.public, prepared, blind_rsa.blind_sign(key, blinded), inv
+        ).hex(),
+    }
+    hour = "2026-01-01T10:00:00Z"
+    genesis = chain.genesis(fp)
+
+    def entry(position, kind, previous, ballot, reveal):
+        sealed = {k: ballot[k] for k in ("election", "nonce", "answers")}
+        tracker = tracker_of(dumps(sealed))
+        digest = hashlib.sha256(dumps(ballot)).digest()
+        reveal_bytes = dumps(reveal) if reveal is not None else b""
+        return {
+            "position": position,
+            "kind": kind,
+            "hour": hour,
+            "tracker": tracker.hex(),
+            "digest": digest.hex(),
+            "ballot": ballot,
+            "reveal": reveal,
+            "previous": previous.hex(),
+            "hash": chain.entry_hash(
+                previous, position, kind, hour, tracker, digest, reveal_bytes
+            ).hex(),
+        }
+
+    audited_choices = [[0], [0, 2], [2, 0, 1]]
+    sealed, reveal = voter.seal(audited_choices, rng)
+    audited = entry(1, "audited", genesis, sealed, reveal)
+    head = {"count": 1, "hash": audited["hash"]}
+    cast_choices = [[1], [1], [0, 2]]
+    cast_sealed, cast_reveal = voter.seal(cast_choices, rng)
+    cast = voter.sign(cast_sealed, head, rng)
+    cast_entry = entry(2, "ballot", bytes.fromhex(audited["hash"]), cast, None)
+    return {
+        "seed": s.hex(),
+        "draws": (
+            "joint secret key x; credential secret k; then the audited ballot: its nonce (the"
+            " 32-byte encoding of one draw), then for each question in order, each of its parts"
+            " in order (one part for single and approval, one per pair (i, j), i < j, for"
+            " ranked), the draws of encrypt_question (§5); then the cast ballot the same way"
+            " (nonce, parts); then the credential signature's nonce w"
+        ),
+        "manifest": manifest,
+        "fingerprint": fp.hex(),
+        "credential_secret": voter.secret.hex(),
+        "credential": voter.credential,
+        "credential_rsa": {"salt": salt.hex(), "r": format(r % key.public.n, "x")},
+        "genesis": genesis.hex(),
+        "hour": hour,
+        "audited": {
+            "choices": audited_choices,
+            "sealed": sealed,
+            "reveal": reveal,
+            "tracker": audited["tracker"],
+            "request": {"ballot": sealed, "reveal": reveal},
+            "entry": audited,
+        },
+        "cast": {
+            "choices": cast_choices,
+            "sealed": cast_sealed,
+            "reveal": cast_reveal,
+            "head": head,
+            "signed_message": dumps({k: v for k, v in cast.items() if k != "signature"}).decode(),
+            "ballot": cast,
+            "tracker": cast_entry["tracker"],
+            "entry": cast_entry,
+        },
     }
 
 

@@ -167,3 +167,65 @@ def test_blind_rsa_vector_verifies_with_standard_pss(vectors):
     blind_rsa.verify(
         public, bytes.fromhex(item["prepared_message"]), bytes.fromhex(item["signature"])
     )
+
+
+def test_ballot_vector_parses_verifies_and_chains(vectors):
+    """Ballot format v2: the audited sealed ballot and its reveal, the cast ballot with its
+    board reference, credential and signature, and both board entries (docs/elections.md §4–§5)."""
+    import hashlib
+
+    from voting.verify import board as chain
+    from voting.verify.ballots import (
+        parse_ballot,
+        parse_reveal,
+        parse_sealed,
+        verify_ballot,
+        verify_reveal,
+        verify_sealed,
+    )
+    from voting.verify.canonical import dumps
+    from voting.verify.election import fingerprint, shapes
+
+    item = vectors["ballot"]
+    manifest = item["manifest"]
+    fp = fingerprint(manifest)
+    assert fp.hex() == item["fingerprint"]
+    shape_list = shapes(manifest)
+    joint = Point.from_hex(manifest["joint_public_key"])
+    issuer = from_json(blind_rsa.BlindRsaPublicKey, manifest["issuer_public_key"])
+    rng = DeterministicNonces(bytes.fromhex(item["seed"]))
+    rng.draw(), rng.draw()  # x, k
+    assert item["audited"]["sealed"]["nonce"] == rng.draw().hex()  # the first draw of a ballot
+
+    sealed = parse_sealed(item["audited"]["sealed"], shape_list)
+    verify_sealed(sealed, shape_list, fp, joint)
+    verify_reveal(sealed, parse_reveal(item["audited"]["reveal"], shape_list), joint)
+    assert sealed.tracker.hex() == item["audited"]["tracker"]
+
+    cast = parse_ballot(item["cast"]["ballot"], shape_list)
+    verify_ballot(cast, shape_list, fp, joint, issuer)
+    assert cast.signed_bytes.decode() == item["cast"]["signed_message"]
+    assert cast.canonical == dumps(item["cast"]["ballot"])
+    assert cast.tracker.hex() == item["cast"]["tracker"]
+    assert cast.tracker == parse_sealed(item["cast"]["sealed"], shape_list).tracker
+
+    previous = chain.genesis(fp)
+    assert previous.hex() == item["genesis"]
+    for parsed, entry in ((sealed, item["audited"]["entry"]), (cast, item["cast"]["entry"])):
+        assert entry["digest"] == hashlib.sha256(parsed.canonical).hexdigest()
+        reveal = dumps(entry["reveal"]) if entry["reveal"] is not None else b""
+        expected = chain.entry_hash(
+            previous,
+            entry["position"],
+            entry["kind"],
+            entry["hour"],
+            parsed.tracker,
+            parsed.digest,
+            reveal,
+        )
+        assert entry["previous"] == previous.hex() and entry["hash"] == expected.hex()
+        previous = expected
+    assert item["cast"]["ballot"]["board"] == {
+        "count": 1,
+        "hash": item["audited"]["entry"]["hash"],
+    }

@@ -194,6 +194,17 @@ def test_the_eleventh_ballot_of_a_credential_is_refused_and_writes_nothing(open_
     assert body["error"] == "too_many_ballots" and "10" in body["message"]
     assert open_world.head() == head_before
     assert BoardEntry.objects.filter(election=open_world.election).count() == 10
+    # The message is translated (the ballot box is cookie-less: Accept-Language decides).
+    url = reverse("voting:cast", args=[open_world.election.uuid])
+    body = json.dumps(voter.ballot(CHOICE, head_before)[0])
+    for language, word in (("fa-af", "اعتبارنامه"), ("ps", "اعتبارنامې")):
+        translated = (
+            Client()
+            .post(url, data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language)
+            .json()
+        )
+        assert translated["error"] == "too_many_ballots"
+        assert word in translated["message"] and "10" in translated["message"]
     # Another credential is not affected.
     assert open_world.cast(open_world.voters[1].ballot(CHOICE, head_before)[0]).status_code == 201
 
