@@ -278,6 +278,80 @@ def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(brow
     context.close()
 
 
+def test_the_ballot_page_explains_the_new_refusals_and_re_signs_once_over_a_fresh_head(
+    browser, live_server
+):
+    """The ballot box's v2 refusals, as the server would send them (intercepted here): each gets
+    the page's own translated sentence; `bad_board_reference` makes the page fetch the head
+    again and re-sign the same sealed ballot once, which then lands."""
+    import json
+
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=1, threshold=1)
+    world.open_poll()
+    uuid, fp = world.election.uuid, world.election.fingerprint
+    voter = world.voters[0]
+    stored = {"election": fp, "secret": voter.secret.hex(), "credential": voter.credential}
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.goto(f"/elections/{uuid}/vote/")
+    page.evaluate(
+        "([fp, stored]) => localStorage.setItem('mashwara/v1/credential/' + fp, stored)",
+        [fp, json.dumps(stored)],
+    )
+    page.reload()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    choose(page, "0", [], {})
+    tracker = encrypt(page)
+
+    def refuse(status, code):
+        body = json.dumps({"error": code, "message": f"server says {code}"})
+        return lambda route: route.fulfill(
+            status=status, content_type="application/json", body=body
+        )
+
+    # Audits refused for the cap: the voter is told, and may still cast this ballot.
+    page.route(f"**/ballot-box/{uuid}/audit", refuse(409, "too_many_audits"))
+    page.click("#audit-button")
+    page.wait_for_function("document.getElementById('ballot-status').textContent.includes('limit')")
+    assert "limit of audited ballots" in page.text_content("#ballot-status")
+    assert page.is_visible("#review") and world.election.board.count() == 0
+
+    for status, code, words in (
+        (409, "too_many_ballots", "the most ballots allowed"),
+        (409, "duplicate_tracker", "already on the board"),
+    ):
+        page.route(f"**/ballot-box/{uuid}/cast", refuse(status, code))
+        page.click("#cast-button")
+        page.wait_for_function(
+            "w => document.getElementById('ballot-status').textContent.includes(w)", arg=words
+        )
+        page.unroute(f"**/ballot-box/{uuid}/cast")
+
+    # The first cast is refused for its board reference: the page re-fetches the head, re-signs
+    # the same sealed ballot (same tracker) and sends it once more; that one lands.
+    casts = []
+
+    def first_refused(route):
+        casts.append(route.request.post_data_json)
+        if len(casts) == 1:
+            refuse(422, "bad_board_reference")(route)
+        else:
+            route.continue_()
+
+    page.route(f"**/ballot-box/{uuid}/cast", first_refused)
+    page.click("#cast-button")
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert len(casts) == 2
+    assert page.text_content("#receipt-tracker").replace(" ", "") == tracker
+    assert {k: casts[0][k] for k in ("election", "nonce", "answers")} == {
+        k: casts[1][k] for k in ("election", "nonce", "answers")
+    }
+    assert world.election.board.count() == 1
+    context.close()
+
+
 def test_voting_pages_fit_the_budget_stay_on_this_host_and_read_right_to_left(browser, live_server):
     from urllib.parse import urlsplit
 

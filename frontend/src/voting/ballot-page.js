@@ -213,6 +213,16 @@ function rememberBoard(count) {
   storage()?.setItem(LAST_BOARD + state.fingerprintHex, JSON.stringify({ count: last === null ? count : Math.max(last, count) }));
 }
 
+function restoreBoard(count) {
+  if (count === null) storage()?.removeItem(LAST_BOARD + state.fingerprintHex);
+  else storage()?.setItem(LAST_BOARD + state.fingerprintHex, JSON.stringify({ count }));
+}
+
+// Refusals after which an honest ballot box never accepts the same signed ballot, whoever sends
+// a copy of it (a head that is not on its board never becomes one): the next ballot need not
+// wait out the head it named.
+const NEVER_ACCEPTED = new Set(["bad_board_reference", "too_many_ballots", "duplicate_tracker", "audited_ballot", "bad_signature", "bad_proof", "unknown_issuer", "wrong_election", "malformed"]);
+
 /**
  * The head to sign against. If this browser already signed a ballot naming the current head (it
  * was never cast, or not yet), wait until another entry lands, polling the head; give up after
@@ -245,10 +255,12 @@ async function castSealed(sealed, retried = false) {
   const head = await boardToSign();
   const board = { count: head.count, hash: head.hash };
   const ballot = signBallot(state.fingerprint, sealed, board, signingCredential(state.credential));
-  rememberBoard(board.count);
+  const before = lastBoard();
+  rememberBoard(board.count); // before sending: once sent, a copy of it may be cast by anyone
   try {
     return await send(ballot);
   } catch (error) {
+    if (NEVER_ACCEPTED.has(refusal(error))) restoreBoard(before);
     if (!retried && refusal(error) === "bad_board_reference") return castSealed(sealed, true);
     throw error;
   }
