@@ -199,7 +199,7 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   // proofs verify (same nonce), but it repeats the victim's ciphertexts: refused.
   const copier = await realCredential(manifest, fingerprint, privateKey);
   const copied = board(fingerprint, [...ballots, signedAt(fingerprint, sealedPart(ballots[0]), copier)]);
-  await assert.rejects(checkTally(keys[0], statusBound(1), published, copied, headOf(seed, fingerprint, copied), roll, tally), /repeats a ciphertext/);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, copied, headOf(seed, fingerprint, copied), roll, tally), /entry 4 repeats the tracker of entry 1/);
   // Ballot copying under a fresh nonce (so a fresh tracker): the proofs are bound to the nonce,
   // so the copy fails its proof checks.
   const renonced = { ...sealedPart(ballots[0]), nonce: "77".repeat(32) };

@@ -67,6 +67,7 @@ export const REFUSALS = {
   bad_tracker: "board entry %(position)s: the tracker does not match the ballot",
   broken_chain: "board entry %(position)s: the hash chain is broken",
   bad_board_reference: "board entry %(position)s: the ballot names a board head that is not on this board before it",
+  repeated_tracker: "board entry %(position)s repeats the tracker of entry %(first)s",
   not_at_final_head: "the board does not end at the signed final head",
   wrong_shape: "ballot %(position)s has the wrong shape",
   copied_ballot: "ballot %(position)s repeats a ciphertext of another counted ballot: refusing to decrypt a tally that could single out a voter",
@@ -270,6 +271,7 @@ export function verifyBoard(fingerprint, manifest, entries, finalHead) {
   let previous = sha256f("board-genesis", fingerprint);
   const hashes = [bytesToHex(previous)]; // h_0 … h_{position}
   const counted = new Map();
+  const trackers = new Map(); // tracker → first position: the board holds each tracker once
   let position = 0;
   for (const entry of entries) {
     position += 1;
@@ -277,6 +279,8 @@ export function verifyBoard(fingerprint, manifest, entries, finalHead) {
     if (entry.ballot === null || typeof entry.ballot !== "object") throw refusal("bad_tracker", { position });
     const tracker = hexToBytes(trackerOf(entry.ballot), 32);
     if (entry.tracker !== bytesToHex(tracker)) throw refusal("bad_tracker", { position });
+    if (trackers.has(entry.tracker)) throw refusal("repeated_tracker", { position, first: trackers.get(entry.tracker) });
+    trackers.set(entry.tracker, position);
     const digest = sha256(cj(entry.ballot));
     const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);
     const hash = sha256f("board-entry", previous, position, entry.kind, entry.hour, tracker, digest, reveal);
