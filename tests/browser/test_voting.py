@@ -314,8 +314,7 @@ def test_the_ballot_page_explains_the_new_refusals_and_re_signs_once_over_a_fres
     # Audits refused for the cap: the voter is told, and may still cast this ballot.
     page.route(f"**/ballot-box/{uuid}/audit", refuse(409, "too_many_audits"))
     page.click("#audit-button")
-    page.wait_for_function("document.getElementById('ballot-status').textContent.includes('limit')")
-    assert "limit of audited ballots" in page.text_content("#ballot-status")
+    page.locator("#ballot-status", has_text="limit of audited ballots").wait_for()
     assert page.is_visible("#review") and world.election.board.count() == 0
 
     for status, code, words in (
@@ -324,9 +323,7 @@ def test_the_ballot_page_explains_the_new_refusals_and_re_signs_once_over_a_fres
     ):
         page.route(f"**/ballot-box/{uuid}/cast", refuse(status, code))
         page.click("#cast-button")
-        page.wait_for_function(
-            "w => document.getElementById('ballot-status').textContent.includes(w)", arg=words
-        )
+        page.locator("#ballot-status", has_text=words).wait_for()
         page.unroute(f"**/ballot-box/{uuid}/cast")
 
     # The first cast is refused for its board reference: the page re-fetches the head, re-signs
