@@ -170,10 +170,16 @@ def test_blind_rsa_vector_verifies_with_standard_pss(vectors):
 
 
 def test_ballot_vector_parses_verifies_and_chains(vectors):
+    check_ballot_vector(vectors["ballot"])
+
+
+def check_ballot_vector(item: dict) -> None:
     """Ballot format v2: the audited sealed ballot and its reveal, the cast ballot with its
-    board reference, credential and signature, and both board entries (docs/elections.md §4–§5)."""
+    board reference, credential and signature, and both board entries (docs/elections.md §4–§5);
+    the ballots are reproduced byte for byte from the vector's seed and draw order."""
     import hashlib
 
+    from voting.clients import Voter
     from voting.verify import board as chain
     from voting.verify.ballots import (
         parse_ballot,
@@ -186,16 +192,12 @@ def test_ballot_vector_parses_verifies_and_chains(vectors):
     from voting.verify.canonical import dumps
     from voting.verify.election import fingerprint, shapes
 
-    item = vectors["ballot"]
     manifest = item["manifest"]
     fp = fingerprint(manifest)
     assert fp.hex() == item["fingerprint"]
     shape_list = shapes(manifest)
     joint = Point.from_hex(manifest["joint_public_key"])
     issuer = from_json(blind_rsa.BlindRsaPublicKey, manifest["issuer_public_key"])
-    rng = DeterministicNonces(bytes.fromhex(item["seed"]))
-    rng.draw(), rng.draw()  # x, k
-    assert item["audited"]["sealed"]["nonce"] == rng.draw().hex()  # the first draw of a ballot
 
     sealed = parse_sealed(item["audited"]["sealed"], shape_list)
     verify_sealed(sealed, shape_list, fp, joint)
@@ -229,3 +231,16 @@ def test_ballot_vector_parses_verifies_and_chains(vectors):
         "count": 1,
         "hash": item["audited"]["entry"]["hash"],
     }
+
+    # The draw order: x, k, then the audited ballot (its nonce first), the cast ballot, w.
+    rng = DeterministicNonces(bytes.fromhex(item["seed"]))
+    rng.draw()  # x, the joint secret key
+    voter = Voter(manifest, fp, secret=rng.draw(), credential=item["credential"])
+    assert voter.secret.hex() == item["credential_secret"]
+    again, reveal = voter.seal(item["audited"]["choices"], rng)
+    assert dumps(again) == dumps(item["audited"]["sealed"])
+    assert dumps(reveal) == dumps(item["audited"]["reveal"])
+    again, _ = voter.seal(item["cast"]["choices"], rng)
+    assert dumps(again) == dumps(item["cast"]["sealed"])
+    signed = voter.sign(again, item["cast"]["head"], rng)
+    assert dumps(signed) == dumps(item["cast"]["ballot"])

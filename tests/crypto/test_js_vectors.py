@@ -283,3 +283,13 @@ def test_blind_rsa_vector_is_reproduced_and_verifies_as_standard_pss(vectors):
         padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48),
         hashes.SHA384(),
     )
+
+
+def test_ballot_v2_is_reproduced_and_verifies(vectors):
+    """The browser's v2 ballot vector (if the browser core has written one): the same checks as
+    Python's own (tests/crypto/test_cross_language_vectors.py)."""
+    if "ballot" not in vectors:
+        pytest.skip("from-js.json has no v2 ballot vector yet")
+    from tests.crypto.test_cross_language_vectors import check_ballot_vector
+
+    check_ballot_vector(vectors["ballot"])

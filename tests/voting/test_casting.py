@@ -137,6 +137,10 @@ def _forged_voter(world) -> Voter:
         ("shape", 400, "malformed"),
         ("point", 400, "malformed"),
         ("extra_key", 400, "malformed"),
+        ("no_board_reference", 400, "malformed"),
+        ("negative_board_count", 400, "malformed"),
+        ("boolean_board_count", 400, "malformed"),
+        ("short_nonce", 400, "malformed"),
     ],
 )
 def test_rejected_ballots_write_nothing(open_world, tamper, status, code):
@@ -166,6 +170,17 @@ def test_rejected_ballots_write_nothing(open_world, tamper, status, code):
         ballot["answers"][0]["ciphertexts"][0]["a"] = "ff" * 32
     elif tamper == "extra_key":
         ballot["note"] = "hello"
+    elif tamper == "no_board_reference":
+        ballot = _resign(voter, {k: v for k, v in ballot.items() if k != "board"})
+    elif tamper == "negative_board_count":
+        ballot["board"]["count"] = -1
+        ballot = _resign(voter, ballot)
+    elif tamper == "boolean_board_count":
+        ballot["board"]["count"] = False
+        ballot = _resign(voter, ballot)
+    elif tamper == "short_nonce":
+        ballot["nonce"] = ballot["nonce"][:-2]
+        ballot = _resign(voter, ballot)
     response = open_world.cast(ballot)
     assert response.status_code == status, response.content
     body = response.json()
