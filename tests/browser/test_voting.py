@@ -59,6 +59,33 @@ def encrypt(page) -> str:
     return page.text_content("#review-tracker").replace(" ", "")
 
 
+def ballot_page_holding(browser, live_server, world, voter, storage: dict[str, object]):
+    """A fresh browser on the ballot page with `voter`'s credential in its storage, plus the
+    `storage` items given (key suffix after the election fingerprint → JSON value)."""
+    import json
+
+    fp = world.election.fingerprint
+    items = {
+        "mashwara/v1/credential/" + fp: {
+            "election": fp,
+            "secret": voter.secret.hex(),
+            "credential": voter.credential,
+        }
+    }
+    items.update({key + fp: value for key, value in storage.items()})
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"/elections/{world.election.uuid}/vote/")
+    page.evaluate(
+        "items => { for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v); }",
+        {key: json.dumps(value) for key, value in items.items()},
+    )
+    page.reload()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    return context, page
+
+
 def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_server, tmp_path):
     from tests.voting.world import World
 
@@ -239,29 +266,12 @@ def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(brow
     re-vote naming the same head would lose to it if the coercer cast it later (equal board
     counts: the later position counts), so the page waits for the board to move before signing
     (docs/elections.md §10)."""
-    import json
-
     from tests.voting.world import World
 
     world = World(voters=2, trustees=1, threshold=1)
     world.open_poll()
-    uuid, fp = world.election.uuid, world.election.fingerprint
-    voter = world.voters[0]
-    stored = {"election": fp, "secret": voter.secret.hex(), "credential": voter.credential}
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(f"/elections/{uuid}/vote/")
-    head = world.head()
-    page.evaluate(
-        "([fp, stored, count]) => {"
-        " localStorage.setItem('mashwara/v1/credential/' + fp, stored);"
-        " localStorage.setItem('mashwara/v1/last-board/' + fp, JSON.stringify({count}));"
-        "}",
-        [fp, json.dumps(stored), head["count"]],
-    )
-    page.reload()
-    page.wait_for_selector("#ballot-app[data-ready='true']")
+    kept = {"mashwara/v1/last-board/": {"count": world.head()["count"]}}
+    context, page = ballot_page_holding(browser, live_server, world, world.voters[0], kept)
     choose(page, "1", ["3"], {1: "1"})
     encrypt(page)
     page.click("#cast-button")
@@ -290,18 +300,8 @@ def test_the_ballot_page_explains_the_new_refusals_and_re_signs_once_over_a_fres
 
     world = World(voters=1, trustees=1, threshold=1)
     world.open_poll()
-    uuid, fp = world.election.uuid, world.election.fingerprint
-    voter = world.voters[0]
-    stored = {"election": fp, "secret": voter.secret.hex(), "credential": voter.credential}
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    page = context.new_page()
-    page.goto(f"/elections/{uuid}/vote/")
-    page.evaluate(
-        "([fp, stored]) => localStorage.setItem('mashwara/v1/credential/' + fp, stored)",
-        [fp, json.dumps(stored)],
-    )
-    page.reload()
-    page.wait_for_selector("#ballot-app[data-ready='true']")
+    uuid = world.election.uuid
+    context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
     choose(page, "0", [], {})
     tracker = encrypt(page)
 
