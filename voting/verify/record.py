@@ -703,6 +703,10 @@ class _Verifier:
         self.tally = tally
 
     def decryption_line(self, item: dict[str, Any]) -> None:
+        # One line per submitting trustee, by increasing index: the record has one spelling.
+        trustee = _int(item["trustee"], "the decryption's trustee", 1)
+        if self.decryptions and not self.decryptions[-1]["trustee"] < trustee:
+            self.c["format"].fail(f"the decryption line of trustee {trustee} is out of order")
         self.decryptions.append(item)
 
     def results_line(self, item: dict[str, Any]) -> None:
@@ -825,7 +829,7 @@ class _Verifier:
         for submission in self.decryptions:
             trustee = submission["trustee"]
             label = f"trustee {trustee}"
-            if type(trustee) is not int or trustee not in keys or trustee in valid:
+            if trustee not in keys or trustee in valid:
                 shares_check.fail(f"{label}: unknown or repeated trustee")
                 continue
             try:
@@ -984,6 +988,7 @@ class _Lines:
                 self.format.fail(f"line {self.number}: unreadable ({exc})")
                 continue
             kind = item.get("type") if isinstance(item, dict) else None
+            kind = kind if isinstance(kind, str) else repr(kind)
             if kind == "entry":  # a non-canonical entry line: its worker names it
                 return self.number, "entry", line, None
             if kind not in LINE_KEYS:
@@ -1024,10 +1029,10 @@ class _Lines:
         """Non-entry lines, in order; stops before the first entry line if ``before_board``."""
         while (read := self._next()) is not None:
             number, kind, _, item = read
+            if before_board and LINE_ORDER.index(kind) >= LINE_ORDER.index("entry"):
+                self.pending = read
+                return
             if kind == "entry":
-                if before_board:
-                    self.pending = read
-                    return
                 self.format.fail(f"line {number}: an entry line after the board")
                 continue
             if self._order(number, kind):
