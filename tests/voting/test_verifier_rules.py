@@ -380,6 +380,35 @@ def test_a_record_with_no_ballot_verifies(world):
 
 # -- malformed input: a report, never an exception --------------------------------------------
 
+MALFORMED = [
+    ("roll", ("issued",), lambda v: str(v), "roll", "the issued count must be an integer"),
+    ("roll", ("reissued",), lambda v: False, "roll", "the re-issued count must be an integer"),
+    ("head", ("head", "signature"), str.upper, "head", "signature must be lowercase hex"),
+    ("head", ("head", "count"), lambda v: float(v), "format", "unreadable"),
+    ("tally", ("tally", "questions", 0, 0, "a"), lambda v: "ff" * 32, "aggregate", "canonical"),
+    ("tally", ("tally", "counted"), lambda v: True, "aggregate", "counted must be an integer"),
+    ("decryption", ("trustee",), lambda v: str(v), "shares", "trustee must be an integer"),
+    ("ceremony", ("shares", 0, "ct"), str.upper, "ceremony", "lowercase hex"),
+    ("ceremony", ("complaints",), lambda v: {}, "ceremony", "complaints must be a list"),
+    # true where the number 1 belongs: equal in Python, not in JSON.
+    ("results", ("results", "questions", 0, "blank"), lambda v: v == 1, "results", "question 0"),
+]
+
+
+@pytest.mark.parametrize("kind, path, change, check, message", MALFORMED)
+def test_a_malformed_member_is_a_named_failure(record, kind, path, change, message, check):
+    lines = record[:]
+    index = _index(lines, kind)
+    item = json.loads(lines[index])
+    before = _get(item, path)
+    lines[index] = (
+        json.dumps(_replace(item, path, change(before)), sort_keys=True, separators=(",", ":"))
+        if kind == "head" and path[-1] == "count"
+        else _line(_replace(item, path, change(before))).rstrip("\n")
+    ) + "\n"
+    failed = _failed(lines)
+    assert any(message in f for f in failed[check]), failed
+
 
 def _paths(value: Any, path: tuple = ()) -> list[tuple]:
     found = [path]

@@ -813,6 +813,7 @@ class _Verifier:
         shares_check.done = combination.done = True
         if self.tally is None or not self.announcements or self.results is None:
             shares_check.fail("the tally, ceremony or results are missing")
+            combination.fail("nothing to combine: the tally, ceremony or results are missing")
             return None
         if self.tally["counted"] == 0 and not self.decryptions:
             # No ballot counted: the tally is (O, O) everywhere and every count is 0.
