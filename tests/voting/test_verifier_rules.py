@@ -534,3 +534,18 @@ def test_a_malformed_record_exits_1_on_the_command_line(record, tmp_path, capsys
     out = capsys.readouterr().out
     assert "VERIFICATION FAILED" in out and "Traceback" not in out
     assert "line " in out and "unreadable" in out
+
+
+def test_the_documented_checklist_has_one_line_per_printed_check():
+    from pathlib import Path
+
+    from voting.verify.record import CHECKS
+
+    text = Path(__file__).resolve().parents[2].joinpath("docs", "elections.md").read_text()
+    section = text[text.index("## 8. Election record") : text.index("## 9.")]
+    numbered = [line for line in section.splitlines() if line[:3].rstrip(". ").isdigit()]
+    assert len(numbered) == len(CHECKS)
+    assert [int(line.split(".")[0]) for line in numbered] == list(range(1, len(CHECKS) + 1))
+    # Each documented line starts with the words its printed line starts with.
+    for line, (_, name) in zip(numbered, CHECKS, strict=True):
+        assert name.lower().startswith(line.split("**")[1].lower()), (line, name)

@@ -184,23 +184,27 @@ CHECKS = [
         "every ballot: tracker, credential, signature, proofs; audited entries: no credential, "
         "proofs",
     ),
-    ("reveals", "every audited entry's reveal opens its sealed ballot"),
-    ("references", "every ballot names an earlier head of this board (board.count < position)"),
+    ("reveals", "reveals: every audited entry's reveal opens its sealed ballot"),
+    (
+        "references",
+        "board references: every ballot names an earlier head of this board "
+        "(board.count < position)",
+    ),
     (
         "caps",
-        f"at most {chain.MAX_BALLOTS_PER_CREDENTIAL} ballots per credential; "
+        f"caps: at most {chain.MAX_BALLOTS_PER_CREDENTIAL} ballots per credential; "
         "audits at most max(100, 2 × roll size)",
     ),
-    ("selection", "counted ballot per credential: the greatest (board.count, position)"),
+    ("selection", "selection: per credential the greatest (board.count, position) counts"),
     (
         "copies",
-        "no ciphertext A of a counted ballot in another counted ballot or an audited entry",
+        "copies: no ciphertext A of a counted ballot in another counted ballot or an audited entry",
     ),
-    ("aggregate", "encrypted tally is the sum of the counted ballots"),
+    ("aggregate", "aggregate: the encrypted tally is the sum of the counted ballots"),
     ("shares", "decryption shares and their proofs"),
-    ("combination", "Lagrange combination gives the published counts"),
+    ("combination", "combination: the Lagrange combination gives the published counts"),
     ("results", "results (counts, approval totals, Schulze) from the counts"),
-    ("eligibility", "counted credentials within issued credentials and the roll"),
+    ("eligibility", "eligibility: counted credentials within issued credentials and the roll"),
 ]
 
 
