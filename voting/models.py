@@ -62,6 +62,10 @@ class Election(MultilingualText):
     joint_public_key = models.CharField(max_length=64, blank=True, editable=False)
     manifest = models.JSONField(null=True, blank=True, editable=False)
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # The hours the poll actually opened and closed (to the hour, like every public time): the
+    # record carries them and the verifier checks every entry's hour lies between them.
+    opened_hour = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_hour = models.DateTimeField(null=True, blank=True, editable=False)
     # Written at and after closing.
     final_head = models.JSONField(null=True, blank=True, editable=False)
     encrypted_tally = models.JSONField(null=True, blank=True, editable=False)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from convention.models import current_hour
 from voting.models import BoardEntry, BoardHead, Election, ElectionState, RollEntry
 from voting.services import board
+from voting.services.lifecycle import hour_string
 from voting.services.tally import counted_positions
 from voting.verify.canonical import dumps
 from voting.verify.receipts import ReceiptCheck, check_receipt
@@ -223,6 +224,14 @@ def ceremony_record(election: Election) -> dict[str, Any]:
     }
 
 
+def poll_json(election: Election) -> dict[str, Any]:
+    """The hours the poll opened and closed (``null`` while they have not happened)."""
+    return {
+        "opened": hour_string(election.opened_hour) if election.opened_hour else None,
+        "closed": hour_string(election.closed_hour) if election.closed_hour else None,
+    }
+
+
 def record_lines(election: Election) -> Iterator[bytes]:
     """The election record of docs/elections.md §8, one canonical JSON line at a time."""
     from voting.services.tally import decryption_json
@@ -233,6 +242,7 @@ def record_lines(election: Election) -> Iterator[bytes]:
     yield line("manifest", {"manifest": election.manifest, "fingerprint": election.fingerprint})
     yield line("ceremony", ceremony_record(election))
     yield line("roll", roll_json(election))
+    yield line("poll", poll_json(election))
     last = 0
     while True:
         page = board_page(election, after=last, limit=2000)

@@ -25,6 +25,11 @@ CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1]], [
 
 @pytest.fixture
 def record(world) -> list[str]:
+    return make_record(world)
+
+
+def make_record(world) -> list[str]:
+    """A published record: four ballots, an audit, a re-vote, decrypted by trustees 2 and 3."""
     world.open_poll()
     for voter, choice in zip(world.voters, CHOICES, strict=True):
         assert world.cast(voter.ballot(choice, world.head())[0]).status_code == 201

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from convention.models import Convention, Membership, Role
+from convention.models import Convention, Membership, Role, current_hour
 from convention.services.audit import record
 from voting import keystore
 from voting.crypto import blind_rsa, board_key
@@ -348,7 +348,10 @@ def transition(
             if not election.fingerprint:
                 raise WrongState("the key ceremony is not complete")
             _freeze_roll(election)
+        elif to == S.OPEN:
+            election.opened_hour = current_hour()
         elif to == S.CLOSED:
+            election.closed_hour = current_hour()
             _close(election)
         elif to == S.DRAFT:
             if RollEntry.objects.filter(election=election).exists():
