@@ -66,8 +66,18 @@ from voting.crypto.proofs import (
 from voting.crypto.question import (
     EncryptedQuestion,
     encrypt_question,
+    encrypt_question_with_nonces,
     sum_proof_needed,
     verify_question,
+)
+from voting.crypto.ranking import (
+    EncryptedRanking,
+    QuestionOpening,
+    RankingOpening,
+    encrypt_ranking,
+    encrypt_ranking_with_opening,
+    prove_ranking,
+    verify_ranking,
 )
 from voting.crypto.serialization import (
     canonical_json,
@@ -115,6 +125,7 @@ __all__ = [
     "DiscreteLogNotFound",
     "DiscreteLogTable",
     "EncryptedQuestion",
+    "EncryptedRanking",
     "EncryptedShare",
     "InvalidEncoding",
     "InvalidKey",
@@ -127,7 +138,9 @@ __all__ = [
     "KeyPair",
     "NonceSource",
     "Point",
+    "QuestionOpening",
     "RangeProof",
+    "RankingOpening",
     "Scalar",
     "SchnorrProof",
     "ShareReveal",
@@ -147,6 +160,9 @@ __all__ = [
     "dumps",
     "encrypt",
     "encrypt_question",
+    "encrypt_question_with_nonces",
+    "encrypt_ranking",
+    "encrypt_ranking_with_opening",
     "encrypt_share",
     "encrypt_with_nonce",
     "finalize",
@@ -164,6 +180,7 @@ __all__ = [
     "prove_decryption_share",
     "prove_knowledge",
     "prove_range",
+    "prove_ranking",
     "rerandomise",
     "reveal_share",
     "sign_credential",
@@ -178,5 +195,6 @@ __all__ = [
     "sum_proof_needed",
     "verify_question",
     "verify_range",
+    "verify_ranking",
     "verify_share_reveal",
 ]
