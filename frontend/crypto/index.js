@@ -35,7 +35,19 @@ export {
   verifyKnowledge,
   verifyRange,
 } from "./proofs.js";
-export { encryptQuestion, verifyQuestion } from "./question.js";
+export { encryptQuestion, encryptQuestionWithNonces, verifyQuestion } from "./question.js";
+export {
+  MAX_RANKED_OPTIONS,
+  MIN_RANKED_OPTIONS,
+  encryptRanking,
+  encryptRankingWithOpening,
+  linkCiphertext,
+  openingOrder,
+  placeCiphertext,
+  proveRanking,
+  rankingWitnesses,
+  verifyRanking,
+} from "./ranking.js";
 export {
   checkShare,
   combineDecryptionShares,
