@@ -42,6 +42,7 @@ export {
   encryptRanking,
   encryptRankingWithOpening,
   linkCiphertext,
+  openRanking,
   openingOrder,
   placeCiphertext,
   proveRanking,

@@ -17,8 +17,8 @@
 
 import { concatBytes, int8, isBytes, utf8 } from "./bytes.js";
 import { addCiphertexts } from "./elgamal.js";
-import { InvalidProof, InvalidWitness, ValueOutsideRange } from "./errors.js";
-import { IDENTITY, Point, mod, preparePoint } from "./group.js";
+import { InvalidOpening, InvalidProof, InvalidWitness, ValueOutsideRange } from "./errors.js";
+import { IDENTITY, Point, baseMul, isScalar, mod, mul, preparePoint } from "./group.js";
 import { proveRangeTrusted, verifyRange } from "./proofs.js";
 import { encryptQuestionWithNonces, verifyQuestion } from "./question.js";
 import { nonceSource } from "./random.js";
@@ -266,3 +266,48 @@ export function verifyRanking(ctx, publicKey, answer, options) {
   });
 }
 
+
+function openQuestion(key, question, opening, what) {
+  const { votes, randomness } = opening;
+  if (!Array.isArray(votes) || !Array.isArray(randomness) || votes.length !== question.ciphertexts.length || randomness.length !== votes.length) {
+    throw new InvalidOpening(`${what}: one vote and one nonce per ciphertext are required`);
+  }
+  question.ciphertexts.forEach((ct, i) => {
+    const v = votes[i];
+    const r = randomness[i];
+    if (!isBit(v) || !isScalar(r) || r === 0n || !ct.a.equals(baseMul(r)) || !ct.b.equals(baseMul(BigInt(v)).add(mul(key, r)))) {
+      throw new InvalidOpening(`${what}: the revealed vote and nonce do not give the ciphertext`);
+    }
+  });
+}
+
+/**
+ * Check an audit reveal against the answer and return the order it opens to, best first: every
+ * ciphertext of the pairs and positions must be (rG, vG + rX) for its revealed (v, r), the
+ * positions a permutation matrix and the pairs that order; otherwise InvalidOpening names the part.
+ */
+export function openRanking(publicKey, answer, opening) {
+  const n = answer.positions.length;
+  if (!Array.isArray(opening.pairs) || !Array.isArray(opening.positions) || opening.pairs.length !== answer.pairs.length || opening.positions.length !== n) {
+    throw new InvalidOpening("the reveal must open every pair and every position");
+  }
+  const key = preparePoint(publicKey);
+  rankedPairs(n).forEach(([i, j], index) => openQuestion(key, answer.pairs[index], opening.pairs[index], `pair (${i}, ${j})`));
+  answer.positions.forEach((question, option) => openQuestion(key, question, opening.positions[option], `position ${option}`));
+  let order;
+  let preferences;
+  try {
+    order = openingOrder(opening);
+    ({ preferences } = rankingWitnesses(order));
+  } catch (error) {
+    if (error instanceof InvalidWitness) throw new InvalidOpening(`the revealed positions are not a ranking: ${error.message}`);
+    throw error;
+  }
+  rankedPairs(n).forEach(([i, j], index) => {
+    const [a, b] = opening.pairs[index].votes;
+    if (a !== preferences[i][j] || b !== preferences[j][i]) {
+      throw new InvalidOpening(`pair (${i}, ${j}): the revealed pair disagrees with the positions`);
+    }
+  });
+  return order;
+}

@@ -105,7 +105,7 @@ describe("ranking vectors from Python (§5.1, §9)", () => {
       const theirs = C.fromJson("encryptedRanking", item.answer);
       C.verifyRanking(unhex(item.ctx), keys.public, theirs, item.options);
       assert.deepEqual(decryptedAbove(keys.secret, theirs, item.options), aboveOf(item.order));
-      assert.deepEqual(C.openingOrder(C.fromJson("rankingOpening", item.opening)), item.order);
+      assert.deepEqual(C.openRanking(keys.public, theirs, C.fromJson("rankingOpening", item.opening)), item.order);
     }
   });
 
@@ -210,6 +210,16 @@ describe("ranked answers are rankings (§5.1)", () => {
     bad.pairs[0].votes[0] = 2;
     assert.throws(() => C.fromJson("rankingOpening", bad), C.InvalidEncoding);
     assert.throws(() => C.fromJson("rankingOpening", { ...data, links: [] }), C.InvalidEncoding);
+  });
+
+  test("an audit opens the answer to its order and a wrong reveal is refused", () => {
+    const { answer, opening } = C.encryptRankingWithOpening(ctx, pair.public, [2, 0, 3, 1], rng("audit"));
+    assert.deepEqual(C.openRanking(pair.public, answer, opening), [2, 0, 3, 1]);
+    const other = C.encryptRankingWithOpening(ctx, pair.public, [2, 0, 3, 1], rng("audit-other")).opening;
+    assert.throws(() => C.openRanking(pair.public, answer, other), (e) => e instanceof C.InvalidOpening && e.message.startsWith("pair (0, 1):"));
+    const lying = { pairs: opening.pairs, positions: [opening.positions[1], opening.positions[0], ...opening.positions.slice(2)] };
+    assert.throws(() => C.openRanking(pair.public, answer, lying), (e) => e instanceof C.InvalidOpening && e.message.startsWith("position 0:"));
+    assert.throws(() => C.openRanking(pair.public, answer, { ...opening, pairs: opening.pairs.slice(1) }), /every pair/);
   });
 
   test("malformed ranking JSON is rejected", () => {

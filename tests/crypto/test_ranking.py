@@ -16,6 +16,7 @@ from voting.crypto.elgamal import Ciphertext, KeyPair, add_ciphertexts, decrypt_
 from voting.crypto.errors import (
     CryptoError,
     InvalidEncoding,
+    InvalidOpening,
     InvalidProof,
     InvalidWitness,
     ValueOutsideRange,
@@ -30,6 +31,7 @@ from voting.crypto.ranking import (
     encrypt_ranking_with_opening,
     link_ciphertext,
     link_context,
+    open_ranking,
     pair_context,
     place_ciphertext,
     place_context,
@@ -245,6 +247,24 @@ def test_the_opening_reveals_every_ciphertext(keypair):
     }
 
 
+def test_an_audit_opens_the_answer_to_its_order_and_a_wrong_reveal_is_refused(keypair):
+    answer, opening = encrypt_ranking_with_opening(CTX, keypair.public, [2, 0, 3, 1])
+    assert open_ranking(keypair.public, answer, opening) == (2, 0, 3, 1)
+    other_answer, other = encrypt_ranking_with_opening(CTX, keypair.public, [2, 0, 3, 1])
+    with pytest.raises(InvalidOpening, match=r"pair \(0, 1\)"):
+        open_ranking(keypair.public, answer, other)
+    # A reveal claiming another order for the same ciphertexts: the positions do not re-encrypt.
+    lying = RankingOpening(
+        opening.pairs,
+        (opening.positions[1], opening.positions[0], *opening.positions[2:]),
+    )
+    with pytest.raises(InvalidOpening, match="position 0"):
+        open_ranking(keypair.public, answer, lying)
+    with pytest.raises(InvalidOpening, match="every pair"):
+        open_ranking(keypair.public, answer, RankingOpening(opening.pairs[:-1], opening.positions))
+    assert open_ranking(keypair.public, other_answer, other) == (2, 0, 3, 1)
+
+
 def test_json_round_trip_and_shape(keypair):
     answer = encrypt_ranking(CTX, keypair.public, [2, 0, 1], DeterministicNonces(b"json"))
     data = to_json(answer)
@@ -315,7 +335,8 @@ def test_honest_ranking_vectors_verify_and_open_to_their_order(vectors):
         answer = from_json(EncryptedRanking, item["answer"])
         verify_ranking(bytes.fromhex(item["ctx"]), pair.public, answer, item["options"])
         assert _decrypted_preferences(pair, answer, item["options"]) == _above(item["order"])
-        assert from_json(RankingOpening, item["opening"]).order() == tuple(item["order"])
+        opening = from_json(RankingOpening, item["opening"])
+        assert open_ranking(pair.public, answer, opening) == tuple(item["order"])
 
 
 def test_forged_ranking_vectors_are_rejected_by_the_named_part(vectors):

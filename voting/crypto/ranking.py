@@ -26,17 +26,19 @@ from dataclasses import dataclass
 from functools import cache
 
 from voting.crypto.elgamal import Ciphertext, add_ciphertexts
-from voting.crypto.errors import InvalidProof, InvalidWitness, ValueOutsideRange
+from voting.crypto.errors import InvalidOpening, InvalidProof, InvalidWitness, ValueOutsideRange
 from voting.crypto.group import (
     IDENTITY_BYTES,
     ORDER,
     NonceSource,
     Point,
     Scalar,
+    base_mul,
     int8,
     nonce_source,
     point_add,
     point_sub,
+    var_mul,
 )
 from voting.crypto.proofs import RangeProof, prove_range, verify_range
 from voting.crypto.question import EncryptedQuestion, encrypt_question_with_nonces, verify_question
@@ -325,3 +327,50 @@ def verify_ranking(ctx: bytes, public_key: Point, answer: EncryptedRanking, opti
                 f"link {option}: the proof that the option's pairwise wins match its place does"
                 " not verify"
             ) from None
+
+
+def _open(
+    public_key: Point, question: EncryptedQuestion, opening: QuestionOpening, what: str
+) -> None:
+    x = public_key.encoding
+    if not len(opening.votes) == len(opening.randomness) == len(question.ciphertexts):
+        raise InvalidOpening(f"{what}: one vote and one nonce per ciphertext are required")
+    for ct, v, r in zip(question.ciphertexts, opening.votes, opening.randomness, strict=True):
+        if (
+            v not in (0, 1)
+            or r.is_zero()
+            or ct.a.encoding != base_mul(r.value)
+            or ct.b.encoding != point_add(base_mul(v), var_mul(r.value, x))
+        ):
+            raise InvalidOpening(f"{what}: the revealed vote and nonce do not give the ciphertext")
+
+
+def open_ranking(
+    public_key: Point, answer: EncryptedRanking, opening: RankingOpening
+) -> tuple[int, ...]:
+    """Check an audit reveal against the answer and return the order it opens to, best first.
+
+    Every ciphertext of the pairs and positions must be ``(rG, vG + rX)`` for its revealed
+    ``(v, r)``, the positions a permutation matrix and the pairs that order; otherwise
+    ``InvalidOpening`` names the part. (The proofs are checked by ``verify_ranking``.)
+    """
+    n = len(answer.positions)
+    if len(opening.pairs) != len(answer.pairs) or len(opening.positions) != n:
+        raise InvalidOpening("the reveal must open every pair and every position")
+    for (i, j), question, revealed in zip(
+        ranked_pairs(n), answer.pairs, opening.pairs, strict=True
+    ):
+        _open(public_key, question, revealed, f"pair ({i}, {j})")
+    for option, (question, revealed) in enumerate(
+        zip(answer.positions, opening.positions, strict=True)
+    ):
+        _open(public_key, question, revealed, f"position {option}")
+    try:
+        order = opening.order()
+        preferences, _ = ranking_witnesses(order)
+    except InvalidWitness as exc:
+        raise InvalidOpening(f"the revealed positions are not a ranking: {exc}") from None
+    for (i, j), revealed in zip(ranked_pairs(n), opening.pairs, strict=True):
+        if revealed.votes != (preferences[i][j], preferences[j][i]):
+            raise InvalidOpening(f"pair ({i}, {j}): the revealed pair disagrees with the positions")
+    return order
