@@ -140,7 +140,7 @@ def _honest(name: str, order: list[int]) -> dict[str, Any]:
     }
 
 
-def _preferences_of(beats: list[tuple[int, int]], n: int) -> list[list[int]]:
+def preferences_of(beats: list[tuple[int, int]], n: int) -> list[list[int]]:
     matrix = [[0] * n for _ in range(n)]
     for winner, loser in beats:
         matrix[winner][loser] = 1
@@ -164,7 +164,7 @@ def _forged(
     rng = DeterministicNonces(s)
     pair = generate_keypair(rng)
     ctx = _context(name)
-    preferences = _preferences_of(beats, n)
+    preferences = preferences_of(beats, n)
     positions = [[int(places[i] == p) for p in range(n)] for i in range(n)]
     answer = forge_ranking(ctx, pair.public, preferences, positions, rng)
     return {

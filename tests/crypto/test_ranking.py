@@ -92,7 +92,7 @@ def test_ten_options_verify(keypair):
     ids=["cycle", "tie", "both-preferred", "two-at-first-place"],
 )
 def test_the_honest_prover_refuses_what_is_not_a_ranking(keypair, beats, places, refusal):
-    preferences = vectors_module._preferences_of(beats, 3)
+    preferences = vectors_module.preferences_of(beats, 3)
     positions = [[int(places[i] == p) for p in range(3)] for i in range(3)]
     rng = DeterministicNonces(b"refused")
     with pytest.raises(ValueOutsideRange, match=refusal):
@@ -124,7 +124,7 @@ def test_a_partial_ranking_does_not_pass_as_a_ranking_of_more_options(keypair):
 def test_cyclic_pairs_with_otherwise_valid_proofs_are_rejected_by_the_links(keypair):
     """The attack: pairs 0>1, 1>2, 2>0, each a valid §5 pair (bounds 1..1), positions and places
     of the order 0, 1, 2 all valid, link 1 valid too; only the links catch the cycle."""
-    preferences = vectors_module._preferences_of([(0, 1), (1, 2), (2, 0)], 3)
+    preferences = vectors_module.preferences_of([(0, 1), (1, 2), (2, 0)], 3)
     positions = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     forged = vectors_module.forge_ranking(
         CTX, keypair.public, preferences, positions, DeterministicNonces(b"cycle")
@@ -152,7 +152,7 @@ def test_cyclic_pairs_with_otherwise_valid_proofs_are_rejected_by_the_links(keyp
 
 
 def test_two_options_at_the_first_place_are_rejected_by_the_places(keypair):
-    preferences = vectors_module._preferences_of([(0, 1), (0, 2), (1, 2)], 3)
+    preferences = vectors_module.preferences_of([(0, 1), (0, 2), (1, 2)], 3)
     positions = [[1, 0, 0], [1, 0, 0], [0, 1, 0]]
     forged = vectors_module.forge_ranking(
         CTX, keypair.public, preferences, positions, DeterministicNonces(b"place")
@@ -164,7 +164,7 @@ def test_two_options_at_the_first_place_are_rejected_by_the_places(keypair):
 def test_a_tie_is_rejected_by_its_pair(keypair):
     """A tie carries an honest proof that the pair sums to 0 (range 0..0, one challenge, as the
     verifier expects for 1..1): it still fails, and an old-format pair (bounds 0..1) fails too."""
-    preferences = vectors_module._preferences_of([(0, 2), (1, 2)], 3)
+    preferences = vectors_module.preferences_of([(0, 2), (1, 2)], 3)
     positions = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     forged = vectors_module.forge_ranking(
         CTX, keypair.public, preferences, positions, DeterministicNonces(b"tie")
