@@ -391,7 +391,7 @@ def _ballot() -> dict[str, Any]:
     sealed, reveal = voter.seal(audited_choices, rng)
     audited = entry(1, "audited", genesis, sealed, reveal)
     head = {"count": 1, "hash": audited["hash"]}
-    cast_choices = [[1], [1], [0, 2]]
+    cast_choices = [[1], [1], [0, 2, 1]]
     cast_sealed, cast_reveal = voter.seal(cast_choices, rng)
     cast = voter.sign(cast_sealed, head, rng)
     cast_entry = entry(2, "ballot", bytes.fromhex(audited["hash"]), cast, None)
