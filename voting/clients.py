@@ -17,7 +17,7 @@ from typing import Any
 
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
-from voting.crypto.errors import InvalidShare
+from voting.crypto.errors import InvalidShare, ValueOutsideRange
 from voting.crypto.group import NonceSource, Point, Scalar, int8, nonce_source
 from voting.crypto.proofs import sign_credential
 from voting.crypto.question import encrypt_question
@@ -98,6 +98,8 @@ class Voter:
         answers, reveal = [], []
         for q, (shape, choice) in enumerate(zip(shapes(self.manifest), choices, strict=True)):
             if shape.kind == "ranked":
+                if len(choice) != shape.options:
+                    raise ValueOutsideRange(f"question {q}: rank all {shape.options} options")
                 ranking, opening = encrypt_ranking_with_opening(
                     context + int8(q), joint, list(choice), source
                 )

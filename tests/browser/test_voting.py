@@ -226,7 +226,9 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert second in other_page.text_content("main").replace(" ", "")
 
     # The other voters cast with the Python client; the poll closes; two trustees decrypt.
-    for other, choice in zip(others, [[[0], [1], [0, 1, 2]], [[], [0, 1, 2], [2, 0, 1]]], strict=True):
+    for other, choice in zip(
+        others, [[[0], [1], [0, 1, 2]], [[], [0, 1, 2], [2, 0, 1]]], strict=True
+    ):
         ballot, _ = other.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     election = world.close_and_tally(decrypting=[1, 3])
@@ -280,7 +282,9 @@ def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(brow
     assert world.election.board.count() == 0, "nothing is sent while the board has not moved"
 
     # Another voter casts: the board moves past the head the kept ballot names.
-    assert world.cast(world.voters[1].ballot([[0], [], [1, 2, 0]], world.head())[0]).status_code == 201
+    assert (
+        world.cast(world.voters[1].ballot([[0], [], [1, 2, 0]], world.head())[0]).status_code == 201
+    )
     page.wait_for_selector("#receipt:not([hidden])")
     assert page.get_attribute("#ballot-app", "data-board-wait") == "moved"
     assert page.text_content("#receipt-position") == "2"

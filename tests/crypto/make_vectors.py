@@ -399,10 +399,10 @@ def _ballot() -> dict[str, Any]:
         "seed": s.hex(),
         "draws": (
             "joint secret key x; credential secret k; then the audited ballot: its nonce (the"
-            " 32-byte encoding of one draw), then for each question in order, each of its parts"
-            " in order (one part for single and approval, one per pair (i, j), i < j, for"
-            " ranked), the draws of encrypt_question (§5); then the cast ballot the same way"
-            " (nonce, parts); then the credential signature's nonce w"
+            " 32-byte encoding of one draw), then each question in order: single and approval"
+            " draw as encrypt_question (§5), ranked as encrypt_ranking (protocol §5.1: pairs,"
+            " positions, places, links); then the cast ballot the same way (nonce, questions);"
+            " then the credential signature's nonce w"
         ),
         "manifest": manifest,
         "fingerprint": fp.hex(),

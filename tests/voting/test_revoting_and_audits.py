@@ -242,7 +242,9 @@ def stale_record(open_world, monkeypatch):
         voter, bystander = world.voters[0], world.voters[1]
         assert world.cast(voter.ballot(COERCED, world.head())[0]).status_code == 201
         stale, _ = voter.ballot(COERCED, world.head())
-        assert world.cast(bystander.ballot([[1], [0], [1, 2, 0]], world.head())[0]).status_code == 201
+        assert (
+            world.cast(bystander.ballot([[1], [0], [1, 2, 0]], world.head())[0]).status_code == 201
+        )
         assert world.cast(voter.ballot(CHOICE, world.head())[0]).status_code == 201
         assert world.cast(stale).status_code == 201
         if rule == "last_appended":
