@@ -127,7 +127,7 @@ export function choiceVector(question, choice) {
   return Array.from({ length: question.options.length }, (_, i) => (chosen.has(i) ? 1 : 0));
 }
 
-/** A ranked choice the page cannot encrypt: `reason` is "unranked" or "shared" (a message key). */
+/** A ranked choice the page cannot encrypt: `reason` is "unranked" (an option has no rank in 1..n) or "shared" (two options have one rank). */
 export class IncompleteRanking extends Error {
   constructor(reason) {
     super(reason === "shared" ? "two options share a rank" : "every option must be ranked");
