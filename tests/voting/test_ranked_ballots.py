@@ -142,6 +142,29 @@ def test_the_verifier_fails_a_record_holding_a_cycle(open_world, pairs_only, fai
     assert any(f"entry {position}" in f and failure in f for f in failures), failures
 
 
+def test_the_verifier_names_a_pair_a_counted_tie_left_undecided(open_world):
+    """A dishonest server counts a ballot whose pair (0, 1) is a tie (neither above the other):
+    besides the ballot's failing proof, the results step finds pairwise[0][1] + pairwise[1][0]
+    short of the number of counted ballots."""
+    world = open_world
+    assert world.cast(world.voters[1].ballot(CHOICE, world.head())[0]).status_code == 201
+    sealed, _ = world.voters[0].seal(CHOICE)
+    joint = Point.from_hex(world.election.manifest["joint_public_key"])
+    ctx = world.election.fingerprint_bytes + bytes.fromhex(sealed["nonce"]) + int8(RANKED)
+    tie = preferences_of([(0, 2), (1, 2)], 3)
+    positions = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    sealed["answers"][RANKED] = to_json(
+        forge_ranking(ctx, joint, tie, positions, DeterministicNonces(b"tie"))
+    )
+    position = _append_unchecked(world, world.voters[0].sign(sealed, world.head()))
+    world.close_and_tally()
+    world.move(ElectionState.PUBLISHED)
+    report = verify_record([line.decode() for line in record_lines(world.refresh())], workers=1)
+    failures = report.checks["results"].failures
+    assert "question 2, pair (0, 1): 1 ballots rank it, not the 2 counted" in failures, failures
+    assert any(f"entry {position}" in f for f in report.checks["ballots"].failures)
+
+
 def test_the_trustee_cli_refuses_a_counted_cycle(open_world):
     world = open_world
     ballot = _cycle_ballot(world, world.voters[0], world.head())

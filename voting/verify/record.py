@@ -46,7 +46,7 @@ from voting.verify.ballots import (
 )
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
 from voting.verify.election import InvalidManifest, ceremony_context, fingerprint, shapes
-from voting.verify.results import aggregate, results_from_counts
+from voting.verify.results import aggregate, results_from_counts, undecided_pairs
 
 HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
 HEX32 = re.compile(r"[0-9a-f]{64}\Z")
@@ -656,6 +656,8 @@ class _Verifier:
         if totals is None or any(v is None for row in totals for v in row):
             check.fail("the counts could not be confirmed")
             return
+        for failure in undecided_pairs(self.shape_list, totals, len(self.counted)):
+            check.fail(failure)
         expected = results_from_counts(self.shape_list, totals, len(self.counted))
         if expected != self.results:
             for q, (mine, theirs) in enumerate(
