@@ -122,7 +122,7 @@ def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:
     for question in manifest["questions"]:
         n = len(question["options"])
         if question["type"] == "ranked":
-            choices.append(rng.sample(range(n), rng.randrange(n + 1)))
+            choices.append(rng.sample(range(n), n))  # a full order, best first
         elif question["type"] == "approval":
             choices.append(rng.sample(range(n), rng.randint(question["min"], question["max"])))
         else:

@@ -204,7 +204,7 @@ def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
     world.open_poll()
     for voter, choice in zip(
         world.voters,
-        [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[0], [1], [1]]],
+        [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[0], [1], [1, 0, 2]]],
         strict=True,
     ):
         ballot, _ = voter.ballot(choice, world.head())

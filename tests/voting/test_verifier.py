@@ -20,7 +20,12 @@ from voting.verify import board as chain
 from voting.verify.canonical import dumps, loads
 from voting.verify.record import verify_record
 
-CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1]], [[0], [], [0]]]
+CHOICES = [
+    [[0], [0, 1], [0, 1, 2]],
+    [[1], [2], [2, 1, 0]],
+    [[], [0, 4], [1, 0, 2]],
+    [[0], [], [0, 1, 2]],
+]
 
 
 @pytest.fixture

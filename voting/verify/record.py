@@ -55,7 +55,7 @@ from voting.verify.election import (
     ranked_pairs,
     shapes,
 )
-from voting.verify.results import aggregate, results_from_counts
+from voting.verify.results import aggregate, results_from_counts, undecided_pairs
 
 HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
 HEX32 = re.compile(r"[0-9a-f]{64}\Z")
@@ -907,6 +907,8 @@ class _Verifier:
         if totals is None or any(v is None for row in totals for v in row):
             check.fail("the counts could not be confirmed")
             return
+        for failure in undecided_pairs(self.shape_list, totals, len(self.counted)):
+            check.fail(failure)
         expected = results_from_counts(self.shape_list, totals, len(self.counted))
         # Compared as canonical JSON: 1 and true, or 1 and 1.0, are different results.
         if dumps(expected) != dumps(self.results):

@@ -10,6 +10,7 @@
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
+  IncompleteRanking,
   buildBallot,
   checkReceipt,
   checkedManifest,
@@ -18,6 +19,7 @@ import {
   headSigned,
   localDigits,
   openBallot,
+  orderFromRanks,
   questionBounds,
   sealedPart,
   signBallot,
@@ -74,7 +76,15 @@ function readChoices() {
       valid = false;
     };
     if (question.type === "ranked") {
-      return Array.from(box.querySelectorAll("select"), (select) => (select.value === "" ? null : Number(select.value)));
+      // Every option ranked, each rank once: the ballot proves it is a full ranking (§5.1).
+      const ranks = Array.from(box.querySelectorAll("select"), (select) => (select.value === "" ? null : Number(select.value)));
+      try {
+        return orderFromRanks(ranks);
+      } catch (refused) {
+        if (!(refused instanceof IncompleteRanking)) throw refused;
+        fail(t(refused.reason === "shared" ? "rank_shared" : "rank_every"));
+        return null;
+      }
     }
     const picked = Array.from(box.querySelectorAll("input:checked"), (input) => input.value);
     if (question.type === "single") {
@@ -95,6 +105,19 @@ function optionLabel(q, i) {
   return label ? label.textContent.trim() : String(i + 1);
 }
 
+/** A ranked question's opened order, best first, as the voter gave it: "1. X  2. Y  3. Z". */
+function orderList(q, order) {
+  const list = document.createElement("ol");
+  list.className = "ranked-order";
+  order.forEach((option, place) => {
+    const item = document.createElement("li");
+    item.dir = "auto";
+    item.textContent = t("rank_of", { rank: localDigits(String(place + 1), document.documentElement.lang), option: optionLabel(q, option) });
+    list.append(item);
+  });
+  return list;
+}
+
 function renderOpened(opened) {
   const list = document.getElementById("audit-choices");
   list.replaceChildren();
@@ -102,19 +125,18 @@ function renderOpened(opened) {
     const item = document.createElement("li");
     const legend = form.querySelector(`[data-question="${q}"] legend`);
     item.append(document.createTextNode(`${legend ? legend.textContent.trim() : q + 1}: `));
-    const text = question.selected
-      ? question.selected.length
+    if (question.order) {
+      item.append(orderList(q, question.order));
+    } else {
+      const span = document.createElement("span");
+      span.dir = "auto";
+      span.textContent = question.selected.length
         ? question.selected.map((i) => optionLabel(q, i)).join(", ")
         : state.manifest.questions[q].type === "single"
           ? t("blank")
-          : t("none_selected")
-      : question.above.length
-        ? question.above.map(([i, j]) => `${optionLabel(q, i)} > ${optionLabel(q, j)}`).join(", ")
-        : t("unranked");
-    const span = document.createElement("span");
-    span.dir = "auto";
-    span.textContent = text;
-    item.append(span);
+          : t("none_selected");
+      item.append(span);
+    }
     list.append(item);
   });
 }
