@@ -80,6 +80,21 @@ class Voter:
         }
         return self.credential
 
+    def credential_code(self) -> str:
+        """The credential code the ballot page imports (frontend/src/voting/credential-store.js,
+        encodeCode): "mashwara-credential-1:" + base64url(fingerprint[0:8] ‖ k ‖ prefix ‖
+        signature), in lines of 64 characters. Whoever holds it can vote with it."""
+        import base64
+
+        raw = (
+            self.fingerprint[:8]
+            + self.secret.to_bytes()
+            + bytes.fromhex(self.credential["prefix"])
+            + bytes.fromhex(self.credential["signature"])
+        )
+        text = "mashwara-credential-1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
+
     def seal(
         self, choices: Sequence[Choice], rng: NonceSource | None = None
     ) -> tuple[dict[str, Any], list[Any]]:

@@ -87,6 +87,32 @@ class Election(MultilingualText):
                     )
                 )
 
+    def schedule(self) -> list[tuple[str, object]]:
+        """The three scheduled moments with labels in the right tense for the present state
+        ("Voting opens" before, "Voting opened" after), for the schedule tables."""
+        order = [s.value for s in ElectionState]
+        reached = order.index(self.state) if self.state in order else 0
+
+        def passed(state: ElectionState) -> bool:
+            return reached >= order.index(state.value)
+
+        return [
+            (
+                _("Credential window opened")
+                if passed(ElectionState.CREDENTIALS)
+                else _("Credential window opens"),
+                self.credentials_at,
+            ),
+            (
+                _("Voting opened") if passed(ElectionState.OPEN) else _("Voting opens"),
+                self.opens_at,
+            ),
+            (
+                _("Voting closed") if passed(ElectionState.CLOSED) else _("Voting closes"),
+                self.closes_at,
+            ),
+        ]
+
     @property
     def fingerprint_bytes(self) -> bytes:
         return bytes.fromhex(self.fingerprint)

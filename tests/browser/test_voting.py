@@ -437,3 +437,21 @@ def test_voting_pages_fit_the_budget_stay_on_this_host_and_read_right_to_left(br
     page.wait_for_selector("#ballot-app[data-ready='true']", state="attached")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     phone.close()
+
+
+def test_a_returning_voter_is_told_a_new_ballot_replaces_the_earlier_one(browser, live_server):
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=1, threshold=1)
+    world.open_poll()
+    context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
+    assert page.is_hidden("#cast-before"), "a browser that never cast sees no note"
+    choose(page, "1", ["3"], {1: "1"})
+    encrypt(page)
+    page.click("#cast-button")
+    page.wait_for_selector("#receipt:not([hidden])")
+    page.reload()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    assert page.is_visible("#cast-before")
+    assert "a new ballot replaces the earlier one" in page.text_content("#cast-before")
+    context.close()

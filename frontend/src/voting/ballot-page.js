@@ -36,6 +36,9 @@ const PENDING = "mashwara/v1/pending-ballot/";
 // §10): a re-vote waits until the board has moved past it, so that it outranks that ballot even
 // if someone who kept that ballot casts it later.
 const LAST_BOARD = "mashwara/v1/last-board/";
+// Only that this browser cast a ballot in this election (no tracker, no choice): a returning
+// voter is told that a new ballot replaces the earlier one.
+const CAST_BEFORE = "mashwara/v1/cast-before/";
 const BOARD_POLL_SECONDS = 3;
 const BOARD_WAIT_SECONDS = 45;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -304,6 +307,7 @@ async function send(ballot) {
     throw error;
   }
   storage()?.removeItem(pendingKey);
+  storage()?.setItem(CAST_BEFORE + state.fingerprintHex, "1");
   const valid = checkReceipt(state.manifest, state.fingerprint, ballot, receipt);
   status(valid ? "" : t("bad_receipt"));
   app.dataset.receiptValid = String(valid);
@@ -461,6 +465,7 @@ async function main() {
     }
   }
   showState(statusBox, state.credential ? "present" : "absent");
+  document.getElementById("cast-before").hidden = !storage()?.getItem(CAST_BEFORE + state.fingerprintHex);
   document.getElementById("import-button").addEventListener("click", importCode);
   form.addEventListener("submit", encrypt);
   document.getElementById("cast-button").addEventListener("click", cast);
