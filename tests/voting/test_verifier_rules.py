@@ -22,11 +22,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.voting.test_verifier import _append_entry, _entries, _failed, _last_head, make_record
-from voting.clients import Voter, choice_vectors
+from voting.clients import Voter, choice_vector
 from voting.clients import tracker as tracker_of_ballot
-from voting.crypto.group import Point, Scalar
+from voting.crypto.group import Point, Scalar, int8
 from voting.crypto.question import encrypt_question
-from voting.crypto.serialization import canonical_json, to_json
+from voting.crypto.ranking import RankingOpening, encrypt_ranking
+from voting.crypto.serialization import canonical_json, from_json, to_json
 from voting.models import ElectionState
 from voting.selectors import record_lines
 from voting.verify import board as chain
@@ -74,35 +75,36 @@ class _Replaying:
 
 
 def _reencrypted(voter: Voter, sealed: dict, reveal: list, *, nonce: bytes) -> dict:
-    """The audited ballot's very ciphertexts, proven anew under another nonce (anyone can: the
-    reveal gives each ciphertext's randomness)."""
+    """The audited ballot's very ciphertexts of its single and approval questions, proven anew
+    under another nonce (anyone can: the reveal gives each ciphertext's randomness); a ranked
+    question is ranked afresh in the order the reveal opens to."""
     joint = Point.from_hex(voter.manifest["joint_public_key"])
     context = ballot_context(voter.fingerprint, nonce)
     answers = []
-    for shape, revealed in zip(shapes(voter.manifest), reveal, strict=True):
-        parts = revealed["pairs"] if shape.kind == "ranked" else [revealed]
-        encrypted = [
-            to_json(
-                encrypt_question(
-                    context + part.suffix,
-                    joint,
-                    opened["votes"],
-                    part.low,
-                    part.high,
-                    _Replaying(opened["randomness"]),
-                )
-            )
-            for part, opened in zip(shape.parts, parts, strict=True)
-        ]
-        answers.append({"pairs": encrypted} if shape.kind == "ranked" else encrypted[0])
+    for q, (shape, revealed) in enumerate(zip(shapes(voter.manifest), reveal, strict=True)):
+        if shape.kind == "ranked":
+            order = from_json(RankingOpening, revealed).order()
+            answers.append(to_json(encrypt_ranking(context + int8(q), joint, order)))
+            continue
+        part = shape.parts[0]
+        encrypted = encrypt_question(
+            context + part.suffix,
+            joint,
+            revealed["votes"],
+            part.low,
+            part.high,
+            _Replaying(revealed["randomness"]),
+        )
+        answers.append(to_json(encrypted))
     return {"election": sealed["election"], "nonce": nonce.hex(), "answers": answers}
 
 
 def _a_values(ballot: dict) -> set[str]:
+    """The ciphertexts ``A`` of the single and approval answers."""
     found = set()
     for answer in ballot["answers"]:
-        for part in answer.get("pairs", [answer]):
-            found |= {ct["a"] for ct in part["ciphertexts"]}
+        if "pairs" not in answer:
+            found |= {ct["a"] for ct in answer["ciphertexts"]}
     return found
 
 
@@ -158,12 +160,14 @@ def test_two_counted_ballots_sharing_ciphertexts_are_refused(world):
         if q == 1:
             answers.append(ballot["answers"][1])
             continue
-        vectors = choice_vectors(copier.manifest, q, OTHER[q])
-        encrypted = [
-            to_json(encrypt_question(context + p.suffix, joint, v, p.low, p.high))
-            for p, v in zip(shape.parts, vectors, strict=True)
-        ]
-        answers.append({"pairs": encrypted} if shape.kind == "ranked" else encrypted[0])
+        if shape.kind == "ranked":
+            answers.append(to_json(encrypt_ranking(context + int8(q), joint, OTHER[q])))
+            continue
+        part = shape.parts[0]
+        vector = choice_vector(copier.manifest, q, OTHER[q])
+        answers.append(
+            to_json(encrypt_question(context + part.suffix, joint, vector, part.low, part.high))
+        )
     copy = {"election": ballot["election"], "nonce": ballot["nonce"], "answers": answers}
     response = world.cast(copier.sign(copy, world.head()))
     assert response.status_code == 201, response.content
