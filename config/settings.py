@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "config.middleware.SameOriginFetchMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "convention.passwords.PasswordHashingBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -183,9 +184,15 @@ CELERY_BEAT_SCHEDULE: dict = {
 AUTH_USER_MODEL = "convention.User"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2 inside a bounded number of slots per machine (convention/passwords.py).
+    "convention.passwords.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# At most PASSWORD_HASHING_SLOTS password hashes at once on this machine (across all workers);
+# a request waits at most PASSWORD_HASHING_WAIT seconds for a slot, then gets a 503.
+PASSWORD_HASHING_SLOTS = env_int("PASSWORD_HASHING_SLOTS", 1)
+PASSWORD_HASHING_WAIT = float(env_str("PASSWORD_HASHING_WAIT", "0.5"))
+PASSWORD_HASHING_LOCK_DIR = env_str("PASSWORD_HASHING_LOCK_DIR", str(VAR_DIR))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
