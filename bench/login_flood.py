@@ -74,8 +74,18 @@ def _login_flood(port: int, stop: threading.Event, statuses: list[int]) -> None:
             statuses.append(0)
 
 
-def _serve(port: int, slots: int) -> subprocess.Popen:
-    command = cast_bench._gunicorn_command(port, None, None)
+def _ballot_command(port: int) -> list[str]:
+    """The ``ballot`` service's gunicorn command from docker-compose.yml, bound to ``port``."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["ballot"]["command"]
+    options = [o for o in command[2:] if not o.startswith("--bind=")]
+    return [sys.executable, "-m", "gunicorn", command[1], f"--bind=127.0.0.1:{port}", *options]
+
+
+def _serve(port: int, slots: int, command: list[str] | None = None) -> subprocess.Popen:
+    command = command or cast_bench._gunicorn_command(port, None, None)
     env = {**os.environ, "DB_CONN_MAX_AGE": "86400", "PASSWORD_HASHING_SLOTS": str(slots)}
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(150):
@@ -105,10 +115,19 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--flood", type=int, default=50, help="concurrent bogus-login clients")
     parser.add_argument("--slots", type=int, default=1, help="PASSWORD_HASHING_SLOTS as deployed")
+    parser.add_argument(
+        "--runs",
+        default="alone,flood,pool-alone,pool-flood",
+        help="alone/flood: casts and logins on the web service's workers; unbounded: the flood "
+        "with 64 slots; pool-alone/pool-flood: casts on the ballot service's own workers",
+    )
     args = parser.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    port, ballot_port = ports
     os.environ["DATABASE_URL"] = cast_bench._database_url()
     os.environ.pop("REDIS_URL", None)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
@@ -132,21 +151,34 @@ def main() -> int:
     with ProcessPoolExecutor() as pool:
         bodies = list(pool.map(cast_bench._encrypt, jobs, chunksize=50))
     path = f"/ballot-box/{election.uuid}/cast"
-    thirds = len(bodies) // 3
     print(
         f"{args.voters} ballots, {args.clients} cast clients, {args.flood} bogus-login clients; "
         f"cores: {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}"
     )
-    runs = [("no flood", args.slots, 0), (f"flood, {args.slots} slot(s)", args.slots, args.flood)]
-    runs.append(("flood, unbounded (64 slots)", 64, args.flood))
+    known = {
+        "alone": ("web workers, no flood", args.slots, 0, False),
+        "flood": (f"web workers, flood, {args.slots} slot(s)", args.slots, args.flood, False),
+        "unbounded": ("web workers, flood, 64 slots", 64, args.flood, False),
+        "pool-alone": ("ballot service, no flood", args.slots, 0, True),
+        "pool-flood": (
+            f"ballot service, flood, {args.slots} slot(s)",
+            args.slots,
+            args.flood,
+            True,
+        ),
+    }
+    runs = [known[name] for name in args.runs.split(",")]
+    part_size = len(bodies) // len(runs)
     worst = 0.0
-    for index, (label, slots, flood) in enumerate(runs):
-        part = bodies[index * thirds : (index + 1) * thirds]
+    for index, (label, slots, flood, pool) in enumerate(runs):
+        part = bodies[index * part_size : (index + 1) * part_size]
         server = _serve(port, slots)
+        ballot = _serve(ballot_port, slots, _ballot_command(ballot_port)) if pool else None
+        cast_port = ballot_port if pool else port
         stop = threading.Event()
         statuses: list[int] = []
         try:
-            cast_bench._run_clients(port, path, part[:20], args.clients, [], [])  # warm up
+            cast_bench._run_clients(cast_port, path, part[:20], args.clients, [], [])  # warm up
             threads = [
                 threading.Thread(target=_login_flood, args=(port, stop, statuses), daemon=True)
                 for _ in range(flood)
@@ -155,20 +187,24 @@ def main() -> int:
                 thread.start()
             time.sleep(2 if flood else 0)  # let the flood fill the workers
             started = time.perf_counter()
-            p50, p99, errors = _cast(port, path, part[20:], args.clients)
+            p50, p99, errors = _cast(cast_port, path, part[20:], args.clients)
             elapsed = time.perf_counter() - started
         finally:
             stop.set()
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+            for process in (server, ballot):
+                if process is not None:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=60)
         logins = {status: statuses.count(status) for status in sorted(set(statuses))}
         print(
-            f"{label:<28} cast p50 {p50:6.1f} ms, p99 {p99:6.1f} ms ({len(part) - 20} ballots in "
-            f"{elapsed:.1f} s, errors {errors}); logins answered: {logins}"
+            f"{label:<36} cast p50 {p50:6.1f} ms, p99 {p99:6.1f} ms ({len(part) - 20} ballots "
+            f"in {elapsed:.1f} s, errors {errors}); logins answered: {logins}; load average "
+            f"{os.getloadavg()[0]:.1f}",
+            flush=True,
         )
-        if slots == args.slots:
+        if pool and flood:
             worst = max(worst, p99)
-    print(f"cast p99 with the bound as deployed: {worst:.0f} ms (goal ≤ 200 ms)")
+    print(f"cast p99 on the ballot service during the flood: {worst:.0f} ms (goal ≤ 200 ms)")
     return 0
 
 
