@@ -104,4 +104,7 @@ class PasswordHashingBusyMiddleware:
         else:
             response = render(request, "busy.html", {"message": message}, status=503)
         response["Retry-After"] = str(RETRY_AFTER)
+        # An expected answer under load, not a server fault: a flood would otherwise write a
+        # log line per request.
+        response._has_been_logged = True
         return response
