@@ -62,7 +62,7 @@ def test_a_task_lost_with_its_worker_killed_minus_9_runs_again():
     key = f"h13-worker-loss-{uuid.uuid4().hex}"
     queue = f"{key}-queue"
     app.conf.task_always_eager = False  # (the suite's default; restored by its fixture)
-    app.send_task("tests.slow_mark", args=[key, 4], queue=queue)
+    app.send_task("tests.slow_mark", args=[key, 2], queue=queue)
     first = _worker(queue)
     second = None
     try:
@@ -70,8 +70,11 @@ def test_a_task_lost_with_its_worker_killed_minus_9_runs_again():
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker, mid-task, nothing acknowledged
         first.wait(10)
         assert client.get(f"{key}:done") is None
+        # A starting worker scans the unacknowledged messages at once, then only every tenth
+        # restore cycle: start it once the visibility timeout (3 s here) has passed.
+        time.sleep(4)
         second = _worker(queue)
-        assert _wait(lambda: client.get(f"{key}:done"), 40), "the lost task never ran again"
+        assert _wait(lambda: client.get(f"{key}:done"), 55), "the lost task never ran again"
         assert int(client.get(f"{key}:started")) == 2
     finally:
         for worker in (first, second):
