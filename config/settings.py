@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "config.middleware.SameOriginFetchMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "convention.passwords.PasswordHashingBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -108,6 +109,10 @@ DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
+    # A PostgreSQL that does not answer fails a request in seconds instead of holding a worker
+    # (DATABASE_URL's ?connect_timeout= overrides it).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -119,6 +124,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mashwara",
+            # Short socket timeouts: a Redis that is partitioned away fails fast (the rate
+            # limits and /healthz then answer) instead of hanging every worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -134,7 +142,29 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# visibility_timeout: a task taken by a worker that dies without acknowledging it (kill -9, the
+# machine gone) is delivered again after this many seconds. It must exceed the longest task
+# (the encrypted tally of 100 000 ballots takes about 30 s, combining shares less), or a task
+# still running would be delivered a second time (harmless: every task is idempotent, but
+# wasted work). Five minutes; the beat sweep (voting.sweep_due_tallies) covers the rest.
+# The socket timeouts make enqueueing fail in seconds when Redis is unreachable (the request
+# has committed; the sweep does the work) instead of hanging the request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict = {
@@ -143,15 +173,26 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "voting.advance_scheduled_elections",
         "schedule": 60.0,
     },
+    # Tallies and combinations that are due but whose task was never enqueued or was lost.
+    "voting-sweep-due-tallies": {
+        "task": "voting.sweep_due_tallies",
+        "schedule": 60.0,
+    },
 }
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "convention.User"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2 inside a bounded number of slots per machine (convention/passwords.py).
+    "convention.passwords.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# At most PASSWORD_HASHING_SLOTS password hashes at once on this machine (across all workers);
+# a request waits at most PASSWORD_HASHING_WAIT seconds for a slot, then gets a 503.
+PASSWORD_HASHING_SLOTS = env_int("PASSWORD_HASHING_SLOTS", 1)
+PASSWORD_HASHING_WAIT = float(env_str("PASSWORD_HASHING_WAIT", "0.5"))
+PASSWORD_HASHING_LOCK_DIR = env_str("PASSWORD_HASHING_LOCK_DIR", str(VAR_DIR))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -11,6 +11,18 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "/tests/browser/" in str(item.fspath).replace("\\", "/"))
 
 
+@pytest.fixture(scope="session")
+def _password_slots_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("password-slots"))
+
+
+@pytest.fixture(autouse=True)
+def _own_password_slots(settings, _password_slots_dir):
+    """This test process's own password-hashing slots (convention/passwords.py): other test
+    runs on the machine must not make its logins wait."""
+    settings.PASSWORD_HASHING_LOCK_DIR = _password_slots_dir
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks_and_fresh_cache(settings):
     """Run Celery tasks in-process unless a test starts a real worker; start each test with an

@@ -16,7 +16,6 @@ from convention.permissions import Action, can, decide
 from voting.models import BoardEntry, BoardHead, Election, ElectionState, RollEntry
 from voting.services import board
 from voting.services.lifecycle import hour_string
-from voting.services.tally import counted_positions
 from voting.verify.canonical import dumps
 from voting.verify.receipts import ReceiptCheck, check_receipt
 
@@ -120,6 +119,30 @@ def board_page(election: Election, *, after: int, limit: int) -> list[BoardEntry
     )
 
 
+class BoardPositions:
+    """The board as a sequence for Django's ``Paginator``, without COUNT or OFFSET: positions
+    are 1…count with no gap, so its length is the head's count and a page is a range of
+    positions read through the (election, position) index, at the same cost on page 1 and on
+    page 1000."""
+
+    def __init__(self, election: Election, count: int) -> None:
+        self.election = election
+        self.length = count
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: slice) -> list[BoardEntry]:
+        start, stop, _ = index.indices(self.length)
+        return list(
+            BoardEntry.objects.filter(
+                election=self.election, position__gt=start, position__lte=stop
+            )
+            .only("position", "kind", "hour", "tracker")
+            .order_by("position")
+        )
+
+
 POLL_OVER_STATES = (ElectionState.CLOSED, ElectionState.TALLIED, ElectionState.PUBLISHED)
 
 
@@ -191,19 +214,30 @@ def receipt_check(election: Election, receipt: Any) -> ReceiptCheck:
 
 
 def counts(election: Election) -> dict[str, Any]:
+    """The figures of the election and results pages, in constant time whatever the board's
+    size: the board head keeps the number of entries and of audits (updated by every append),
+    and the encrypted tally the number of counted ballots."""
     totals = roll_totals(election)
-    entries = BoardEntry.objects.filter(election=election)
+    head = BoardHead.objects.filter(election=election).values_list("count", "audits").first()
+    entries, audits = head or (0, 0)
     return {
         "roll": totals["size"],
         "issued": totals["issued"],
         "reissued": totals["reissued"],
         "as_of": totals.get("as_of"),
-        "ballots": entries.filter(kind="ballot").count(),
-        "audited": entries.filter(kind="audited").count(),
+        "ballots": entries - audits,
+        "audited": audits,
         # How many credentials' ballots count only once the poll has closed: ballots minus
-        # counted during the poll would show that credentials are voting again.
-        "counted": len(counted_positions(election)) if ballots_public(election) else None,
+        # counted during the poll would show that credentials are voting again. Between the
+        # closing and the encrypted tally (seconds) it is not known yet.
+        "counted": counted(election),
     }
+
+
+def counted(election: Election) -> int | None:
+    if not ballots_public(election) or not election.encrypted_tally:
+        return None
+    return election.encrypted_tally["counted"]
 
 
 def ceremony_record(election: Election) -> dict[str, Any]:

@@ -97,4 +97,5 @@ def test_compose_commands_name_modules_and_commands_that_exist():
 def test_compose_logs_no_client_addresses():
     services = compose()["services"]
     assert "--access-logfile=/dev/null" in services["web"]["command"]
+    assert "--access-logfile=/dev/null" in services["ballot"]["command"]
     assert "--no-access-log" in services["live"]["command"]

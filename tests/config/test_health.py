@@ -50,3 +50,60 @@ def test_home_page_has_language_and_direction(client):
     assert b'<html lang="ps" dir="rtl">' in response.content
     response = client.get("/")
     assert b'<html lang="en" dir="ltr">' in response.content
+
+
+@pytest.fixture
+def blackhole():
+    """A TCP listener that accepts connections and never answers: a Redis behind a partition."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])  # hold it open, say nothing
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_healthz_answers_503_json_within_two_seconds_when_redis_never_answers(client, blackhole):
+    import time
+
+    from django.test import override_settings
+
+    port, accepted = blackhole
+    url = f"redis://127.0.0.1:{port}/11"
+    silent = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    with override_settings(CACHES=silent, CELERY_BROKER_URL=url):
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0, elapsed
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    checks = response.json()["checks"]
+    assert checks["database"] == "ok"
+    assert checks["cache"].startswith("error") and checks["broker"].startswith("error")
+    assert accepted, "the checks did reach the silent server"

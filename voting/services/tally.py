@@ -3,11 +3,14 @@ homomorphic aggregate, decryption shares, results (docs/elections.md §7).
 
 ``compute_encrypted_tally`` and ``combine_decryptions`` are idempotent: each locks the election,
 returns at once if its result already exists, and writes its result in one transaction, so a
-task that dies half-way and is retried starts again from a clean state.
+task that dies half-way and is retried starts again from a clean state. ``sweep_due_tallies``
+(beat, every minute) runs whichever of them the committed state says is due, so work whose
+task was never enqueued (broker down) or was lost is done anyway.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +30,8 @@ from voting.models import BoardEntry, DecryptionSubmission, Election, ElectionSt
 from voting.services.ceremony import trustee_verification_keys
 from voting.verify.election import shapes
 from voting.verify.results import aggregate, counted_ballot_per_credential, results_from_counts
+
+logger = logging.getLogger(__name__)
 
 
 def counted_positions(election: Election) -> list[int]:
@@ -85,7 +90,7 @@ def tally_ciphertexts(election: Election) -> list[list[Ciphertext]]:
 
 def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> None:
     """Check and store a trustee's decryption shares; enqueue the combination when enough."""
-    from voting.tasks import combine_decryptions
+    from voting.tasks import combine_decryptions, enqueue
 
     with transaction.atomic():
         election = Election.objects.select_for_update().get(pk=election.pk)
@@ -116,7 +121,8 @@ def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> 
                     ) from None
         DecryptionSubmission.objects.create(election=election, trustee=trustee, shares=questions)
         if election.decryptions.count() >= election.threshold:
-            transaction.on_commit(lambda: combine_decryptions.delay(election.pk))
+            # ≥ threshold submissions and no results is the sweep's "combination due" marker.
+            transaction.on_commit(lambda: enqueue(combine_decryptions, election.pk))
 
 
 def combine_decryptions(election_id: int) -> None:
@@ -147,6 +153,34 @@ def combine_decryptions(election_id: int) -> None:
         election.results = results_from_counts(shapes(election.manifest), totals, counted)
         election.save(update_fields=["results"])
     transition(election, ElectionState.TALLIED, by="system")
+
+
+def sweep_due_tallies() -> list[str]:
+    """Beat: compute every encrypted tally and combine every set of shares that is due. One
+    election's failure is logged and does not hold up the others (the next sweep retries it)."""
+    from django.db.models import Count, F
+
+    closed = Election.objects.filter(state=ElectionState.CLOSED)
+    due = [
+        (compute_encrypted_tally, "encrypted_tally", pk, uuid)
+        for pk, uuid in closed.filter(encrypted_tally__isnull=True).values_list("pk", "uuid")
+    ]
+    due += [
+        (combine_decryptions, "results", pk, uuid)
+        for pk, uuid in closed.filter(encrypted_tally__isnull=False, results__isnull=True)
+        .annotate(submitted=Count("decryptions"))
+        .filter(submitted__gte=F("threshold"))
+        .values_list("pk", "uuid")
+    ]
+    done = []
+    for work, what, pk, uuid in due:
+        try:
+            work(pk)
+        except Exception as exc:  # noqa: BLE001 - retried at the next sweep
+            logger.error("tally sweep: %s of %s failed: %s", what, uuid, type(exc).__name__)
+            continue
+        done.append(f"{uuid}:{what}")
+    return done
 
 
 def decryption_json(submission: DecryptionSubmission) -> dict:

@@ -12,6 +12,7 @@ Clients send them with ``fetch(url, {credentials: "omit"})``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,6 +27,11 @@ from voting.services import board
 from voting.services.casting import audit_ballot, cast_ballot, election_for_ballots
 from voting.verify.ballots import BallotRejected
 from voting.verify.board import MAX_BALLOTS_PER_CREDENTIAL
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait before sending the same bytes again after a server fault.
+RETRY_AFTER = 5
 
 
 class _NoSession(SessionBase):
@@ -124,7 +130,36 @@ def rejection(exc: BallotRejected) -> JsonResponse:
     return JsonResponse(body, status=STATUS.get(exc.code, 422))
 
 
+def unavailable(request: HttpRequest, exc: BaseException) -> JsonResponse:
+    """Any fault on this side (a failed COMMIT, the database unreachable, a bug): the ballot may
+    or may not be on the board, so the answer tells the client to send the same bytes again,
+    which returns the receipt if it was stored and appends it if it was not. Only the path and
+    the exception's class are logged: never the body, nothing about the client."""
+    logger.error("ballot box fault on %s: %s", request.path, type(exc).__name__)
+    response = JsonResponse(
+        {
+            "error": "unavailable",
+            "message": str(
+                _(
+                    "The ballot box could not answer just now. Your ballot is kept: send the "
+                    "same ballot again and you will get its receipt."
+                )
+            ),
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def _handle(request: HttpRequest, uuid, submit) -> JsonResponse:
+    try:
+        return _answer(request, uuid, submit)
+    except Exception as exc:  # noqa: BLE001 - DatabaseError, OperationalError, InterfaceError, bugs
+        return unavailable(request, exc)
+
+
+def _answer(request: HttpRequest, uuid, submit) -> JsonResponse:
     try:
         if request.content_type != "application/json":
             raise BallotRejected("malformed", "send the ballot as application/json")

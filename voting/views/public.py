@@ -13,7 +13,6 @@ from convention.selectors import membership_of
 from voting import selectors
 from voting.models import Election, ElectionState, RollEntry
 from voting.services import board
-from voting.services.tally import counted_positions
 from voting.verify.canonical import NotCanonical, loads
 
 FEED_LIMIT = 500
@@ -175,13 +174,10 @@ def head_json(request: HttpRequest, uuid) -> JsonResponse:
 @require_GET
 def board_page(request: HttpRequest, uuid) -> HttpResponse:
     election = _frozen(uuid)
-    entries = election.board.only("position", "kind", "hour", "tracker").order_by("position")
+    head = board.current_head(election)
+    entries = selectors.BoardPositions(election, head["count"])
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "voting/board.html",
-        {"election": election, "page": page, "head": board.current_head(election)},
-    )
+    return render(request, "voting/board.html", {"election": election, "page": page, "head": head})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -266,6 +262,7 @@ def results_page(request: HttpRequest, uuid) -> HttpResponse:
                 result["matrix_named"] = list(zip(options, result["pairwise"], strict=True))
             else:
                 result["named"] = list(zip(options, result["counts"], strict=True))
+    counts = selectors.counts(election)
     return render(
         request,
         "voting/results.html",
@@ -273,10 +270,8 @@ def results_page(request: HttpRequest, uuid) -> HttpResponse:
             "election": election,
             "published": published,
             "rows": rows,
-            "counts": selectors.counts(election),
-            "counted": len(counted_positions(election))
-            if selectors.ballots_public(election)
-            else None,
+            "counts": counts,
+            "counted": counts["counted"],
         },
     )
 

@@ -7,7 +7,7 @@
 // never counts it twice. The manifest and the board head are fetched without cookies, and the
 // election code shown to the voter is computed here from the manifest this page checked.
 
-import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
+import { NetworkFailure, ServerRefusal, definiteRefusal, getJson, postJson, sendBallot } from "./api.js";
 import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
   IncompleteRanking,
@@ -292,21 +292,17 @@ async function castSealed(sealed, retried = false) {
 }
 
 async function send(ballot) {
-  const pendingKey = PENDING + state.fingerprintHex;
-  storage()?.setItem(pendingKey, JSON.stringify(ballot));
   status(t("sending"));
-  let receipt;
-  try {
-    receipt = await postJson(app.dataset.castUrl, ballot, {
-      anonymous: true,
-      onRetry: (seconds) => status(t("retrying", { seconds })),
-    });
-  } catch (error) {
-    // A refused ballot will never be accepted: only a lost one is kept for sending again.
-    if (error instanceof ServerRefusal) storage()?.removeItem(pendingKey);
-    throw error;
-  }
-  storage()?.removeItem(pendingKey);
+  // Kept on this device until a receipt or a definite refusal; resent while the poll is open
+  // (a quarter of an hour's grace for the scheduler to close it): the same bytes return the
+  // receipt if the server stored the ballot before failing.
+  const closes = Date.parse(state.manifest?.schedule?.closes ?? "");
+  const receipt = await sendBallot(app.dataset.castUrl, ballot, {
+    store: storage(),
+    key: PENDING + state.fingerprintHex,
+    until: () => !Number.isFinite(closes) || Date.now() < closes + 15 * 60 * 1000,
+    onRetry: (seconds, attempt) => status(t("ballot_retrying", { seconds, attempt })),
+  });
   storage()?.setItem(CAST_BEFORE + state.fingerprintHex, "1");
   const valid = checkReceipt(state.manifest, state.fingerprint, ballot, receipt);
   status(valid ? "" : t("bad_receipt"));
@@ -325,7 +321,8 @@ async function cast() {
     state.current = null;
   } catch (error) {
     const kept = Boolean(storage()?.getItem(PENDING + state.fingerprintHex));
-    status(error instanceof NetworkFailure && !kept ? t("offline_unsent") : explain(error));
+    if (kept && !definiteRefusal(error)) status(t("offline"));
+    else status(error instanceof NetworkFailure && !kept ? t("offline_unsent") : explain(error));
     if (kept) offerPending();
   } finally {
     document.getElementById("cast-button").disabled = false;
