@@ -8,7 +8,7 @@
 // election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
-import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
+import { CredentialError, decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
   buildBallot,
   checkReceipt,
@@ -356,11 +356,52 @@ function change() {
   setFormEnabled(true);
 }
 
-async function importCode() {
-  const line = (text) => setText("import-status", text);
+function importLine(text) {
+  setText("import-status", text);
+  const element = document.getElementById("import-status");
+  // Where the voter is looking: the message is brought into view (and read by screen readers).
+  element?.scrollIntoView?.({ block: "nearest" });
+}
+
+/**
+ * Read the printed QR code with the camera where the browser offers BarcodeDetector; otherwise
+ * say so and point to the file and paste paths. The decoded text goes through importCode.
+ */
+async function scanCode() {
+  if (!("BarcodeDetector" in globalThis) || !navigator.mediaDevices?.getUserMedia) {
+    importLine(t("scan_unsupported"));
+    return;
+  }
+  const video = document.getElementById("scan-video");
+  let stream;
+  try {
+    const detector = new globalThis.BarcodeDetector({ formats: ["qr_code"] });
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    importLine(t("scan_looking"));
+    for (let tries = 0; tries < 600; tries += 1) {
+      const found = await detector.detect(video);
+      if (found.length > 0) {
+        await importCode(found[0].rawValue);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } catch {
+    importLine(t("scan_failed"));
+  } finally {
+    for (const track of stream?.getTracks() ?? []) track.stop();
+    video.hidden = true;
+  }
+}
+
+async function importCode(scanned) {
+  const line = importLine;
   try {
     const file = document.getElementById("import-file").files[0];
-    const text = file ? await file.text() : document.getElementById("import-code").value;
+    const text = typeof scanned === "string" ? scanned : file ? await file.text() : document.getElementById("import-code").value;
     const stored = await verifyStored(state.manifest, state.fingerprint, decodeCode(text, state.fingerprint));
     saveCredential(stored);
     state.credential = stored;
@@ -368,8 +409,10 @@ async function importCode() {
     document.getElementById("import-code").value = "";
     showState(document.getElementById("credential-status"), "present");
     setFormEnabled(app.dataset.open === "true");
-  } catch {
-    line(t("bad_code"));
+  } catch (error) {
+    // Say which check failed, so the voter knows whether to fetch another file or look for a typo.
+    const kind = error instanceof CredentialError ? error.kind : "corrupted";
+    line(t(`bad_code_${kind}`));
   }
 }
 
@@ -439,7 +482,8 @@ async function main() {
     }
   }
   showState(statusBox, state.credential ? "present" : "absent");
-  document.getElementById("import-button").addEventListener("click", importCode);
+  document.getElementById("import-button").addEventListener("click", () => importCode());
+  document.getElementById("scan-button")?.addEventListener("click", scanCode);
   form.addEventListener("submit", encrypt);
   document.getElementById("cast-button").addEventListener("click", cast);
   document.getElementById("audit-button").addEventListener("click", audit);
