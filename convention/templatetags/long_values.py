@@ -26,8 +26,7 @@ def long_hex(value: object) -> SafeString:
         return format_html('<code class="hex" dir="ltr">{}</code>', text)
     return format_html(
         '<details class="long-hex" data-copy="{copy}" data-copied="{copied}">'
-        '<summary><code dir="ltr">{head}…{tail}</code>'
-        '<span class="visually-hidden"> {show}</span></summary>'
+        '<summary title="{show}"><code dir="ltr">{head}…{tail}</code></summary>'
         '<code class="hex-full" dir="ltr">{full}</code></details>',
         copy=gettext("Copy"),
         copied=gettext("Copied"),

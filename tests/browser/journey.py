@@ -17,7 +17,8 @@ AXE_SCRIPT = """async () => {
   const result = await axe.run(document, { resultTypes: ["violations"] });
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    .map((v) => `${v.id} (${v.impact}): ` +
+      v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
 }"""
 
 
@@ -49,9 +50,11 @@ class PageChecks:
         self.axe = axe
         page.on(
             "console",
-            lambda m: self.problems.append(f"console error on {page.url}: {m.text}")
-            if m.type == "error"
-            else None,
+            lambda m: (
+                self.problems.append(f"console error on {page.url}: {m.text}")
+                if m.type == "error"
+                else None
+            ),
         )
         page.on("pageerror", lambda e: self.problems.append(f"script error on {page.url}: {e}"))
 

@@ -125,13 +125,27 @@ function setFormEnabled(enabled) {
   fields.disabled = !enabled;
 }
 
+/**
+ * Bring a section that just appeared to where the voter is looking (on a phone it may open far
+ * below the button they pressed) and move focus to its heading, so screen readers read it.
+ */
+function reveal(section) {
+  section.hidden = false;
+  const heading = section.querySelector("h2");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+  section.scrollIntoView?.({ block: "start" });
+}
+
 /** Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review. */
 function seal(choices) {
   state.current = buildBallot(state.manifest, state.fingerprint, choices);
   state.choices = choices;
   app.dataset.sealedTracker = state.current.tracker;
   setText("review-tracker", groups(state.current.tracker));
-  document.getElementById("review").hidden = false;
+  reveal(document.getElementById("review"));
 }
 
 function encrypt(event) {
@@ -184,9 +198,9 @@ function showReceipt(receipt) {
   document.getElementById("receipt-link").href = trackerLink(receipt.tracker);
   document.getElementById("receipt-download").onclick = () =>
     download(`mashwara-receipt-${receipt.tracker.slice(0, 8)}.json`, JSON.stringify(receipt, null, 1), "application/json");
-  document.getElementById("receipt").hidden = false;
   document.getElementById("review").hidden = true;
   document.getElementById("pending").hidden = true;
+  reveal(document.getElementById("receipt"));
 }
 
 // -- casting -----------------------------------------------------------------------------------------
@@ -330,8 +344,8 @@ async function audit() {
     const receiptValid = receipt.tracker === tracker && checkReceipt(state.manifest, state.fingerprint, sealed, receipt);
     setText("audit-tracker", groups(receipt.tracker));
     document.getElementById("audit-link").href = trackerLink(tracker);
-    document.getElementById("audit-result").hidden = false;
     document.getElementById("review").hidden = true;
+    reveal(document.getElementById("audit-result"));
     app.dataset.auditedTracker = receipt.tracker;
     state.current = null;
     if (!matches || !receiptValid) {
