@@ -129,7 +129,7 @@ function setFormEnabled(enabled) {
  * Bring a section that just appeared to where the voter is looking (on a phone it may open far
  * below the button they pressed) and move focus to its heading, so screen readers read it.
  */
-function reveal(section) {
+function bringIntoView(section) {
   section.hidden = false;
   const heading = section.querySelector("h2");
   if (heading) {
@@ -145,7 +145,7 @@ function seal(choices) {
   state.choices = choices;
   app.dataset.sealedTracker = state.current.tracker;
   setText("review-tracker", groups(state.current.tracker));
-  reveal(document.getElementById("review"));
+  bringIntoView(document.getElementById("review"));
 }
 
 function encrypt(event) {
@@ -200,7 +200,7 @@ function showReceipt(receipt) {
     download(`mashwara-receipt-${receipt.tracker.slice(0, 8)}.json`, JSON.stringify(receipt, null, 1), "application/json");
   document.getElementById("review").hidden = true;
   document.getElementById("pending").hidden = true;
-  reveal(document.getElementById("receipt"));
+  bringIntoView(document.getElementById("receipt"));
 }
 
 // -- casting -----------------------------------------------------------------------------------------
@@ -345,7 +345,7 @@ async function audit() {
     setText("audit-tracker", groups(receipt.tracker));
     document.getElementById("audit-link").href = trackerLink(tracker);
     document.getElementById("review").hidden = true;
-    reveal(document.getElementById("audit-result"));
+    bringIntoView(document.getElementById("audit-result"));
     app.dataset.auditedTracker = receipt.tracker;
     state.current = null;
     if (!matches || !receiptValid) {
