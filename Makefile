@@ -29,6 +29,9 @@ setup: $(STAMP) frontend messages
 run: setup
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
+# No Celery beat here (tasks run eagerly): run_scheduler moves elections at their times.
+	DEBUG=true $(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

@@ -53,10 +53,19 @@ def question_ops(options: int, low: int, high: int) -> tuple[int, int, int]:
     return fixed + f + 1, var + v + 1, adds + a + 2 * (options - 1) + 1
 
 
-def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
-    """A whole v2 ballot of the target election (one 5-option approval question, 0..5), as the
-    ballot box and the verifier check it: strict parsing, the credential's RSA signature, the
-    Schnorr signature and every proof; and an audit (sealed ballot and reveal, no credential)."""
+def whole_ballot(
+    key: blind_rsa.BlindRsaPrivateKey,
+    pair,
+    question: dict | None = None,
+    cast_choice: list[int] | None = None,
+    audit_choice: list[int] | None = None,
+    title: str = "5-option approval 0..5",
+    samples: int = 20,
+) -> None:
+    """A whole v2 ballot of one question (by default the target election's 5-option approval
+    question, 0..5), as the ballot box and the verifier check it: strict parsing, the
+    credential's RSA signature, the Schnorr signature and every proof; and an audit (sealed
+    ballot and reveal, no credential). For a ranked question the choices are full orders."""
     import json
 
     from voting.clients import Voter
@@ -71,10 +80,13 @@ def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
         verify_sealed,
     )
     from voting.verify.canonical import loads_for_strict_parser
-    from voting.verify.election import fingerprint, shapes
+    from voting.verify.election import fingerprint, max_ballot_bytes, shapes
 
+    question = question or {"type": "approval", "min": 0, "max": 5, "options": [{}] * 5}
+    cast_choice = [0, 2, 3] if cast_choice is None else cast_choice
+    audit_choice = [1, 4] if audit_choice is None else audit_choice
     manifest = {
-        "questions": [{"type": "approval", "min": 0, "max": 5, "options": [{}] * 5}],
+        "questions": [question],
         "joint_public_key": pair.public.hex(),
         "issuer_public_key": to_json(key.public),
     }
@@ -90,9 +102,10 @@ def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
         }
     )
     head = {"count": 0, "hash": chain.genesis(fp).hex()}
-    bodies = [json.dumps(voter.ballot([[0, 2, 3]], head)[0]).encode() for _ in range(20)]
-    audits = [json.dumps(voter.audit([[1, 4]])).encode() for _ in range(20)]
-    encrypt_time = median_seconds(lambda: voter.ballot([[0, 2, 3]], head), number=3, repeat=5)
+    bodies = [json.dumps(voter.ballot([cast_choice], head)[0]).encode() for _ in range(samples)]
+    audits = [json.dumps(voter.audit([audit_choice])).encode() for _ in range(samples)]
+    reveal_bytes = len(json.dumps(json.loads(audits[0])["reveal"]))
+    encrypt_time = median_seconds(lambda: voter.ballot([cast_choice], head), number=3, repeat=5)
 
     def check_cast() -> None:
         for body in bodies:
@@ -108,7 +121,10 @@ def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
 
     cast_time = median_seconds(check_cast, number=1, repeat=7) / len(bodies)
     audit_time = median_seconds(check_audit, number=1, repeat=7) / len(audits)
-    print(f"Whole v2 ballot, 5-option approval 0..5 ({len(bodies[0])} bytes of JSON), one core")
+    print(
+        f"Whole v2 ballot, {title} ({len(bodies[0])} bytes of JSON, reveal {reveal_bytes} bytes,"
+        f" size limit {max_ballot_bytes(shape_list)}), one core"
+    )
     print(f"  seal + sign (Python client)                   {encrypt_time * 1e3:7.2f} ms")
     print(
         f"  cast check: parse + RSA + Schnorr + proofs     {cast_time * 1e3:7.2f} ms  "
@@ -181,6 +197,13 @@ def main() -> None:
     print(f"RSA-3072 blind_sign (CRT, powmod_sec, with verification)  {sign_time * 1e3:6.2f} ms")
     print()
     whole_ballot(key, pair)
+    for n in (3, 5, 10):
+        print()
+        ranked = {"type": "ranked", "options": [{}] * n}
+        order = list(range(n))
+        whole_ballot(
+            key, pair, ranked, order[::-1], order, f"one ranked question of {n} options", 5
+        )
     print()
     for bound in (10**6, 10**7):
         start = time.perf_counter()

@@ -102,6 +102,8 @@ def bench_voter_path(live_server):
         page.check("input[name='q0'][value='0']")
         page.check("input[name='q1'][value='1']")
         page.select_option("select[name='q2-0']", "1")
+        page.select_option("select[name='q2-1']", "2")
+        page.select_option("select[name='q2-2']", "3")
         _timed(
             "encrypt and prove",
             figures,

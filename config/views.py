@@ -15,9 +15,20 @@ from .health import run_checks
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    from convention.selectors import conventions_for_home
+    from convention.selectors import conventions_for_home, memberships_for_home
+    from voting.selectors import elections_for_member
 
-    return render(request, "home.html", {"conventions": conventions_for_home(request.user)})
+    # A signed-in member sees, first, the elections of their conventions and what to do in each.
+    elections = [
+        (membership.convention, items)
+        for membership in memberships_for_home(request.user)
+        if (items := elections_for_member(membership.convention, membership))
+    ]
+    return render(
+        request,
+        "home.html",
+        {"conventions": conventions_for_home(request.user), "elections": elections},
+    )
 
 
 @never_cache

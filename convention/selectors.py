@@ -13,6 +13,17 @@ def conventions_for_home(user) -> QuerySet[Convention]:
     return Convention.objects.all()
 
 
+def memberships_for_home(user) -> list[Membership]:
+    """The signed-in user's live memberships, with their conventions and roles loaded."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(user=user, is_deleted=False)
+        .select_related("convention")
+        .prefetch_related("roles")
+    )
+
+
 def membership_of(user, convention: Convention) -> Membership | None:
     """The user's live membership in ``convention``, with its roles loaded, or None."""
     if not getattr(user, "is_authenticated", False):

@@ -22,6 +22,7 @@ from .models import (
     PostStatus,
     Proposal,
     ProposalText,
+    ReasonCategory,
     Room,
     Session,
     SpeakingRequest,
@@ -229,12 +230,13 @@ def review_queue(convention: Convention) -> dict:
         .distinct()[:100]
     )
     for post in flagged:
-        post.flag_reasons = list(
-            Flag.objects.filter(post=post, is_open=True)
+        post.flag_reasons = [
+            {**row, "label": ReasonCategory(row["reason"]).label}
+            for row in Flag.objects.filter(post=post, is_open=True)
             .values("reason")
             .annotate(n=Count("id"))
             .order_by("-n")
-        )
+        ]
         post.flag_notes = list(
             Flag.objects.filter(post=post, is_open=True)
             .exclude(note="")

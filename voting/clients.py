@@ -17,10 +17,11 @@ from typing import Any
 
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
-from voting.crypto.errors import InvalidShare
-from voting.crypto.group import NonceSource, Point, Scalar, nonce_source
+from voting.crypto.errors import InvalidShare, ValueOutsideRange
+from voting.crypto.group import NonceSource, Point, Scalar, int8, nonce_source
 from voting.crypto.proofs import sign_credential
 from voting.crypto.question import encrypt_question
+from voting.crypto.ranking import encrypt_ranking_with_opening
 from voting.crypto.serialization import from_json, to_json
 from voting.crypto.threshold import (
     EncryptedShare,
@@ -33,28 +34,16 @@ from voting.crypto.threshold import (
 )
 from voting.verify.ballots import tracker_of
 from voting.verify.canonical import dumps
-from voting.verify.election import ballot_context, credential_message, ranked_pairs, shapes
+from voting.verify.election import ballot_context, credential_message, shapes
 
 Choice = Sequence[int]
 
 
-def choice_vectors(manifest: dict[str, Any], q: int, choice: Choice) -> list[list[int]]:
-    """The 0/1 vectors of each §5 part of question ``q``.
-
-    ``choice`` is the selected option indices (single, approval) or the ranking, best first
-    (ranked; unranked options are left out and tie with each other)."""
-    question = manifest["questions"][q]
-    n = len(question["options"])
-    if question["type"] != "ranked":
-        return [[1 if i in choice else 0 for i in range(n)]]
-    rank = {option: place for place, option in enumerate(choice)}
-    vectors = []
-    for i, j in ranked_pairs(n):
-        ri, rj = rank.get(i), rank.get(j)
-        above = ri is not None and (rj is None or ri < rj)
-        below = rj is not None and (ri is None or rj < ri)
-        vectors.append([int(above), int(below)])
-    return vectors
+def choice_vector(manifest: dict[str, Any], q: int, choice: Choice) -> list[int]:
+    """The 0/1 vector of single or approval question ``q``: ``choice`` is the selected option
+    indices. (A ranked question's choice is the full order itself, best first.)"""
+    n = len(manifest["questions"][q]["options"])
+    return [1 if i in choice else 0 for i in range(n)]
 
 
 @dataclass
@@ -91,41 +80,60 @@ class Voter:
         }
         return self.credential
 
+    def credential_code(self) -> str:
+        """The credential code the ballot page imports (frontend/src/voting/credential-store.js,
+        encodeCode): "mashwara-credential-1:" + base64url(fingerprint[0:8] ‖ k ‖ prefix ‖
+        signature), in lines of 64 characters. Whoever holds it can vote with it."""
+        import base64
+
+        raw = (
+            self.fingerprint[:8]
+            + self.secret.to_bytes()
+            + bytes.fromhex(self.credential["prefix"])
+            + bytes.fromhex(self.credential["signature"])
+        )
+        text = "mashwara-credential-1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
+
     def seal(
         self, choices: Sequence[Choice], rng: NonceSource | None = None
     ) -> tuple[dict[str, Any], list[Any]]:
         """A sealed ballot ``{"election", "nonce", "answers"}`` and its reveal (docs/elections.md
-        §4). It names no credential: it can be audited, or signed and cast.
+        §4). It names no credential: it can be audited, or signed and cast. A single or approval
+        choice is the selected option indices; a ranked choice is the full order, best first
+        (every option exactly once: ``encrypt_ranking_with_opening`` refuses anything else).
 
         Draws: the 32-byte nonce first (``rng``: its scalar encoding; otherwise 32 bytes from
-        the OS), then each question's parts in order, each drawing as ``encrypt_question``."""
+        the OS), then each question in order, drawing as ``encrypt_question`` or (ranked)
+        ``encrypt_ranking``."""
         source = nonce_source(rng)
         nonce = rng.draw().to_bytes() if rng is not None else secrets.token_bytes(32)
         joint = Point.from_hex(self.manifest["joint_public_key"])
         context = ballot_context(self.fingerprint, nonce)
         answers, reveal = [], []
         for q, (shape, choice) in enumerate(zip(shapes(self.manifest), choices, strict=True)):
-            parts, revealed = [], []
-            for part, vector in zip(
-                shape.parts, choice_vectors(self.manifest, q, choice), strict=True
-            ):
-                nonces = _RecordingNonces(source)
-                encrypted = encrypt_question(
-                    context + part.suffix, joint, vector, part.low, part.high, nonces
-                )
-                parts.append(to_json(encrypted))
-                revealed.append(
-                    {
-                        "votes": vector,
-                        "randomness": [r.hex() for r in nonces.encryption_nonces[: part.options]],
-                    }
-                )
             if shape.kind == "ranked":
-                answers.append({"pairs": parts})
-                reveal.append({"pairs": revealed})
-            else:
-                answers.append(parts[0])
-                reveal.append(revealed[0])
+                if len(choice) != shape.options:
+                    raise ValueOutsideRange(f"question {q}: rank all {shape.options} options")
+                ranking, opening = encrypt_ranking_with_opening(
+                    context + int8(q), joint, list(choice), source
+                )
+                answers.append(to_json(ranking))
+                reveal.append(to_json(opening))
+                continue
+            part = shape.parts[0]
+            vector = choice_vector(self.manifest, q, choice)
+            nonces = _RecordingNonces(source)
+            encrypted = encrypt_question(
+                context + part.suffix, joint, vector, part.low, part.high, nonces
+            )
+            answers.append(to_json(encrypted))
+            reveal.append(
+                {
+                    "votes": vector,
+                    "randomness": [r.hex() for r in nonces.encryption_nonces[: part.options]],
+                }
+            )
         sealed = {"election": self.fingerprint.hex(), "nonce": nonce.hex(), "answers": answers}
         return sealed, reveal
 

@@ -62,6 +62,10 @@ class Election(MultilingualText):
     joint_public_key = models.CharField(max_length=64, blank=True, editable=False)
     manifest = models.JSONField(null=True, blank=True, editable=False)
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # The hours the poll actually opened and closed (to the hour, like every public time): the
+    # record carries them and the verifier checks every entry's hour lies between them.
+    opened_hour = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_hour = models.DateTimeField(null=True, blank=True, editable=False)
     # Written at and after closing.
     final_head = models.JSONField(null=True, blank=True, editable=False)
     encrypted_tally = models.JSONField(null=True, blank=True, editable=False)
@@ -82,6 +86,32 @@ class Election(MultilingualText):
                         "and voting must open before it closes."
                     )
                 )
+
+    def schedule(self) -> list[tuple[str, object]]:
+        """The three scheduled moments with labels in the right tense for the present state
+        ("Voting opens" before, "Voting opened" after), for the schedule tables."""
+        order = [s.value for s in ElectionState]
+        reached = order.index(self.state) if self.state in order else 0
+
+        def passed(state: ElectionState) -> bool:
+            return reached >= order.index(state.value)
+
+        return [
+            (
+                _("Credential window opened")
+                if passed(ElectionState.CREDENTIALS)
+                else _("Credential window opens"),
+                self.credentials_at,
+            ),
+            (
+                _("Voting opened") if passed(ElectionState.OPEN) else _("Voting opens"),
+                self.opens_at,
+            ),
+            (
+                _("Voting closed") if passed(ElectionState.CLOSED) else _("Voting closes"),
+                self.closes_at,
+            ),
+        ]
 
     @property
     def fingerprint_bytes(self) -> bytes:

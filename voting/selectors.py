@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
 
-from convention.models import current_hour
+from convention.models import Convention, Membership, current_hour
+from convention.permissions import Action, can, decide
 from voting.models import BoardEntry, BoardHead, Election, ElectionState, RollEntry
 from voting.services import board
+from voting.services.lifecycle import hour_string
 from voting.services.tally import counted_positions
 from voting.verify.canonical import dumps
 from voting.verify.receipts import ReceiptCheck, check_receipt
@@ -223,6 +226,14 @@ def ceremony_record(election: Election) -> dict[str, Any]:
     }
 
 
+def poll_json(election: Election) -> dict[str, Any]:
+    """The hours the poll opened and closed (``null`` while they have not happened)."""
+    return {
+        "opened": hour_string(election.opened_hour) if election.opened_hour else None,
+        "closed": hour_string(election.closed_hour) if election.closed_hour else None,
+    }
+
+
 def record_lines(election: Election) -> Iterator[bytes]:
     """The election record of docs/elections.md §8, one canonical JSON line at a time."""
     from voting.services.tally import decryption_json
@@ -233,6 +244,7 @@ def record_lines(election: Election) -> Iterator[bytes]:
     yield line("manifest", {"manifest": election.manifest, "fingerprint": election.fingerprint})
     yield line("ceremony", ceremony_record(election))
     yield line("roll", roll_json(election))
+    yield line("poll", poll_json(election))
     last = 0
     while True:
         page = board_page(election, after=last, limit=2000)
@@ -249,3 +261,94 @@ def record_lines(election: Election) -> Iterator[bytes]:
         yield line("decryption", decryption_json(submission))
     if election.results:
         yield line("results", {"results": election.results})
+
+
+@dataclass(frozen=True)
+class ElectionForMember:
+    """One election as a member (or visitor) of its convention meets it now: what they can do
+    in it, by when, and why a voter on the roll is blocked, if they are."""
+
+    election: Election
+    on_roll: bool
+    has_credential: bool
+    credential: bool  # may get a credential now (the credential window is open)
+    vote: bool  # the ballot is open (anyone with a credential casts; the page is public)
+    trustee: bool  # a trustee of this election with a step due (ceremony or decryption)
+    trustee_done: bool  # a trustee whose ceremony part is done, waiting for the others
+    results: bool
+    deadline: datetime | None  # when what the member can do now stops being possible
+    blocked: str  # why a voter on the roll cannot get a credential now, or ""
+
+
+CURRENT_STATES = (
+    ElectionState.KEY_CEREMONY,
+    ElectionState.CREDENTIALS,
+    ElectionState.OPEN,
+    ElectionState.CLOSED,
+    ElectionState.TALLIED,
+    ElectionState.PUBLISHED,
+)
+
+
+def election_for_member(
+    election: Election, membership: Membership | None, *, roll_entry: RollEntry | None = None
+) -> ElectionForMember:
+    state = election.state
+    if roll_entry is None and membership is not None:
+        roll_entry = RollEntry.objects.filter(election=election, membership=membership).first()
+    trustee = (
+        election.trustees.filter(membership=membership).first() if membership is not None else None
+    )
+    vote_decision = decide(
+        action=Action.VOTE, convention=election.convention, membership=membership
+    )
+    in_window = state == ElectionState.CREDENTIALS
+    blocked = ""
+    if roll_entry is not None and in_window and not vote_decision.allowed:
+        blocked = vote_decision.message
+    acting_trustee = (
+        trustee is not None
+        and state in (ElectionState.KEY_CEREMONY, ElectionState.CLOSED)
+        and can(action=Action.ACT_AS_TRUSTEE, convention=election.convention, membership=membership)
+    )
+    deadline = {
+        ElectionState.KEY_CEREMONY: election.credentials_at,
+        ElectionState.CREDENTIALS: election.opens_at,
+        ElectionState.OPEN: election.closes_at,
+    }.get(state)
+    return ElectionForMember(
+        election=election,
+        on_roll=roll_entry is not None,
+        has_credential=roll_entry is not None and roll_entry.issued > 0,
+        credential=roll_entry is not None and in_window and vote_decision.allowed,
+        vote=state == ElectionState.OPEN,
+        trustee=acting_trustee and not (state == ElectionState.KEY_CEREMONY and trustee.verified),
+        trustee_done=acting_trustee
+        and state == ElectionState.KEY_CEREMONY
+        and bool(trustee.verified),
+        results=state == ElectionState.PUBLISHED,
+        deadline=deadline,
+        blocked=blocked,
+    )
+
+
+def elections_for_member(
+    convention: Convention, membership: Membership | None
+) -> list[ElectionForMember]:
+    """The convention's elections past their draft, newest first, each with what ``membership``
+    can do in it now. Called by the convention page and the home page (convention imports this
+    at call time only: voting imports convention, never the other way at module level)."""
+    elections = (
+        Election.objects.filter(convention=convention, state__in=CURRENT_STATES)
+        .select_related("convention")
+        .order_by("-opens_at")
+    )
+    entries = (
+        {e.election_id: e for e in RollEntry.objects.filter(membership=membership)}
+        if membership is not None
+        else {}
+    )
+    return [
+        election_for_member(election, membership, roll_entry=entries.get(election.pk))
+        for election in elections
+    ]

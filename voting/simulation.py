@@ -89,20 +89,35 @@ def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=Non
         threshold=threshold,
     )
     sim = Simulation(election, organizer)
+    election, sim.trustees = run_ceremony(election, organizer)
+    election = lifecycle.transition(election, ElectionState.CREDENTIALS, actor=organizer)
+    sim.voters = issue_credentials(election, members)
+    sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
+    return sim
+
+
+def run_ceremony(election: Election, organizer: Membership) -> tuple[Election, list[TrusteeClient]]:
+    """Start the key ceremony of a draft ``election`` and run it with Python trustees."""
     election = lifecycle.transition(election, ElectionState.KEY_CEREMONY, actor=organizer)
     cc = bytes.fromhex(election.ceremony_context)
     rows = list(election.trustees.order_by("index"))
-    sim.trustees = [TrusteeClient(t.index, threshold, cc) for t in rows]
-    for row, client in zip(rows, sim.trustees, strict=True):
+    trustees = [TrusteeClient(t.index, election.threshold, cc) for t in rows]
+    for row, client in zip(rows, trustees, strict=True):
         ceremony.submit_commitments(election=election, trustee=row, message=client.announce())
     public = ceremony.status(election, None)["trustees"]
-    for row, client in zip(rows, sim.trustees, strict=True):
+    for row, client in zip(rows, trustees, strict=True):
         ceremony.submit_shares(election=election, trustee=row, message=client.shares(public))
-    for row, client in zip(rows, sim.trustees, strict=True):
+    for row, client in zip(rows, trustees, strict=True):
         election.refresh_from_db()
         message = client.verification(ceremony.status(election, row))
         ceremony.submit_verification(election=election, trustee=row, message=message)
-    election = lifecycle.transition(election, ElectionState.CREDENTIALS, actor=organizer)
+    election.refresh_from_db()
+    return election, trustees
+
+
+def issue_credentials(election: Election, members: list[Membership]) -> list[Voter]:
+    """A credential for each of ``members`` (on the roll), made as a browser makes it."""
+    voters = []
     for membership in members:
         voter = Voter(election.manifest, election.fingerprint_bytes)
         request = voter.credential_request()
@@ -112,9 +127,8 @@ def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=Non
             blinded_message=bytes.fromhex(request["blinded_message"]),
         )
         voter.finish_credential({"blind_signature": signature.hex()})
-        sim.voters.append(voter)
-    sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
-    return sim
+        voters.append(voter)
+    return voters
 
 
 def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:
@@ -122,7 +136,7 @@ def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:
     for question in manifest["questions"]:
         n = len(question["options"])
         if question["type"] == "ranked":
-            choices.append(rng.sample(range(n), rng.randrange(n + 1)))
+            choices.append(rng.sample(range(n), n))  # a full order, best first
         elif question["type"] == "approval":
             choices.append(rng.sample(range(n), rng.randint(question["min"], question["max"])))
         else:

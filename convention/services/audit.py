@@ -25,12 +25,32 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import transaction
 
 from ..models import AuditEntry, Convention, Membership, current_hour
 
 GENESIS_LABEL = "mashwara-audit-genesis"
+
+
+# Audit actions in the reader's words. Each app registers the labels of the actions it records
+# from its AppConfig.ready (a registry, so that convention never imports voting or deliberation).
+ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_action_labels(labels: dict[str, Any]) -> None:
+    """Name the audit actions an app records (lazy translations: read in the reader's language)."""
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    """The action's label in the active language; a code nobody registered reads as "other
+    action", never as the raw code (the code stays in the exported log)."""
+    from django.utils.translation import gettext
+
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else gettext("another action")
 
 
 def genesis_digest(convention: Convention | None) -> str:

@@ -37,6 +37,10 @@ def convention_detail(
         for action in Action
         if not RULES[action].platform_permission
     )
+    # Imported here: voting imports convention at module level, so convention reaches voting's
+    # selector at call time only (no import cycle; the convention app stays usable without it).
+    from voting.selectors import elections_for_member
+
     return render(
         request,
         "convention/detail.html",
@@ -46,6 +50,7 @@ def convention_detail(
             "roles": role_labels(membership),
             "may": may,
             "mfa_needed": mfa_needed,
+            "elections": elections_for_member(convention, membership),
             "phases": [(phase, phase.label, phase == convention.phase) for phase in PHASE_ORDER],
         },
     )

@@ -9,28 +9,20 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from ..dates import list_separator
 from ..models import AuditEntry, Convention, Membership, Phase, Role
 from ..permissions import Action, require_permission
 from ..selectors import audit_entries, invitation_counts_by_registrar
-from ..services.audit import canonical_json, genesis_digest, verify_chain
+from ..services.audit import (
+    action_label,
+    canonical_json,
+    genesis_digest,
+    verify_chain,
+)
 
 ENTRIES_PER_PAGE = 50
-
-ACTION_LABELS = {
-    "convention.created": gettext_lazy("created the convention"),
-    "convention.updated": gettext_lazy("edited the convention"),
-    "phase.moved": gettext_lazy("moved the convention to another phase"),
-    "role.appointed": gettext_lazy("appointed a role"),
-    "role.removed": gettext_lazy("removed a role"),
-    "quota.set": gettext_lazy("set a registrar's quota"),
-    "invitations.issued": gettext_lazy("issued invitation codes"),
-    "invitation.revoked": gettext_lazy("revoked an invitation code"),
-    # Shown as a sentence, "X is now Y" (convention/observer/audit.html).
-    "member.renamed": gettext_lazy("changed pseudonym"),
-}
 
 
 def _label(choices, value) -> str:
@@ -60,7 +52,7 @@ def describe(entry: AuditEntry) -> str:
     if entry.action == "invitation.revoked":
         return _("code on card %(hint)s") % {"hint": detail.get("hint", "?")}
     if entry.action == "convention.updated":
-        text = _("fields: %(fields)s") % {"fields": ", ".join(detail.get("fields", []))}
+        text = _("fields: %(fields)s") % {"fields": list_separator().join(detail.get("fields", []))}
         if "require_staff_mfa" in detail:
             text += " · " + (
                 _("two-factor authentication required of staff")
@@ -77,10 +69,7 @@ def audit_log(
     request: HttpRequest, *, convention: Convention, membership: Membership
 ) -> HttpResponse:
     page = Paginator(audit_entries(convention), ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        (entry, str(ACTION_LABELS.get(entry.action, entry.action)), describe(entry))
-        for entry in page.object_list
-    ]
+    rows = [(entry, action_label(entry.action), describe(entry)) for entry in page.object_list]
     return render(
         request,
         "convention/observer/audit.html",

@@ -33,6 +33,9 @@ export class InvalidWitness extends CryptoError {}
 /** A range proof was requested for a value outside its allowed set. */
 export class ValueOutsideRange extends InvalidWitness {}
 
+/** An audit reveal whose votes and nonces do not re-encrypt to the ciphertexts it opens. */
+export class InvalidOpening extends CryptoError {}
+
 /** A key that is too weak, malformed or inconsistent. */
 export class InvalidKey extends CryptoError {}
 

@@ -35,7 +35,20 @@ export {
   verifyKnowledge,
   verifyRange,
 } from "./proofs.js";
-export { encryptQuestion, verifyQuestion } from "./question.js";
+export { encryptQuestion, encryptQuestionWithNonces, verifyQuestion } from "./question.js";
+export {
+  MAX_RANKED_OPTIONS,
+  MIN_RANKED_OPTIONS,
+  encryptRanking,
+  encryptRankingWithOpening,
+  linkCiphertext,
+  openRanking,
+  openingOrder,
+  placeCiphertext,
+  proveRanking,
+  rankingWitnesses,
+  verifyRanking,
+} from "./ranking.js";
 export {
   checkShare,
   combineDecryptionShares,

@@ -43,6 +43,14 @@ export function sumContext(ctx) {
 
 /** Encrypt and prove a 0/1 choice vector; throws ValueOutsideRange for an invalid vote. */
 export function encryptQuestion(ctx, publicKey, choices, min, max, rng) {
+  return encryptQuestionWithNonces(ctx, publicKey, choices, min, max, rng).question;
+}
+
+/**
+ * encryptQuestion that also returns each option's encryption nonce r_i (what an audit reveals,
+ * and what a ranked answer's derived proofs need): { question, nonces }.
+ */
+export function encryptQuestionWithNonces(ctx, publicKey, choices, min, max, rng) {
   if (!isBytes(ctx)) throw new TypeError("the context must be bytes (Uint8Array)");
   if (!(publicKey instanceof Point) || publicKey.is0()) throw new InvalidWitness("the public key must be a non-identity point");
   if (!Array.isArray(choices)) throw new InvalidWitness("choices must be an array of 0 and 1");
@@ -57,6 +65,7 @@ export function encryptQuestion(ctx, publicKey, choices, min, max, rng) {
   const key = preparePoint(publicKey);
   const ciphertexts = [];
   const proofs = [];
+  const nonces = [];
   let nonceSum = 0n;
   choices.forEach((choice, index) => {
     const nonce = source.draw();
@@ -64,9 +73,10 @@ export function encryptQuestion(ctx, publicKey, choices, min, max, rng) {
     const m = BigInt(choice);
     proofs.push(proveRangeTrusted(optionContext(ctx, index), key, ciphertext, m, nonce, 0n, 1n, source));
     ciphertexts.push(ciphertext);
+    nonces.push(nonce);
     nonceSum += nonce;
   });
-  if (!sumProofNeeded(choices.length, min, max)) return { ciphertexts, proofs, sumProof: null };
+  if (!sumProofNeeded(choices.length, min, max)) return { question: { ciphertexts, proofs, sumProof: null }, nonces };
   const sumProof = proveRangeTrusted(
     sumContext(ctx),
     key,
@@ -77,7 +87,7 @@ export function encryptQuestion(ctx, publicKey, choices, min, max, rng) {
     BigInt(max),
     source,
   );
-  return { ciphertexts, proofs, sumProof };
+  return { question: { ciphertexts, proofs, sumProof }, nonces };
 }
 
 /** Throw InvalidProof (naming the option) unless every option and the sum verify. */

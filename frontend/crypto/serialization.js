@@ -14,6 +14,7 @@ import { baseMul, pointFromHex, pointHex, scalarFromHex, scalarHex } from "./gro
 import { canonicalJson, parseJson } from "./json.js";
 import { MAX_RANGE_WIDTH } from "./proofs.js";
 import { MAX_OPTIONS } from "./question.js";
+import { MAX_RANKED_OPTIONS, MIN_RANKED_OPTIONS } from "./ranking.js";
 
 export { canonicalJson, parseJson };
 
@@ -108,6 +109,73 @@ function questionFrom(data, path) {
     ciphertexts: cts.map((c, i) => ciphertextFrom(c, `${path}.ciphertexts[${i}]`)),
     proofs: proofs.map((p, i) => rangeFrom(p, `${path}.proofs[${i}]`)),
     sumProof: obj.sum_proof === null ? null : rangeFrom(obj.sum_proof, `${path}.sum_proof`),
+  };
+}
+
+/** A §5 question of `options` options with bounds 1..1 (a part of a ranked answer). */
+function sizedQuestionFrom(data, path, options) {
+  const question = questionFrom(data, path);
+  if (question.ciphertexts.length !== options) throw new InvalidEncoding(`${path}: expected ${options} ciphertexts`);
+  if (question.proofs.some((p) => p.c.length !== 2)) {
+    throw new InvalidEncoding(`${path}: each 0/1 proof has 2 challenges and responses`);
+  }
+  if (question.sumProof === null || question.sumProof.c.length !== 1) {
+    throw new InvalidEncoding(`${path}: the sum proof of bounds 1..1 has 1 challenge`);
+  }
+  return question;
+}
+
+function singleRangeFrom(data, path) {
+  const proof = rangeFrom(data, path);
+  if (proof.c.length !== 1) throw new InvalidEncoding(`${path}: a range proof of one value has 1 challenge`);
+  return proof;
+}
+
+/** The ranked answer's (or reveal's) lists, each of the size n (from positions) gives. */
+function rankingLists(obj, path, keys) {
+  const n = list(obj.positions, `${path}.positions`, MIN_RANKED_OPTIONS, MAX_RANKED_OPTIONS).length;
+  const sizes = { pairs: (n * (n - 1)) / 2, positions: n, places: n, links: n };
+  return { n, lists: Object.fromEntries(keys.map((key) => [key, list(obj[key], `${path}.${key}`, sizes[key], sizes[key])])) };
+}
+
+const rankingTo = (r) => ({
+  pairs: r.pairs.map(questionTo),
+  positions: r.positions.map(questionTo),
+  places: r.places.map(rangeTo),
+  links: r.links.map(rangeTo),
+});
+
+function rankingFrom(data, path) {
+  const keys = ["pairs", "positions", "places", "links"];
+  const { n, lists } = rankingLists(object(data, keys, path), path, keys);
+  return {
+    pairs: lists.pairs.map((q, i) => sizedQuestionFrom(q, `${path}.pairs[${i}]`, 2)),
+    positions: lists.positions.map((q, i) => sizedQuestionFrom(q, `${path}.positions[${i}]`, n)),
+    places: lists.places.map((p, i) => singleRangeFrom(p, `${path}.places[${i}]`)),
+    links: lists.links.map((p, i) => singleRangeFrom(p, `${path}.links[${i}]`)),
+  };
+}
+
+const openingTo = (o) => ({ votes: [...o.votes], randomness: o.randomness.map(scalarHex) });
+
+function openingFrom(data, path, options) {
+  const obj = object(data, ["votes", "randomness"], path);
+  const votes = list(obj.votes, `${path}.votes`, options, options);
+  const randomness = list(obj.randomness, `${path}.randomness`, options, options);
+  return {
+    votes: votes.map((v, i) => integer(v, `${path}.votes[${i}]`, 0, 1)),
+    randomness: randomness.map((r, i) => scalar(r, `${path}.randomness[${i}]`)),
+  };
+}
+
+const rankingOpeningTo = (o) => ({ pairs: o.pairs.map(openingTo), positions: o.positions.map(openingTo) });
+
+function rankingOpeningFrom(data, path) {
+  const keys = ["pairs", "positions"];
+  const { n, lists } = rankingLists(object(data, keys, path), path, keys);
+  return {
+    pairs: lists.pairs.map((o, i) => openingFrom(o, `${path}.pairs[${i}]`, 2)),
+    positions: lists.positions.map((o, i) => openingFrom(o, `${path}.positions[${i}]`, n)),
   };
 }
 
@@ -222,6 +290,8 @@ const KINDS = {
   decryptionProof: [pairTo, pairFrom],
   rangeProof: [rangeTo, rangeFrom],
   encryptedQuestion: [questionTo, questionFrom],
+  encryptedRanking: [rankingTo, rankingFrom],
+  rankingOpening: [rankingOpeningTo, rankingOpeningFrom],
   trusteeAnnouncement: [announcementTo, announcementFrom],
   trusteeSecrets: [secretsTo, secretsFrom],
   encryptedShare: [encryptedShareTo, encryptedShareFrom],

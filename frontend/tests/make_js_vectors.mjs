@@ -13,7 +13,7 @@ import { sha256 as sha256Bytes, sha512 } from "@noble/hashes/sha2.js";
 import * as C from "../crypto/index.js";
 import { buildBallot, cj, credentialMessage, fingerprintOf, sha256f, signBallot, trackerOf } from "../src/voting/election.js";
 import { VECTORS, hex, rsaBlindSign, text, withRandomValues } from "./helpers.mjs";
-import { browserChoices, entryHash } from "./voting_helpers.mjs";
+import { entryHash } from "./voting_helpers.mjs";
 
 export const OUTPUT = `${VECTORS}from-js.json`;
 
@@ -290,8 +290,8 @@ async function blindRsaVector() {
 /**
  * Ballot format v2 (docs/elections.md §4–§5), laid out as tests/crypto/make_vectors.py's
  * `ballot`: an audited sealed ballot, then a cast one naming the board head after the audit,
- * both as board entries chained from the genesis. Choices are written as Python's clients write
- * them (a ranked choice is the ranking, best first); the credential is blind-signed by the test
+ * both as board entries chained from the genesis. Choices are written as both clients take
+ * them (a ranked choice is the full order, best first); the credential is blind-signed by the test
  * issuer key with prefix, salt and r expanded from fixed labels.
  */
 async function ballotVector() {
@@ -328,12 +328,12 @@ async function ballotVector() {
     const made = { position, kind, hour, tracker, digest, ballot, reveal, previous: hex(previous), hash: "" };
     return { ...made, hash: entryHash(made) };
   };
-  const auditedChoices = [[], [0, 3], [3, 1]];
-  const audited = buildBallot(manifest, fingerprint, browserChoices(manifest, auditedChoices), rng);
+  const auditedChoices = [[], [0, 3], [3, 1, 0, 2]];
+  const audited = buildBallot(manifest, fingerprint, auditedChoices, rng);
   const auditedEntry = entry(1, "audited", genesis, audited.sealed, audited.reveal);
   const head = { count: 1, hash: auditedEntry.hash };
   const castChoices = [[1], [], [0, 1, 2, 3]];
-  const cast = buildBallot(manifest, fingerprint, browserChoices(manifest, castChoices), rng);
+  const cast = buildBallot(manifest, fingerprint, castChoices, rng);
   const ballot = signBallot(fingerprint, cast.sealed, head, { secret, credential }, rng);
   const unsigned = { ...ballot };
   delete unsigned.signature;
@@ -342,9 +342,9 @@ async function ballotVector() {
     seed: hex(seed("ballot-v2")),
     draws:
       "joint secret key x; credential secret k; then the audited ballot: its nonce (the 32-byte encoding of one draw)," +
-      " then for each question in order, each of its parts in order (one part for single and approval, one per pair" +
-      " (i, j), i < j, for ranked), the draws of encrypt_question (§5); then the cast ballot the same way (nonce," +
-      " parts); then the credential signature's nonce w",
+      " then each question in order: single and approval draw as encrypt_question (§5), ranked as encrypt_ranking" +
+      " (protocol §5.1: pairs, positions, places, links); then the cast ballot the same way (nonce, questions); then" +
+      " the credential signature's nonce w",
     manifest,
     fingerprint: hex(fingerprint),
     credential_secret: C.scalarHex(secret),

@@ -85,6 +85,9 @@ describe("protocol objects", () => {
       shareReveal: C.revealShare(trustee.secrets, { sender: 1, recipient: 2 }),
       decryptionShare: C.partialDecrypt(ctx, 1, pair.secret, ciphertext, rng),
       decryptionProof: C.proveDecryptionShare(ctx, pair.secret, ciphertext, rng).proof,
+      ...(({ answer, opening }) => ({ encryptedRanking: answer, rankingOpening: opening }))(
+        C.encryptRankingWithOpening(ctx, pair.public, [1, 0], rng),
+      ),
     };
     for (const [kind, value] of Object.entries(values)) {
       const once = C.dumps(kind, value);

@@ -3,24 +3,28 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytesToHex, concatBytes, hexToBytes } from "../crypto/bytes.js";
+import { bytesToHex, concatBytes, hexToBytes, int8 } from "../crypto/bytes.js";
 import { generateKeyPair } from "../crypto/elgamal.js";
 import { baseMul, encodeScalar, pointFromHex, pointHex } from "../crypto/group.js";
 import { verifyCredentialSignature } from "../crypto/proofs.js";
 import { verifyQuestion } from "../crypto/question.js";
+import { verifyRanking } from "../crypto/ranking.js";
+import { ValueOutsideRange } from "../crypto/errors.js";
 import { fromJson } from "../crypto/serialization.js";
 import {
   ballotContext,
   ballotNonce,
   buildBallot,
   checkedManifest,
-  choiceVectors,
+  IncompleteRanking,
+  choiceVector,
   choicesMatch,
   cj,
   credentialMessage,
   fingerprintOf,
   headSigned,
   openBallot,
+  orderFromRanks,
   sealedPart,
   sha256f,
   shapes,
@@ -62,19 +66,32 @@ test("the ballot nonce is 32 fresh bytes, or one §9 draw as its scalar encoding
   assert.equal(bytesToHex(ballotNonce(new DeterministicNonces(seed))), bytesToHex(encodeScalar(new DeterministicNonces(seed).draw())));
 });
 
-test("ranked choices become pairwise vectors: ties and unranked options are not ordered", () => {
-  const question = { type: "ranked", options: [{}, {}, {}, {}] };
-  // Ranks: option 0 first, options 1 and 2 tied second, option 3 unranked.
-  assert.deepEqual(choiceVectors(question, [1, 2, 2, null]), [
-    [1, 0], // 0 vs 1
-    [1, 0], // 0 vs 2
-    [1, 0], // 0 vs 3
-    [0, 0], // 1 vs 2 tie
-    [1, 0], // 1 vs 3
-    [1, 0], // 2 vs 3
-  ]);
-  assert.deepEqual(choiceVectors({ type: "approval", options: [{}, {}, {}] }, [2, 0]), [[1, 0, 1]]);
-  assert.deepEqual(choiceVectors({ type: "single", options: [{}, {}] }, []), [[0, 0]]);
+test("the ranks a voter gives become the order, best first; a partial ranking or a shared rank is refused", () => {
+  // Ranks per option: option 2 first, option 0 second, option 3 third, option 1 fourth.
+  assert.deepEqual(orderFromRanks([2, 4, 1, 3]), [2, 0, 3, 1]);
+  const reason = (ranks) => {
+    try {
+      orderFromRanks(ranks);
+    } catch (error) {
+      assert.ok(error instanceof IncompleteRanking);
+      return error.reason;
+    }
+    return null;
+  };
+  assert.equal(reason([1, null, 2]), "unranked"); // an option left unranked
+  assert.equal(reason([1, 2, 4]), "unranked"); // a rank beyond n
+  assert.equal(reason([1, 1, 2]), "shared"); // a tie
+  assert.equal(reason([1, "2", 3]), "unranked");
+  assert.deepEqual(choiceVector({ type: "approval", options: [{}, {}, {}] }, [2, 0]), [1, 0, 1]);
+  assert.deepEqual(choiceVector({ type: "single", options: [{}, {}] }, []), [0, 0]);
+});
+
+test("a ballot with a partial ranking or a tie is refused before anything is encrypted", () => {
+  const manifest = sampleManifest(generateKeyPair().public);
+  const fingerprint = fingerprintOf(manifest);
+  for (const ranked of [[2, 0], [], [0, 0, 1], [0, 1, 2, 3]]) {
+    assert.throws(() => buildBallot(manifest, fingerprint, [[1], [0], ranked]), (error) => error instanceof ValueOutsideRange || error instanceof IncompleteRanking);
+  }
 });
 
 const BOARD = { count: 3, hash: "33".repeat(32) };
@@ -83,20 +100,23 @@ test("a sealed ballot verifies, its tracker covers exactly election, nonce and a
   const joint = generateKeyPair();
   const manifest = sampleManifest(joint.public);
   const fingerprint = fingerprintOf(manifest);
-  const choices = [[1], [0, 4], [2, 1, null]];
+  const choices = [[1], [0, 4], [1, 0, 2]];
   const { sealed, reveal, tracker } = buildBallot(manifest, fingerprint, choices);
 
   assert.deepEqual(Object.keys(sealed).sort(), ["answers", "election", "nonce"]);
   assert.equal(sealed.election, bytesToHex(fingerprint));
   assert.match(sealed.nonce, /^[0-9a-f]{64}$/);
   assert.equal(tracker, bytesToHex(sha256f("tracker", cj(sealed))));
+  const context = ballotContext(fingerprint, sealed.nonce);
   shapes(manifest).forEach((shape, q) => {
-    const parts = shape.kind === "ranked" ? sealed.answers[q].pairs : [sealed.answers[q]];
-    assert.equal(parts.length, shape.parts.length);
-    parts.forEach((part, p) => {
-      const { suffix, options, low, high } = shape.parts[p];
-      verifyQuestion(concatBytes(ballotContext(fingerprint, sealed.nonce), suffix), joint.public, fromJson("encryptedQuestion", part), options, low, high);
-    });
+    if (shape.kind === "ranked") {
+      // A full ranking: pairs (bounds 1..1), positions, places and links under ctx_q.
+      verifyRanking(concatBytes(context, int8(q)), joint.public, fromJson("encryptedRanking", sealed.answers[q]), shape.options);
+      assert.equal(sealed.answers[q].pairs.length, shape.parts.length);
+      return;
+    }
+    const { suffix, options, low, high } = shape.parts[0];
+    verifyQuestion(concatBytes(context, suffix), joint.public, fromJson("encryptedQuestion", sealed.answers[q]), options, low, high);
   });
   // The proofs are bound to the nonce: under another nonce or under the fingerprint alone they
   // do not verify, so a copy of these answers must keep the nonce — and so the tracker.
@@ -108,10 +128,11 @@ test("a sealed ballot verifies, its tracker covers exactly election, nonce and a
   const opened = openBallot(manifest, sealed, reveal);
   assert.deepEqual(opened[0], { selected: [1] });
   assert.deepEqual(opened[1], { selected: [0, 4] });
-  // Ranks [2, 1, unranked]: 1 > 0, 0 > 2, 1 > 2.
-  assert.deepEqual(new Set(opened[2].above.map(String)), new Set([[1, 0], [0, 2], [1, 2]].map(String)));
+  // The ranked answer opens to the order the voter gave, best first.
+  assert.deepEqual(opened[2], { order: [1, 0, 2] });
   assert.ok(choicesMatch(manifest, choices, opened));
-  assert.ok(!choicesMatch(manifest, [[0], [0, 4], [2, 1, null]], opened));
+  assert.ok(!choicesMatch(manifest, [[1], [0, 4], [0, 1, 2]], opened));
+  assert.ok(!choicesMatch(manifest, [[0], [0, 4], [1, 0, 2]], opened));
 
   // Encrypting the same choices again gives a new nonce and a new tracker.
   const again = buildBallot(manifest, fingerprint, choices);
@@ -123,7 +144,7 @@ test("the cast ballot adds the board head, the credential and a signature over a
   const manifest = sampleManifest(generateKeyPair().public);
   const fingerprint = fingerprintOf(manifest);
   const credential = sampleCredential();
-  const { sealed, tracker } = buildBallot(manifest, fingerprint, [[0], [1], [1, 2, 3]]);
+  const { sealed, tracker } = buildBallot(manifest, fingerprint, [[0], [1], [0, 1, 2]]);
   const ballot = signBallot(fingerprint, sealed, { ...BOARD, extra: "dropped" }, credential);
   assert.deepEqual(Object.keys(ballot).sort(), ["answers", "board", "credential", "election", "nonce", "signature"]);
   assert.deepEqual(ballot.board, BOARD);
@@ -142,10 +163,15 @@ test("the cast ballot adds the board head, the credential and a signature over a
 test("an audit catches a reveal that does not open the ballot", () => {
   const joint = generateKeyPair();
   const manifest = sampleManifest(joint.public);
-  const { sealed, reveal } = buildBallot(manifest, fingerprintOf(manifest), [[0], [], [1, 2, 3]]);
+  const { sealed, reveal } = buildBallot(manifest, fingerprintOf(manifest), [[0], [], [0, 1, 2]]);
   const lie = structuredClone(reveal);
   lie[0].votes = [0, 1];
   assert.throws(() => openBallot(manifest, sealed, lie), /does not hold the revealed choice/);
+  // A ranked reveal of another order (its own nonces) does not open this answer.
+  const other = buildBallot(manifest, fingerprintOf(manifest), [[0], [], [2, 1, 0]]);
+  const swapped = structuredClone(reveal);
+  swapped[2] = other.reveal[2];
+  assert.throws(() => openBallot(manifest, sealed, swapped), /pair \(0, 1\)/);
 });
 
 test("a manifest whose fingerprint does not match is refused", () => {
@@ -175,7 +201,7 @@ test("a receipt is accepted only for this ballot and with the board key's signat
   const joint = generateKeyPair();
   const manifest = { ...sampleManifest(joint.public), board_public_key: bytesToHex(ed25519.getPublicKey(seed)) };
   const fingerprint = fingerprintOf(manifest);
-  const { sealed, tracker } = buildBallot(manifest, fingerprint, [[0], [1], [1, 2, 3]]);
+  const { sealed, tracker } = buildBallot(manifest, fingerprint, [[0], [1], [0, 1, 2]]);
   const ballot = signBallot(fingerprint, sealed, BOARD, sampleCredential());
   const hash = new Uint8Array(32).fill(7);
   const sign = (count, final) =>

@@ -58,21 +58,6 @@ export async function realCredential(manifest, fingerprint, privateKey) {
   return signingCredential(await finishRequest(manifest, pending, bytesToHex(blindSignature)));
 }
 
-/**
- * Python's choices (voting.clients.choice_vectors: a ranked choice is the ranking, best first) as
- * the browser's (per option its rank, 1 = best, null = not ranked).
- */
-export function browserChoices(manifest, choices) {
-  return choices.map((choice, q) => {
-    if (manifest.questions[q].type !== "ranked") return choice;
-    const ranks = manifest.questions[q].options.map(() => null);
-    choice.forEach((option, place) => {
-      ranks[option] = place + 1;
-    });
-    return ranks;
-  });
-}
-
 /** A board entry's chain hash (§5): h_i over h_{i−1}, i, kind, hour, tracker, digest, reveal. */
 export function entryHash(entry) {
   const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);

@@ -6,13 +6,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, int8, utf8 } from "../crypto/bytes.js";
-import { generator, pointHex } from "../crypto/group.js";
+import { generator, pointFromHex, pointHex } from "../crypto/group.js";
 import { frame } from "../crypto/hash.js";
-import { fromJson } from "../crypto/serialization.js";
+import { encryptQuestion } from "../crypto/question.js";
+import { DeterministicNonces } from "../crypto/random.js";
+import { pairContext, rankedPairs } from "../crypto/ranking.js";
+import { fromJson, toJson } from "../crypto/serialization.js";
 import { combineDecryptionShares, verificationKeys, verifyPartialDecryption } from "../crypto/threshold.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { buildBallot, cj, fingerprintOf, sealedPart, sha256f, signBallot } from "../src/voting/election.js";
+import { ballotContext, buildBallot, cj, fingerprintOf, sealedPart, sha256f, signBallot } from "../src/voting/election.js";
 import { TrusteeRefusal, announcements, checkTally, decryptionMessage, newSecrets, nextCeremonyStep } from "../src/voting/trustee.js";
+import { forgeRanking, positionsOf, preferencesOf } from "./ranking_forgery.mjs";
 import { issuer, realCredential, sampleManifest } from "./voting_helpers.mjs";
 
 const CONTEXT = new Uint8Array(32).fill(9);
@@ -145,7 +149,7 @@ async function election() {
 
 test("trustees rebuild the tally from the board, decrypt, and the shares combine to the counts", async () => {
   const { keys, statusBound, manifest, fingerprint, seed, found, privateKey } = await election();
-  const choices = [[[0], [0, 1], [1, 2, null]], [[1], [1], [2, 1, 3]], [[0], [4], [null, null, null]]];
+  const choices = [[[0], [0, 1], [0, 1, 2]], [[1], [1], [1, 0, 2]], [[0], [4], [2, 1, 0]]];
   const credentials = await Promise.all(choices.map(() => realCredential(manifest, fingerprint, privateKey)));
   const sealed = choices.map((c) => buildBallot(manifest, fingerprint, c).sealed);
   const entries = board(fingerprint, sealed.map((s, i) => signedAt(fingerprint, s, credentials[i])));
@@ -187,7 +191,7 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   assert.deepEqual(counts[0].map(small), [2, 1]);
   assert.deepEqual(counts[1].map(small), [1, 2, 0, 0, 1]);
   // Ranked: pairs (0,1), (0,2), (1,2) → [e01, e10, e02, e20, e12, e21].
-  assert.deepEqual(counts[2].map(small), [1, 1, 2, 0, 2, 0]);
+  assert.deepEqual(counts[2].map(small), [1, 2, 2, 1, 2, 1]);
 
   // A dishonest server offers one voter's own ciphertexts as "the tally": refused.
   const victim = ballots[0].answers;
@@ -216,6 +220,22 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   cancelling.answers[0].ciphertexts[0] = { a: pointHex(theirs.a.negate()), b: pointHex(theirs.b.negate()) };
   const cancelled = board(fingerprint, [...ballots.slice(0, 2), signedAt(fingerprint, cancelling, credentials[2])]);
   await assert.rejects(checkTally(keys[0], statusBound(1), published, cancelled, headOf(seed, fingerprint, cancelled), roll, tally), /counted ballot 3 does not verify/);
+  // A ranked answer that is a cycle 0 > 1 > 2 > 0: every pair, position and place proof valid
+  // (links made up where they cannot hold), or the former pairs-only form with bounds 0..1.
+  const joint = pointFromHex(manifest.joint_public_key);
+  const cyclic = structuredClone(sealedPart(ballots[2]));
+  const ctx = concatBytes(ballotContext(fingerprint, cyclic.nonce), int8(2));
+  const preferences = preferencesOf([[0, 1], [1, 2], [2, 0]], 3);
+  const forgedRanking = forgeRanking(ctx, joint, preferences, positionsOf([0, 1, 2]), new DeterministicNonces(utf8("cycle")));
+  cyclic.answers[2] = toJson("encryptedRanking", forgedRanking);
+  const cycled = board(fingerprint, [...ballots.slice(0, 2), signedAt(fingerprint, cyclic, credentials[2])]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, cycled, headOf(seed, fingerprint, cycled), roll, tally), /counted ballot 3 does not verify/);
+  const pairsOnly = structuredClone(cyclic);
+  pairsOnly.answers[2] = {
+    pairs: rankedPairs(3).map(([i, j]) => toJson("encryptedQuestion", encryptQuestion(pairContext(ctx, i, j), joint, [preferences[i][j], preferences[j][i]], 0, 1))),
+  };
+  const old = board(fingerprint, [...ballots.slice(0, 2), signedAt(fingerprint, pairsOnly, credentials[2])]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, old, headOf(seed, fingerprint, old), roll, tally), /counted ballot 3 does not verify/);
   // A ballot naming a head that is not on the board before it: refused.
   const future = board(fingerprint, [...ballots.slice(0, 2), () => signBallot(fingerprint, sealedPart(ballots[2]), { count: 2, hash: "00".repeat(32) }, credentials[2])]);
   await assert.rejects(checkTally(keys[0], statusBound(1), published, future, headOf(seed, fingerprint, future), roll, tally), /entry 3: the ballot names a board head/);
@@ -233,11 +253,11 @@ test("the counted ballot per credential names the latest board head, even if an 
   const [voter, other] = [sampleCredential(), sampleCredential()];
   // A coercer makes the voter sign a ballot against the empty board and keeps it; another voter
   // casts; the voter re-votes (naming head 1); the coercer casts the kept ballot last.
-  const kept = signBallot(fingerprint, seal([[0], [], [1, 2, 3]]), { count: 0, hash: bytesToHex(sha256f("board-genesis", fingerprint)) }, voter);
-  const entries = board(fingerprint, [signedAt(fingerprint, seal([[1], [], [1, 2, 3]]), other), signedAt(fingerprint, seal([[1], [0], [1, 2, 3]]), voter), kept]);
+  const kept = signBallot(fingerprint, seal([[0], [], [0, 1, 2]]), { count: 0, hash: bytesToHex(sha256f("board-genesis", fingerprint)) }, voter);
+  const entries = board(fingerprint, [signedAt(fingerprint, seal([[1], [], [0, 1, 2]]), other), signedAt(fingerprint, seal([[1], [0], [0, 1, 2]]), voter), kept]);
   const counted = verifyBoard(fingerprint, manifest, entries, headOf(seed, fingerprint, entries));
   assert.deepEqual(counted.map((e) => e.position).sort(), [1, 2]);
   // Equal board counts: the later position wins (the limit docs/elections.md §4 states).
-  const tie = board(fingerprint, [kept, signedAt(fingerprint, seal([[1], [0], [1, 2, 3]]), voter)].map((b) => (typeof b === "function" ? () => b({ count: 0, hash: kept.board.hash }) : b)));
+  const tie = board(fingerprint, [kept, signedAt(fingerprint, seal([[1], [0], [0, 1, 2]]), voter)].map((b) => (typeof b === "function" ? () => b({ count: 0, hash: kept.board.hash }) : b)));
   assert.deepEqual(verifyBoard(fingerprint, manifest, tie, headOf(seed, fingerprint, tie)).map((e) => e.position), [2]);
 });

@@ -78,10 +78,19 @@ def logged_in_state(browser, base_url: str, username: str) -> dict:
 
 
 @pytest.mark.parametrize("username", ["demo-organizer", "demo-participant-a"])
-def test_member_pages_fit_the_budget_and_stay_on_this_host(browser, live_server, username):
+def test_member_pages_fit_the_budget_and_stay_on_this_host(
+    browser, live_server, username, settings, tmp_path, monkeypatch
+):
     from io import StringIO
 
     from django.core.management import call_command
+
+    from voting.crypto import blind_rsa
+
+    # The demo also seeds elections: one quick issuer key, credential codes kept out of var/.
+    settings.VAR_DIR = tmp_path
+    key = blind_rsa.generate_private_key(3072)
+    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: key)
 
     call_command("seed_demo", stdout=StringIO())
     state = logged_in_state(browser, live_server.url, username)

@@ -59,9 +59,10 @@ def encrypt(page) -> str:
     return page.text_content("#review-tracker").replace(" ", "")
 
 
-def ballot_page_holding(browser, live_server, world, voter, storage: dict[str, object]):
+def ballot_page_holding(browser, live_server, world, voter, storage: dict[str, object], **options):
     """A fresh browser on the ballot page with `voter`'s credential in its storage, plus the
-    `storage` items given (key suffix after the election fingerprint → JSON value)."""
+    `storage` items given (key suffix after the election fingerprint → JSON value); `options`
+    go to the browser context (a viewport, a locale)."""
     import json
 
     fp = world.election.fingerprint
@@ -73,7 +74,7 @@ def ballot_page_holding(browser, live_server, world, voter, storage: dict[str, o
         }
     }
     items.update({key + fp: value for key, value in storage.items()})
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context = browser.new_context(base_url=live_server.url, **{"locale": "en-US", **options})
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(f"/elections/{world.election.uuid}/vote/")
@@ -154,14 +155,16 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     )
     page.goto(f"/elections/{uuid}/vote/")
     page.wait_for_selector("#ballot-app[data-ready='true']")
-    choose(page, "0", ["0", "2"], {0: "1", 1: "2"})
+    choose(page, "0", ["0", "2"], {0: "1", 1: "2", 2: "3"})
     audited = encrypt(page)
     encrypt_ms = int(page.get_attribute("#ballot-app", "data-encrypt-ms"))
     page.click("#audit-button")
     page.wait_for_selector("#audit-result:not([hidden])")
     opened = page.text_content("#audit-choices")
     assert "Republic" in opened and "Principle 0, Principle 2" in opened
-    assert "Federal > Unitary" in opened and "Federal > Confederal" in opened
+    # The ranked answer opens to the order the voter gave, in that order.
+    ranked = page.locator("#audit-choices ol.ranked-order li").all_text_contents()
+    assert ranked == ["1. Federal", "2. Unitary", "3. Confederal"]
     assert page.get_attribute("#ballot-app", "data-audited-tracker") == audited
     # The audit carried the sealed ballot and its reveal, nothing that names the credential.
     assert set(audits[0]) == {"ballot", "reveal"}
@@ -204,7 +207,7 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     other_page.fill("#import-code", code)
     other_page.click("#import-button")
     other_page.wait_for_selector("#credential-status [data-show='present']:not([hidden])")
-    choose(other_page, "1", ["4"], {2: "1"})
+    choose(other_page, "1", ["4"], {2: "1", 0: "2", 1: "3"})
     # This device is a cheap phone: four times slower than this machine.
     other_page.context.new_cdp_session(other_page).send(
         "Emulation.setCPUThrottlingRate", {"rate": 4}
@@ -226,7 +229,9 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert second in other_page.text_content("main").replace(" ", "")
 
     # The other voters cast with the Python client; the poll closes; two trustees decrypt.
-    for other, choice in zip(others, [[[0], [1], [0, 1, 2]], [[], [0, 1, 2], [2]]], strict=True):
+    for other, choice in zip(
+        others, [[[0], [1], [0, 1, 2]], [[], [0, 1, 2], [2, 0, 1]]], strict=True
+    ):
         ballot, _ = other.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     election = world.close_and_tally(decrypting=[1, 3])
@@ -238,6 +243,8 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     # The re-vote (Emirate) counts, not the first ballot (Republic); the audited one never counts.
     assert results["questions"][0] == {"type": "single", "counts": [1, 1], "blank": 1}
     assert results["questions"][1]["counts"] == [1, 2, 1, 0, 1]
+    # Full rankings: Confederal > Federal > Unitary (the re-vote), F > U > C, C > F > U.
+    assert results["questions"][2]["pairwise"] == [[0, 3, 1], [0, 0, 1], [2, 2, 0]]
     world.move(ElectionState.PUBLISHED)
 
     # 5. An observer downloads the record from the verification page and runs the verifier.
@@ -261,6 +268,48 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
         ctx.close()
 
 
+def test_a_ranked_question_needs_every_option_ranked_once_on_a_phone_by_keyboard(
+    browser, live_server
+):
+    """A partial ranking and a shared rank are refused on the page with a plain message (the
+    ballot box would refuse them too: a ranked answer proves a full ranking); ranking every
+    option by keyboard on a 360 px phone encrypts, and the audit lists the order as chosen."""
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=1, threshold=1)
+    world.open_poll()
+    viewport = {"width": 360, "height": 740}
+    context, page = ballot_page_holding(
+        browser, live_server, world, world.voters[0], {}, viewport=viewport
+    )
+    error = page.locator("[data-question='2'] .field-error")
+    choose(page, "0", [], {0: "1"})
+    page.click("#encrypt-button")
+    error.wait_for()
+    assert error.text_content() == "Rank every option: 1 is your first choice."
+    assert page.is_hidden("#review")
+    choose(page, "0", [], {1: "1", 2: "2"})
+    page.click("#encrypt-button")
+    page.locator("[data-question='2'] .field-error", has_text="same rank").wait_for()
+    assert page.is_hidden("#review")
+    # By keyboard: Unitary gets 3 (typing selects the option), then Enter on the button.
+    page.focus("select[name='q2-1']")
+    page.keyboard.type("3")
+    assert page.input_value("select[name='q2-1']") == "3"
+    page.focus("#encrypt-button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#review:not([hidden])")
+    assert error.is_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.click("#audit-button")
+    page.wait_for_selector("#audit-result:not([hidden])")
+    ranked = page.locator("#audit-choices ol.ranked-order li").all_text_contents()
+    assert ranked == ["1. Federal", "2. Confederal", "3. Unitary"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert world.election.board.count() == 1
+    context.close()
+
+
 def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(browser, live_server):
     """A coercer had this browser sign a ballot against the current board head and kept it. A
     re-vote naming the same head would lose to it if the coercer cast it later (equal board
@@ -272,7 +321,7 @@ def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(brow
     world.open_poll()
     kept = {"mashwara/v1/last-board/": {"count": world.head()["count"]}}
     context, page = ballot_page_holding(browser, live_server, world, world.voters[0], kept)
-    choose(page, "1", ["3"], {1: "1"})
+    choose(page, "1", ["3"], {1: "1", 0: "2", 2: "3"})
     encrypt(page)
     page.click("#cast-button")
     page.wait_for_selector("#ballot-app[data-board-wait='waiting']")
@@ -280,7 +329,9 @@ def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(brow
     assert world.election.board.count() == 0, "nothing is sent while the board has not moved"
 
     # Another voter casts: the board moves past the head the kept ballot names.
-    assert world.cast(world.voters[1].ballot([[0], [], []], world.head())[0]).status_code == 201
+    assert (
+        world.cast(world.voters[1].ballot([[0], [], [1, 2, 0]], world.head())[0]).status_code == 201
+    )
     page.wait_for_selector("#receipt:not([hidden])")
     assert page.get_attribute("#ballot-app", "data-board-wait") == "moved"
     assert page.text_content("#receipt-position") == "2"
@@ -302,7 +353,7 @@ def test_the_ballot_page_explains_the_new_refusals_and_re_signs_once_over_a_fres
     world.open_poll()
     uuid = world.election.uuid
     context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
-    choose(page, "0", [], {})
+    choose(page, "0", [], {0: "1", 1: "2", 2: "3"})
     tracker = encrypt(page)
 
     def refuse(status, code):
@@ -386,3 +437,21 @@ def test_voting_pages_fit_the_budget_stay_on_this_host_and_read_right_to_left(br
     page.wait_for_selector("#ballot-app[data-ready='true']", state="attached")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     phone.close()
+
+
+def test_a_returning_voter_is_told_a_new_ballot_replaces_the_earlier_one(browser, live_server):
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=1, threshold=1)
+    world.open_poll()
+    context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
+    assert page.is_hidden("#cast-before"), "a browser that never cast sees no note"
+    choose(page, "1", ["3"], {1: "1"})
+    encrypt(page)
+    page.click("#cast-button")
+    page.wait_for_selector("#receipt:not([hidden])")
+    page.reload()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    assert page.is_visible("#cast-before")
+    assert "a new ballot replaces the earlier one" in page.text_content("#cast-before")
+    context.close()

@@ -55,8 +55,9 @@ def test_audit_log_shows_who_did_what_to_the_hour_and_an_intact_chain(
     assert 'data-chain="intact"' in page
     assert "Mirwais" in page and "شبنم" in page and "appointed a role" in page
     assert "role: Moderator" in page
-    times = re.findall(r"<time[^>]*>([^<]+)</time>", page)
-    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:00", t) for t in times)
+    # Hours only (convention/dates.py): "3 December 2026, 17:00 UTC".
+    times = re.findall(r"<time[^>]*><bdi>([^<]+) <bdi", page)
+    assert times and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:00", t) for t in times)
     assert AuditEntry.objects.get().digest in page  # the chain head
 
 

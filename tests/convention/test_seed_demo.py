@@ -26,6 +26,21 @@ from convention.services.audit import verify_chain
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="session")
+def issuer_key():
+    from voting.crypto import blind_rsa
+
+    return blind_rsa.generate_private_key(3072)
+
+
+@pytest.fixture(autouse=True)
+def _quick_demo(monkeypatch, settings, tmp_path, issuer_key):
+    """seed_demo also seeds elections: reuse one issuer key (RSA-3072 generation is slow) and
+    keep the demo credential codes out of the real var/."""
+    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+    settings.VAR_DIR = tmp_path
+
+
 def seed() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)

@@ -391,7 +391,7 @@ def _ballot() -> dict[str, Any]:
     sealed, reveal = voter.seal(audited_choices, rng)
     audited = entry(1, "audited", genesis, sealed, reveal)
     head = {"count": 1, "hash": audited["hash"]}
-    cast_choices = [[1], [1], [0, 2]]
+    cast_choices = [[1], [1], [0, 2, 1]]
     cast_sealed, cast_reveal = voter.seal(cast_choices, rng)
     cast = voter.sign(cast_sealed, head, rng)
     cast_entry = entry(2, "ballot", bytes.fromhex(audited["hash"]), cast, None)
@@ -399,10 +399,10 @@ def _ballot() -> dict[str, Any]:
         "seed": s.hex(),
         "draws": (
             "joint secret key x; credential secret k; then the audited ballot: its nonce (the"
-            " 32-byte encoding of one draw), then for each question in order, each of its parts"
-            " in order (one part for single and approval, one per pair (i, j), i < j, for"
-            " ranked), the draws of encrypt_question (§5); then the cast ballot the same way"
-            " (nonce, parts); then the credential signature's nonce w"
+            " 32-byte encoding of one draw), then each question in order: single and approval"
+            " draw as encrypt_question (§5), ranked as encrypt_ranking (protocol §5.1: pairs,"
+            " positions, places, links); then the cast ballot the same way (nonce, questions);"
+            " then the credential signature's nonce w"
         ),
         "manifest": manifest,
         "fingerprint": fp.hex(),

@@ -25,6 +25,7 @@ from voting.crypto.proofs import (
     sign_credential,
 )
 from voting.crypto.question import EncryptedQuestion, encrypt_question
+from voting.crypto.ranking import EncryptedRanking, RankingOpening
 from voting.crypto.serialization import canonical_json, dumps, from_json, loads, to_json
 from voting.crypto.threshold import (
     Complaint,
@@ -177,7 +178,8 @@ def test_kinds_cover_all_protocol_objects():
     kinds = {
         Point, Scalar, KeyPair, Ciphertext, SchnorrProof, CredentialSignature, DecryptionProof,
         RangeProof, EncryptedQuestion, TrusteeAnnouncement, TrusteeSecrets, EncryptedShare,
-        Complaint, ShareReveal, DecryptionShare, blind_rsa.BlindRsaPublicKey,
+        Complaint, ShareReveal, DecryptionShare, blind_rsa.BlindRsaPublicKey, EncryptedRanking,
+        RankingOpening,
     }  # fmt: skip
     for kind in kinds:
         with pytest.raises((InvalidEncoding, TypeError)):

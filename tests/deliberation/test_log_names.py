@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from convention.dates import format_moment
 from convention.models import AuditEntry, Membership, Role
 from convention.services import audit
 from convention.services.accounts import delete_account
@@ -118,7 +119,7 @@ def test_renames_do_not_rewrite_who_hid_whose_post(scene, convention):
     entry = AuditEntry.objects.get(convention=convention, action="member.renamed")
     assert (entry.actor, entry.target) == ("Ahmad Zia", "Quiet River")
     assert (entry.at_hour.minute, entry.at_hour.second, entry.at_hour.microsecond) == (0, 0, 0)
-    assert f"{entry.at_hour:%Y-%m-%d %H:00}" in audit_page
+    assert format_moment(entry.at_hour, "hour", "en") in audit_page
     assert audit.verify_chain(convention).intact
 
 

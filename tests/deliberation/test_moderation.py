@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from convention.dates import format_moment
 from convention.models import AuditEntry
 from deliberation.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from deliberation.models import (
@@ -76,7 +77,7 @@ def test_public_log_shows_the_hour_only(post, moderator, client):
     action = moderation.hide_post(moderator=moderator, post=post, reason="spam")
     assert (action.at_hour.minute, action.at_hour.second, action.at_hour.microsecond) == (0, 0, 0)
     log = client.get(LOG).content.decode()  # public, even without an account
-    assert action.at_hour.strftime("%Y-%m-%d %H:00") in log
+    assert format_moment(action.at_hour, "hour", "en") in log
 
 
 def test_restore_approve_pin_lock_and_their_log_entries(room, participant, moderator):

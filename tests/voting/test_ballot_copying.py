@@ -18,7 +18,7 @@ from voting.selectors import record_lines
 from voting.trustee.steps import TrusteeRefusal, check_counted_ballot
 from voting.verify.record import verify_record
 
-CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1]]]
+CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1, 0, 2]]]
 
 
 def _copy(target_ballot: dict, copier: Voter, head: dict, *, fresh_nonce: bool = False) -> dict:

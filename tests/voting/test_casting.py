@@ -53,7 +53,7 @@ def test_resubmitted_ballot_returns_same_receipt(open_world):
 def test_new_ballot_with_same_credential_supersedes(open_world):
     voter = open_world.voters[0]
     first = open_world.cast(voter.ballot(CHOICE, open_world.head())[0]).json()
-    second = open_world.cast(voter.ballot([[1], [], [0]], open_world.head())[0]).json()
+    second = open_world.cast(voter.ballot([[1], [], [0, 1, 2]], open_world.head())[0]).json()
     assert second["position"] == first["position"] + 1
 
     def look_up():

@@ -490,14 +490,16 @@ def test_full_draft_into_the_key_ceremony(organizer, draft, trustees, supported)
     assert Option.objects.filter(question__election=election).count() == 2
 
 
-def test_seed_demo_drafts_one_election_once():
+def test_seed_demo_drafts_one_election_once(settings, tmp_path):
     from io import StringIO
 
     from django.core.management import call_command
 
+    settings.VAR_DIR = tmp_path  # the voting demo saves its credential codes there
+
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
-    election = Election.objects.get()
+    election = Election.objects.get(convention__slug="demo")
     assert election.state == ElectionState.DRAFT
     question = election.questions.get()
     assert question.kind == "approval" and question.options.count() >= 2

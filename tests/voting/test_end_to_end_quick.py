@@ -12,7 +12,7 @@ def test_small_election_tallies_and_verifies(world):
     choices = [
         [[0], [0, 1], [0, 1, 2]],
         [[1], [2], [2, 1, 0]],
-        [[], [0, 4], [1]],
+        [[], [0, 4], [1, 0, 2]],
         [[0], [], [0, 2, 1]],
     ]
     for voter, choice in zip(world.voters, choices, strict=True):

@@ -20,7 +20,7 @@ from voting.selectors import record_lines
 from voting.verify.record import verify_record
 
 CHOICE = [[0], [1, 2], [2, 0, 1]]
-OTHER = [[1], [], [0]]
+OTHER = [[1], [], [0, 1, 2]]
 
 
 @pytest.fixture

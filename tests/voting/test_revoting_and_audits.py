@@ -152,7 +152,7 @@ def test_a_coercers_stale_ballot_cast_after_the_revote_does_not_count(open_world
     assert r1.status_code == 201
     b2, _ = voter.ballot(COERCED, world.head())
     # The board moves on; in private the voter re-votes B3 (made after B2, on a later head).
-    assert world.cast(bystander.ballot([[], [0], []], world.head())[0]).status_code == 201
+    assert world.cast(bystander.ballot([[], [0], [1, 2, 0]], world.head())[0]).status_code == 201
     b3, _ = voter.ballot(CHOICE, world.head())
     assert b3["board"]["count"] > b2["board"]["count"]
     assert world.cast(b3).status_code == 201
@@ -242,7 +242,9 @@ def stale_record(open_world, monkeypatch):
         voter, bystander = world.voters[0], world.voters[1]
         assert world.cast(voter.ballot(COERCED, world.head())[0]).status_code == 201
         stale, _ = voter.ballot(COERCED, world.head())
-        assert world.cast(bystander.ballot([[1], [0], []], world.head())[0]).status_code == 201
+        assert (
+            world.cast(bystander.ballot([[1], [0], [1, 2, 0]], world.head())[0]).status_code == 201
+        )
         assert world.cast(voter.ballot(CHOICE, world.head())[0]).status_code == 201
         assert world.cast(stale).status_code == 201
         if rule == "last_appended":
@@ -313,7 +315,7 @@ def test_verifier_names_a_credential_over_the_cap(stale_record, world):
     lines = record[:]
     voter = world.voters[3]
     for _ in range(chain.MAX_BALLOTS_PER_CREDENTIAL + 1):
-        position = _append_entry(lines, voter.ballot([[0], [], []], _last_head(lines))[0])
+        position = _append_entry(lines, voter.ballot([[0], [], [1, 2, 0]], _last_head(lines))[0])
     failed = _failed(lines)
     assert any(f"(entry {position})" in f for f in failed["caps"]), failed
 

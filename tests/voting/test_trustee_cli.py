@@ -204,7 +204,7 @@ def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
     world.open_poll()
     for voter, choice in zip(
         world.voters,
-        [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[0], [1], [1]]],
+        [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[0], [1], [1, 0, 2]]],
         strict=True,
     ):
         ballot, _ = voter.ballot(choice, world.head())
@@ -402,3 +402,78 @@ def test_the_cli_refuses_a_board_with_an_unproven_ballot_that_could_isolate_a_vo
     assert code == 1
     assert "counted ballot 3 does not verify" in out
     assert not world.election.decryptions.exists()
+
+
+def _trustee_with_password(world, index: int = 1):
+    user = world.trustee_members[index].user
+    user.set_password("a long trustee password")
+    user.save()
+    return user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_signed_in_with_user_can_post_a_ceremony_step(
+    live_server, tmp_path, monkeypatch, capsys
+):
+    """Signing in rotates the CSRF cookie; the CLI used to send the old token and every POST
+    after ``--user`` came back as a bare "HTTP 403"."""
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=2, threshold=1)
+    world.move(ElectionState.KEY_CEREMONY)
+    user = _trustee_with_password(world)
+    monkeypatch.setenv("MASHWARA_PASSWORD", "a long trustee password")
+    monkeypatch.setenv("MASHWARA_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr(keyfile, "ITERATIONS", FAST)
+    argv = ["--server", live_server.url, "--election", str(world.election.uuid)]
+    code = main([*argv, "--user", user.username, "generate", "--key-file", str(tmp_path / "k")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "commitments of trustee 2 published" in out.out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_signs_in_with_an_authenticator_code_and_explains_a_wrong_one(
+    live_server, tmp_path, monkeypatch, capsys
+):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.convention.account_factories import totp_code
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=2, threshold=1)
+    world.move(ElectionState.KEY_CEREMONY)
+    user = _trustee_with_password(world)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    monkeypatch.setenv("MASHWARA_PASSWORD", "a long trustee password")
+    monkeypatch.setenv("MASHWARA_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr(keyfile, "ITERATIONS", FAST)
+    argv = ["--server", live_server.url, "--election", str(world.election.uuid), "--user"]
+
+    assert main([*argv, user.username, "status"]) == 1
+    assert "needs its authenticator code (--totp)" in capsys.readouterr().err
+
+    assert main([*argv, user.username, "--totp", "000000", "status"]) == 1
+    err = capsys.readouterr().err
+    assert "did not accept the authenticator code" in err
+
+    key = str(tmp_path / "k")
+    code = main([*argv, user.username, "--totp", totp_code(secret), "generate", "--key-file", key])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "commitments of trustee 2 published" in out.out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_says_in_a_sentence_why_the_server_refused(live_server, monkeypatch, capsys):
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=2, threshold=1)
+    world.move(ElectionState.KEY_CEREMONY)
+    argv = ["--server", live_server.url, "--election", str(world.election.uuid)]
+    # A session the server does not know: the ceremony endpoints refuse it.
+    assert main([*argv, "--session", "not-a-session", "status"]) == 1
+    err = capsys.readouterr().err
+    assert "not signed in" in err or "sign in" in err
+    assert not err.strip().endswith("HTTP 403")

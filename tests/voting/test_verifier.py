@@ -20,11 +20,21 @@ from voting.verify import board as chain
 from voting.verify.canonical import dumps, loads
 from voting.verify.record import verify_record
 
-CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1]], [[0], [], [0]]]
+CHOICES = [
+    [[0], [0, 1], [0, 1, 2]],
+    [[1], [2], [2, 1, 0]],
+    [[], [0, 4], [1, 0, 2]],
+    [[0], [], [0, 1, 2]],
+]
 
 
 @pytest.fixture
 def record(world) -> list[str]:
+    return make_record(world)
+
+
+def make_record(world) -> list[str]:
+    """A published record: four ballots, an audit, a re-vote, decrypted by trustees 2 and 3."""
     world.open_poll()
     for voter, choice in zip(world.voters, CHOICES, strict=True):
         assert world.cast(voter.ballot(choice, world.head())[0]).status_code == 201

@@ -71,10 +71,12 @@ def test_whole_election_over_http(db):
         pick = rng.randrange(2)
         choice = [[pick], rng.sample(range(5), rng.randrange(4)), rng.sample(range(3), 3)]
         if number % 10 == 0:  # some voters audit a ballot first, and some vote twice
-            audit = voter.audit([[1 - pick], [], [0]])
+            audit = voter.audit([[1 - pick], [], [0, 1, 2]])
             _post(Client(), reverse("voting:audit", args=[uuid]), audit)
         if number % 7 == 0:
-            first, _ = voter.ballot([[1 - pick], [], []], Client().get(url("head_json")).json())
+            first, _ = voter.ballot(
+                [[1 - pick], [], [1, 2, 0]], Client().get(url("head_json")).json()
+            )
             _post(Client(), reverse("voting:cast", args=[uuid]), first)
         head = Client().get(url("head_json")).json()
         receipt = _post(

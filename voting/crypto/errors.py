@@ -47,6 +47,10 @@ class ValueOutsideRange(InvalidWitness):
     """A range proof was requested for a value outside its allowed set."""
 
 
+class InvalidOpening(CryptoError):
+    """An audit reveal whose votes and nonces do not re-encrypt to the ciphertexts it opens."""
+
+
 class InvalidKey(CryptoError):
     """A key that is too weak, malformed or inconsistent."""
 

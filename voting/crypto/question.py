@@ -52,6 +52,21 @@ def encrypt_question(
     rng: NonceSource | None = None,
 ) -> EncryptedQuestion:
     """Encrypt and prove a 0/1 choice vector; raises ``ValueOutsideRange`` for an invalid vote."""
+    return encrypt_question_with_nonces(
+        ctx, public_key, choices, min_selections, max_selections, rng
+    )[0]
+
+
+def encrypt_question_with_nonces(
+    ctx: bytes,
+    public_key: Point,
+    choices: Sequence[int],
+    min_selections: int,
+    max_selections: int,
+    rng: NonceSource | None = None,
+) -> tuple[EncryptedQuestion, tuple[Scalar, ...]]:
+    """``encrypt_question`` that also returns each option's encryption nonce ``r_i`` (what an
+    audit reveals, and what a ranked answer's derived proofs need)."""
     try:
         _check_shape(len(choices), min_selections, max_selections)
     except InvalidProof as exc:
@@ -66,7 +81,7 @@ def encrypt_question(
     rng = nonce_source(rng)
     ciphertexts: list[Ciphertext] = []
     proofs: list[RangeProof] = []
-    nonce_sum = 0
+    nonces: list[Scalar] = []
     for index, choice in enumerate(choices):
         nonce = rng.draw()
         ciphertext = encrypt_with_nonce(public_key, choice, nonce)
@@ -74,10 +89,10 @@ def encrypt_question(
             prove_range(ctx + int8(index), public_key, ciphertext, choice, nonce, 0, 1, rng)
         )
         ciphertexts.append(ciphertext)
-        nonce_sum += nonce.value
+        nonces.append(nonce)
     if not sum_proof_needed(len(choices), min_selections, max_selections):
-        return EncryptedQuestion(tuple(ciphertexts), tuple(proofs), None)
-    sum_nonce = Scalar(nonce_sum % ORDER)
+        return EncryptedQuestion(tuple(ciphertexts), tuple(proofs), None), tuple(nonces)
+    sum_nonce = Scalar(sum(r.value for r in nonces) % ORDER)
     sum_proof = prove_range(
         ctx + SUM_CONTEXT,
         public_key,
@@ -88,7 +103,7 @@ def encrypt_question(
         max_selections,
         rng,
     )
-    return EncryptedQuestion(tuple(ciphertexts), tuple(proofs), sum_proof)
+    return EncryptedQuestion(tuple(ciphertexts), tuple(proofs), sum_proof), tuple(nonces)
 
 
 def verify_question(

@@ -27,6 +27,13 @@ from voting.crypto.proofs import (
     SchnorrProof,
 )
 from voting.crypto.question import EncryptedQuestion
+from voting.crypto.ranking import (
+    MAX_RANKED_OPTIONS,
+    MIN_RANKED_OPTIONS,
+    EncryptedRanking,
+    QuestionOpening,
+    RankingOpening,
+)
 from voting.crypto.threshold import (
     Complaint,
     DecryptionShare,
@@ -185,6 +192,90 @@ def _question_from(data: Any, path: str) -> EncryptedQuestion:
     )
 
 
+def _sized_question(data: Any, path: str, options: int) -> EncryptedQuestion:
+    """A §5 question of ``options`` options with bounds ``1..1`` (a part of a ranked answer)."""
+    question = _question_from(data, path)
+    if len(question.ciphertexts) != options:
+        raise InvalidEncoding(f"{path}: expected {options} ciphertexts")
+    if any(len(p.challenges) != 2 for p in question.proofs):
+        raise InvalidEncoding(f"{path}: each 0/1 proof has 2 challenges and responses")
+    if question.sum_proof is None or len(question.sum_proof.challenges) != 1:
+        raise InvalidEncoding(f"{path}: the sum proof of bounds 1..1 has 1 challenge")
+    return question
+
+
+def _single_range(data: Any, path: str) -> RangeProof:
+    proof = _range_from(data, path)
+    if len(proof.challenges) != 1:
+        raise InvalidEncoding(f"{path}: a range proof of one value has 1 challenge")
+    return proof
+
+
+def _ranking_to(ranking: EncryptedRanking) -> dict[str, Any]:
+    return {
+        "pairs": [_question_to(q) for q in ranking.pairs],
+        "positions": [_question_to(q) for q in ranking.positions],
+        "places": [_range_to(p) for p in ranking.places],
+        "links": [_range_to(p) for p in ranking.links],
+    }
+
+
+def _ranking_lists(
+    obj: dict[str, Any], path: str, keys: tuple[str, ...]
+) -> tuple[int, dict[str, list[Any]]]:
+    """The ranked answer's (or reveal's) lists, each of the size ``n`` (from positions) gives."""
+    positions = _list(obj["positions"], f"{path}.positions", MIN_RANKED_OPTIONS, MAX_RANKED_OPTIONS)
+    n = len(positions)
+    sizes = {"pairs": n * (n - 1) // 2, "positions": n, "places": n, "links": n}
+    return n, {key: _list(obj[key], f"{path}.{key}", sizes[key], sizes[key]) for key in keys}
+
+
+def _ranking_from(data: Any, path: str) -> EncryptedRanking:
+    keys = ("pairs", "positions", "places", "links")
+    n, lists = _ranking_lists(_object(data, set(keys), path), path, keys)
+    return EncryptedRanking(
+        tuple(_sized_question(q, f"{path}.pairs[{i}]", 2) for i, q in enumerate(lists["pairs"])),
+        tuple(
+            _sized_question(q, f"{path}.positions[{i}]", n)
+            for i, q in enumerate(lists["positions"])
+        ),
+        tuple(_single_range(p, f"{path}.places[{i}]") for i, p in enumerate(lists["places"])),
+        tuple(_single_range(p, f"{path}.links[{i}]") for i, p in enumerate(lists["links"])),
+    )
+
+
+def _opening_to(opening: QuestionOpening) -> dict[str, Any]:
+    return {"votes": list(opening.votes), "randomness": [r.hex() for r in opening.randomness]}
+
+
+def _opening_from(data: Any, path: str, options: int) -> QuestionOpening:
+    obj = _object(data, {"votes", "randomness"}, path)
+    votes = _list(obj["votes"], f"{path}.votes", options, options)
+    randomness = _list(obj["randomness"], f"{path}.randomness", options, options)
+    return QuestionOpening(
+        tuple(_int(v, f"{path}.votes[{i}]", 0, 1) for i, v in enumerate(votes)),
+        tuple(_scalar(r, f"{path}.randomness[{i}]") for i, r in enumerate(randomness)),
+    )
+
+
+def _ranking_opening_to(opening: RankingOpening) -> dict[str, Any]:
+    return {
+        "pairs": [_opening_to(o) for o in opening.pairs],
+        "positions": [_opening_to(o) for o in opening.positions],
+    }
+
+
+def _ranking_opening_from(data: Any, path: str) -> RankingOpening:
+    keys = ("pairs", "positions")
+    n, lists = _ranking_lists(_object(data, set(keys), path), path, keys)
+    return RankingOpening(
+        tuple(_opening_from(o, f"{path}.pairs[{i}]", 2) for i, o in enumerate(lists["pairs"])),
+        tuple(
+            _opening_from(o, f"{path}.positions[{i}]", n) for i, o in enumerate(lists["positions"])
+        ),
+    )
+
+
 def _keypair_from(data: Any, path: str) -> KeyPair:
     obj = _object(data, {"secret", "public"}, path)
     secret = _scalar(obj["secret"], f"{path}.secret")
@@ -301,6 +392,8 @@ _ENCODERS: dict[type, Callable[[Any], Any]] = {
     DecryptionProof: _cs,
     RangeProof: _range_to,
     EncryptedQuestion: _question_to,
+    EncryptedRanking: _ranking_to,
+    RankingOpening: _ranking_opening_to,
     TrusteeAnnouncement: _announcement_to,
     TrusteeSecrets: _secrets_to,
     EncryptedShare: lambda e: {
@@ -326,6 +419,8 @@ _DECODERS: dict[type, Callable[[Any, str], Any]] = {
     DecryptionProof: _cs_from(DecryptionProof),
     RangeProof: _range_from,
     EncryptedQuestion: _question_from,
+    EncryptedRanking: _ranking_from,
+    RankingOpening: _ranking_opening_from,
     TrusteeAnnouncement: _announcement_from,
     TrusteeSecrets: _secrets_from,
     EncryptedShare: _encrypted_share_from,

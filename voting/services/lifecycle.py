@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from convention.models import Convention, Membership, Role
+from convention.models import Convention, Membership, Phase, Role, current_hour
 from convention.services.audit import record
 from voting import keystore
 from voting.crypto import blind_rsa, board_key
@@ -308,6 +309,23 @@ def _reset(election: Election) -> None:
     election.fingerprint = ""
 
 
+# Voters act (obtain a credential, cast) only while their convention is in its voting phase
+# (convention.permissions: VOTE). An election in its credential window or open while the
+# convention is not would block every voter without a word, so it cannot get there.
+VOTER_STATES = (S.CREDENTIALS, S.OPEN)
+PHASE_MISMATCH = _(
+    "The convention is in its “%(phase)s” phase: voters can get credentials and vote only in "
+    "its “Voting” phase. Move the convention to its voting phase first."
+)
+
+
+def phase_mismatch(election: Election) -> str:
+    """Why voters of ``election`` are blocked by their convention's phase, or ""."""
+    if election.state in VOTER_STATES and election.convention.phase != Phase.VOTING:
+        return str(PHASE_MISMATCH % {"phase": election.convention.get_phase_display()})
+    return ""
+
+
 # (from, to) → (who may do it: "organizer", "scheduler", "system"; precondition/side effect)
 TRANSITIONS = {
     (S.DRAFT, S.KEY_CEREMONY): {"organizer"},
@@ -342,13 +360,18 @@ def transition(
             or not actor.has_role(Role.ORGANIZER)
         ):
             raise NotAllowed()
+        if to in VOTER_STATES and election.convention.phase != Phase.VOTING:
+            raise WrongState(PHASE_MISMATCH % {"phase": election.convention.get_phase_display()})
         if to == S.KEY_CEREMONY:
             _start_ceremony(election)
         elif to == S.CREDENTIALS:
             if not election.fingerprint:
                 raise WrongState("the key ceremony is not complete")
             _freeze_roll(election)
+        elif to == S.OPEN:
+            election.opened_hour = current_hour()
         elif to == S.CLOSED:
+            election.closed_hour = current_hour()
             _close(election)
         elif to == S.DRAFT:
             if RollEntry.objects.filter(election=election).exists():

@@ -3,7 +3,11 @@
 Standard library only. The trustee's session is the ``sessionid`` cookie of a signed-in browser
 session (or one opened with ``login``). Django's CSRF check wants a token in a cookie and the
 same token in ``X-CSRFToken``: the client draws its own random token for both, and sends the
-server's own origin in ``Origin``, as a browser would.
+server's own origin in ``Origin``, as a browser would. Signing in makes the server rotate the
+token (a new ``csrftoken`` cookie), so every request reads the token from the cookie jar, never
+from a copy kept at start-up.
+
+Refusals become sentences a trustee can act on (``explain``), not bare status codes.
 """
 
 from __future__ import annotations
@@ -29,6 +33,34 @@ class ServerError(Exception):
         super().__init__(message)
         self.status = status
         self.body = body
+
+
+_STATUS_SENTENCES = {
+    400: "the server refused the request as malformed",
+    401: "the server wants you to sign in first (--user, or --session with a fresh session)",
+    403: (
+        "the server refused this request: you are not signed in, your session has expired, "
+        "or this account is not a trustee of this election"
+    ),
+    404: "the server does not know this election (check --server and --election)",
+    405: "the server does not accept this request here (is --server the right address?)",
+    409: "the server refused the step in the election's present state",
+    429: "the server asks you to slow down: wait a minute and try again",
+}
+
+
+def explain(status: int, message: str | None = None) -> str:
+    """A sentence for a refused request: the server's own reason when it gave one."""
+    sentence = _STATUS_SENTENCES.get(status)
+    if sentence is None:
+        sentence = (
+            "the server failed while answering; try again later or tell the organizers"
+            if status >= 500
+            else "the server refused the request"
+        )
+    if message:
+        sentence += f": {message}"
+    return f"{sentence} (HTTP {status})"
 
 
 def election_path(election: str) -> str:
@@ -72,10 +104,18 @@ class ServerClient:
         host = parts.hostname or ""
         if "." not in host:  # http.cookiejar's name for a dotless host such as localhost
             host += ".local"
-        self.csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
-        self.jar.set_cookie(_cookie("csrftoken", self.csrf, host))
+        token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        self.jar.set_cookie(_cookie("csrftoken", token, host))
         if session:
             self.jar.set_cookie(_cookie("sessionid", session, host))
+
+    @property
+    def csrf(self) -> str:
+        """The CSRF token the server holds now: the jar's cookie, rotated by signing in."""
+        for cookie in self.jar:
+            if cookie.name == "csrftoken" and cookie.value:
+                return cookie.value
+        raise ServerError("the server dropped the CSRF cookie: sign in again")
 
     # -- transport -------------------------------------------------------------------------
 
@@ -100,12 +140,7 @@ class ServerClient:
                 if isinstance(data, dict)
                 else None
             )
-            raise ServerError(
-                f"{request.get_method()} {request.full_url}: HTTP {exc.code}"
-                + (f": {message}" if message else ""),
-                exc.code,
-                data,
-            ) from None
+            raise ServerError(explain(exc.code, message), exc.code, data) from None
         except URLError as exc:
             raise ServerError(f"cannot reach {self.origin}: {exc.reason}") from None
 
@@ -139,6 +174,11 @@ class ServerClient:
             url = self._submit_form(
                 urlsplit(url).path, {"code": code, "csrfmiddlewaretoken": self.csrf}
             )
+            if "/2fa/" in url:
+                raise ServerError(
+                    "the server did not accept the authenticator code: check --totp "
+                    "(codes change every 30 seconds)"
+                )
         if not any(c.name == "sessionid" for c in self.jar):
             raise ServerError("the server did not sign you in: check the name and password")
 
@@ -154,7 +194,16 @@ class ServerClient:
             with self.opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310
                 return response.url
         except HTTPError as exc:
-            raise ServerError(f"signing in failed: HTTP {exc.code}", exc.code) from None
+            if exc.code == 429:
+                reason = "too many attempts: wait a few minutes and try again (HTTP 429)"
+            elif exc.code == 403:
+                reason = (
+                    "the server refused the form (is --server the address you open in a "
+                    "browser?) (HTTP 403)"
+                )
+            else:
+                reason = explain(exc.code)
+            raise ServerError(f"signing in failed: {reason}", exc.code) from None
         except URLError as exc:
             raise ServerError(f"cannot reach {self.origin}: {exc.reason}") from None
 

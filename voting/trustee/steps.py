@@ -9,7 +9,8 @@ counted ballots share a ciphertext (a copied ballot), or if more credentials wer
 issued: otherwise a dishonest server could present one voter's ballot as "the tally" and have
 the trustees decrypt it. It also checks every counted ballot's credential, signature and
 proofs: a ballot whose ciphertexts are not proven 0/1 could cancel the other ballots out of the
-sum and leave one voter's ballot alone in it.
+sum and leave one voter's ballot alone in it, and a ranked answer must prove it is a full ranking
+(protocol §5.1, ``verify_ranking``), or a cycle would count.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from voting.crypto.errors import CryptoError, InvalidShare
 from voting.crypto.group import IDENTITY_BYTES, Point, Scalar, int8, point_add
 from voting.crypto.proofs import CredentialSignature, prove_knowledge, verify_credential_signature
 from voting.crypto.question import EncryptedQuestion, verify_question
+from voting.crypto.ranking import EncryptedRanking, verify_ranking
 from voting.crypto.serialization import canonical_json, from_json, to_json
 from voting.crypto.threshold import (
     Complaint,
@@ -269,20 +271,11 @@ def _ballot_ciphertexts(ballot: dict[str, Any], manifest: dict[str, Any]) -> lis
     return rows
 
 
-def _parts(manifest: dict[str, Any]) -> list[list[tuple[bytes, int, int, int]]]:
-    """Per question, its §5 parts as (context suffix, options, low, high) (docs §4); a part's
-    context is ``fingerprint ‖ nonce ‖ suffix``."""
-    result = []
-    for q, question in enumerate(manifest["questions"]):
-        n = len(question["options"])
-        if question["type"] == "ranked":
-            pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-            result.append([(int8(q) + int8(i) + int8(j), 2, 0, 1) for i, j in pairs])
-        elif question["type"] == "single":
-            result.append([(int8(q), n, 0 if question["blank"] else 1, 1)])
-        else:
-            result.append([(int8(q), n, question["min"], question["max"])])
-    return result
+def _bounds(question: dict[str, Any]) -> tuple[int, int]:
+    """(low, high) of a single or approval question (docs §1)."""
+    if question["type"] == "single":
+        return (0 if question["blank"] else 1), 1
+    return question["min"], question["max"]
 
 
 _SEALED_KEYS = {"election", "nonce", "answers"}
@@ -322,11 +315,16 @@ def check_counted_ballot(
         )
         joint = Point.from_hex(manifest["joint_public_key"])
         context = fingerprint + nonce  # proofs are bound to the ballot's nonce
-        for q, (answer, parts) in enumerate(zip(ballot["answers"], _parts(manifest), strict=True)):
-            items = answer["pairs"] if manifest["questions"][q]["type"] == "ranked" else [answer]
-            for item, (suffix, options, low, high) in zip(items, parts, strict=True):
-                question = from_json(EncryptedQuestion, item)
-                verify_question(context + suffix, joint, question, options, low, high)
+        questions = manifest["questions"]
+        for q, (answer, question) in enumerate(zip(ballot["answers"], questions, strict=True)):
+            n = len(question["options"])
+            if question["type"] == "ranked":
+                ranking = from_json(EncryptedRanking, answer)
+                verify_ranking(context + int8(q), joint, ranking, n)
+            else:
+                low, high = _bounds(question)
+                encrypted = from_json(EncryptedQuestion, answer)
+                verify_question(context + int8(q), joint, encrypted, n, low, high)
     except (CryptoError, KeyError, TypeError, ValueError) as exc:
         raise TrusteeRefusal(
             f"counted ballot {position} does not verify ({exc}): refusing to decrypt"

@@ -9,23 +9,28 @@ only the sealed ballot, so nothing links it to a credential.
 ``parse_sealed`` / ``parse_ballot`` turn untrusted JSON into crypto objects and refuse any shape
 or encoding error (``code="malformed"``); ``verify_sealed`` checks the election fingerprint and
 every proof (context ``fingerprint ‖ nonce``), ``verify_ballot`` also the issuer's signature on
-the credential and the credential's Schnorr signature over the whole ballot. They raise
-``BallotRejected`` whose ``code`` is the error code of docs/elections.md §4, with the question and
-item it concerns. The server's endpoints and the standalone verifier call exactly these functions.
+the credential and the credential's Schnorr signature over the whole ballot. A ranked answer is
+an ``EncryptedRanking`` whose proofs show it is a full ranking (protocol §5.1): a cycle or a tie
+fails ``verify_ranking`` at a named ``part`` (pair, position, place or link). They raise
+``BallotRejected`` whose ``code`` is the error code of docs/elections.md §4, with the question,
+item and part it concerns. The server's endpoints and the standalone verifier call exactly these
+functions.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
-from voting.crypto.errors import CryptoError, InvalidProof
-from voting.crypto.group import Point, Scalar, base_mul, point_add, var_mul
+from voting.crypto.errors import CryptoError, InvalidOpening, InvalidProof
+from voting.crypto.group import Point, Scalar, base_mul, int8, point_add, var_mul
 from voting.crypto.proofs import CredentialSignature, verify_credential_signature
 from voting.crypto.question import EncryptedQuestion, sum_proof_needed, verify_question
+from voting.crypto.ranking import EncryptedRanking, RankingOpening, open_ranking, verify_ranking
 from voting.crypto.serialization import canonical_json, from_json
 from voting.verify.canonical import SAFE_INTEGER, sha256f
 from voting.verify.election import Shape, ballot_context, credential_message
@@ -34,14 +39,26 @@ T = TypeVar("T")
 
 
 class BallotRejected(ValueError):
+    """``question`` and ``item`` locate the failure (the part of a single or approval question is
+    item 0); for a ranked answer ``part`` names the proof that failed, e.g. ``"link 2"``."""
+
     def __init__(
-        self, code: str, message: str, question: int | None = None, item: int | None = None
+        self,
+        code: str,
+        message: str,
+        question: int | None = None,
+        item: int | None = None,
+        part: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.question = question
         self.item = item
+        self.part = part
 
+
+Answer = EncryptedQuestion | EncryptedRanking
+"""One question's answer: a §5 question (single, approval) or a ranking (ranked)."""
 
 SEALED_KEYS = frozenset({"election", "nonce", "answers"})
 BALLOT_KEYS = SEALED_KEYS | {"board", "credential", "signature"}
@@ -58,7 +75,7 @@ class Ballot:
 
     election: bytes
     nonce: bytes
-    answers: tuple[tuple[EncryptedQuestion, ...], ...]
+    answers: tuple[Answer, ...]
     canonical: bytes
     tracker: bytes
     board_count: int | None = None
@@ -79,8 +96,19 @@ class Ballot:
         return hashlib.sha256(self.canonical).digest()
 
     def ciphertexts(self) -> list[Ciphertext]:
-        """Every ciphertext in tally order (question, part, option)."""
-        return [ct for answer in self.answers for part in answer for ct in part.ciphertexts]
+        """Every ciphertext the tally adds, in tally order (question, part, option): a ranked
+        answer's pairs only (its positions prove the ranking and are not counted)."""
+        return [
+            ct
+            for answer in self.answers
+            for part in tallied_parts(answer)
+            for ct in part.ciphertexts
+        ]
+
+
+def tallied_parts(answer: Answer) -> tuple[EncryptedQuestion, ...]:
+    """The §5 questions of an answer that the tally adds: the question, or a ranking's pairs."""
+    return answer.pairs if isinstance(answer, EncryptedRanking) else (answer,)
 
 
 def _malformed(message: str, question: int | None = None, item: int | None = None):
@@ -125,18 +153,16 @@ def _part(value: Any, options: int, low: int, high: int, q: int, path: str) -> E
     return part
 
 
-def parse_answer(value: Any, shape: Shape, q: int) -> tuple[EncryptedQuestion, ...]:
+def parse_answer(value: Any, shape: Shape, q: int) -> Answer:
     if shape.kind == "ranked":
-        value = _object(value, {"pairs"}, "a ranked answer", q)
-        pairs = value["pairs"]
-        if not isinstance(pairs, list) or len(pairs) != len(shape.parts):
-            raise _malformed(f"question {q} needs {len(shape.parts)} pairs", q)
-        return tuple(
-            _part(pair, part.options, part.low, part.high, q, f"$.answers[{q}].pairs[{i}]")
-            for i, (pair, part) in enumerate(zip(pairs, shape.parts, strict=True))
-        )
+        # Strict JSON of protocol §5.1: exact members, every list of the size its positions'
+        # count n gives, each proof of its exact width; n must be the question's.
+        ranking = _decode(EncryptedRanking, value, f"$.answers[{q}]", q)
+        if len(ranking.positions) != shape.options:
+            raise _malformed(f"question {q} ranks {shape.options} options", q)
+        return ranking
     part = shape.parts[0]
-    return (_part(value, part.options, part.low, part.high, q, f"$.answers[{q}]"),)
+    return _part(value, part.options, part.low, part.high, q, f"$.answers[{q}]")
 
 
 def tracker_of(sealed_canonical: bytes) -> bytes:
@@ -249,18 +275,36 @@ def verify_sealed(
     _verify_proofs(ballot, shapes, fingerprint, joint_key)
 
 
+_RANKING_PART = re.compile(r"(pair \(\d+, \d+\)|position \d+|place \d+|link \d+):")
+
+
+def _ranking_part(exc: Exception) -> str | None:
+    """The part a ranking error names at its start ("pair (0, 1)", "position 2", "place 0",
+    "link 1"), as ``verify_ranking`` and ``open_ranking`` word them."""
+    match = _RANKING_PART.match(str(exc))
+    return match.group(1) if match else None
+
+
 def _verify_proofs(ballot: Ballot, shapes: list[Shape], fingerprint: bytes, joint_key: Point):
     # The proofs are bound to the ballot's nonce: the same answers under another nonce fail,
     # under the same nonce they have the same tracker (ballot copying, protocol §11).
     context = ballot_context(fingerprint, ballot.nonce)
     for q, (answer, shape) in enumerate(zip(ballot.answers, shapes, strict=True)):
-        for item, (part, spec) in enumerate(zip(answer, shape.parts, strict=True)):
+        if shape.kind == "ranked":
             try:
-                verify_question(
-                    context + spec.suffix, joint_key, part, spec.options, spec.low, spec.high
-                )
+                verify_ranking(context + int8(q), joint_key, answer, shape.options)
             except InvalidProof as exc:
-                raise BallotRejected("bad_proof", f"question {q}: {exc}", q, item) from None
+                raise BallotRejected(
+                    "bad_proof", f"question {q}: {exc}", q, part=_ranking_part(exc)
+                ) from None
+            continue
+        spec = shape.parts[0]
+        try:
+            verify_question(
+                context + spec.suffix, joint_key, answer, spec.options, spec.low, spec.high
+            )
+        except InvalidProof as exc:
+            raise BallotRejected("bad_proof", f"question {q}: {exc}", q, 0) from None
 
 
 def verify_ballot(
@@ -285,47 +329,56 @@ def verify_ballot(
     _verify_proofs(ballot, shapes, fingerprint, joint_key)
 
 
-def parse_reveal(value: Any, shapes: list[Shape]) -> list[list[tuple[list[int], list[Scalar]]]]:
-    """Audit reveal JSON → per question, per part, (votes, nonces)."""
+Reveal = list[tuple[list[int], list[Scalar]] | RankingOpening]
+
+
+def parse_reveal(value: Any, shapes: list[Shape]) -> Reveal:
+    """Audit reveal JSON → per question ``(votes, nonces)``, or a ``RankingOpening`` (ranked)."""
     if not isinstance(value, list) or len(value) != len(shapes):
         raise _malformed("the reveal must cover every question")
-    result = []
+    result: Reveal = []
     for q, (item, shape) in enumerate(zip(value, shapes, strict=True)):
         if shape.kind == "ranked":
-            item = _object(item, {"pairs"}, "a ranked reveal", q)
-            parts = item["pairs"]
-            if not isinstance(parts, list) or len(parts) != len(shape.parts):
-                raise _malformed("the reveal must cover every pair", q)
-        else:
-            parts = [item]
-        revealed = []
-        for part, spec in zip(parts, shape.parts, strict=True):
-            part = _object(part, {"votes", "randomness"}, "a reveal", q)
-            votes, nonces = part["votes"], part["randomness"]
-            if (
-                not isinstance(votes, list)
-                or not isinstance(nonces, list)
-                or len(votes) != spec.options
-                or len(nonces) != spec.options
-                or any(v not in (0, 1) or isinstance(v, bool) for v in votes)
-            ):
-                raise _malformed("a reveal needs one 0/1 vote and one nonce per option", q)
-            revealed.append((votes, [_decode(Scalar, r, "$.reveal", q) for r in nonces]))
-        result.append(revealed)
+            opening = _decode(RankingOpening, item, f"$.reveal[{q}]", q)
+            if len(opening.positions) != shape.options:
+                raise _malformed(f"the reveal of question {q} ranks {shape.options} options", q)
+            result.append(opening)
+            continue
+        spec = shape.parts[0]
+        item = _object(item, {"votes", "randomness"}, "a reveal", q)
+        votes, nonces = item["votes"], item["randomness"]
+        if (
+            not isinstance(votes, list)
+            or not isinstance(nonces, list)
+            or len(votes) != spec.options
+            or len(nonces) != spec.options
+            or any(v not in (0, 1) or isinstance(v, bool) for v in votes)
+        ):
+            raise _malformed("a reveal needs one 0/1 vote and one nonce per option", q)
+        result.append((votes, [_decode(Scalar, r, "$.reveal", q) for r in nonces]))
     return result
 
 
-def verify_reveal(ballot: Ballot, reveal, joint_key: Point) -> None:
-    """Each revealed ciphertext must be exactly ``(rG, vG + rX)``."""
+def verify_reveal(ballot: Ballot, reveal: Reveal, joint_key: Point) -> None:
+    """Each revealed ciphertext must be exactly ``(rG, vG + rX)``; a ranked reveal must open
+    its pairs and positions to one full ranking (``open_ranking``)."""
     x = joint_key.encoding
     for q, (answer, revealed) in enumerate(zip(ballot.answers, reveal, strict=True)):
-        for item, (part, (votes, nonces)) in enumerate(zip(answer, revealed, strict=True)):
-            for ct, v, r in zip(part.ciphertexts, votes, nonces, strict=True):
-                if (
-                    r.is_zero()
-                    or ct.a.encoding != base_mul(r.value)
-                    or ct.b.encoding != point_add(base_mul(v), var_mul(r.value, x))
-                ):
-                    raise BallotRejected(
-                        "bad_reveal", "the revealed choices do not match the ballot", q, item
-                    )
+        if isinstance(answer, EncryptedRanking):
+            try:
+                open_ranking(joint_key, answer, revealed)
+            except InvalidOpening as exc:
+                raise BallotRejected(
+                    "bad_reveal", f"question {q}: {exc}", q, part=_ranking_part(exc)
+                ) from None
+            continue
+        votes, nonces = revealed
+        for ct, v, r in zip(answer.ciphertexts, votes, nonces, strict=True):
+            if (
+                r.is_zero()
+                or ct.a.encoding != base_mul(r.value)
+                or ct.b.encoding != point_add(base_mul(v), var_mul(r.value, x))
+            ):
+                raise BallotRejected(
+                    "bad_reveal", "the revealed choices do not match the ballot", q, 0
+                )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voting.crypto import board_key
+from voting.crypto.group import decode_hex
 from voting.verify.canonical import frame, sha256f
 
 KINDS = ("ballot", "audited")
@@ -57,12 +58,21 @@ def sign_head(seed: bytes, fingerprint: bytes, count: int, head_hash: bytes, fin
 
 
 def verify_head(public: bytes, fingerprint: bytes, head: dict) -> None:
-    """Raise ``InvalidSignature`` (or ``ValueError`` for a malformed head)."""
-    if set(head) != {"election", "count", "hash", "final", "signature"}:
+    """Raise ``InvalidSignature`` (or ``ValueError`` for a malformed head: protocol §10's
+    strictness, so an upper-case or truncated hash or signature is refused, not repaired)."""
+    if not isinstance(head, dict) or set(head) != {
+        "election",
+        "count",
+        "hash",
+        "final",
+        "signature",
+    }:
         raise ValueError("a head has exactly election, count, hash, final, signature")
     if head["election"] != fingerprint.hex():
         raise ValueError("the head is for another election")
-    message = head_message(
-        fingerprint, head["count"], bytes.fromhex(head["hash"]), bool(head["final"])
-    )
-    board_key.verify(public, message, bytes.fromhex(head["signature"]))
+    count, final = head["count"], head["final"]
+    if type(count) is not int or not 0 <= count < 1 << 53 or type(final) is not bool:
+        raise ValueError("a head's count is an integer ≥ 0 and final is true or false")
+    head_hash = decode_hex(head["hash"], 32, ValueError, "the head's hash")
+    signature = decode_hex(head["signature"], 64, ValueError, "the head's signature")
+    board_key.verify(public, head_message(fingerprint, count, head_hash, final), signature)

@@ -1,10 +1,11 @@
 """Canonical JSON and the framed SHA-256 of docs/elections.md §0.
 
 Every object the election hashes or signs is serialised the same way by the server, the browser
-and the verifier: RFC 8785 restricted to integers (|n| < 2^53), strings, booleans, null, arrays
-and objects with ASCII keys, sorted keys, no whitespace, UTF-8. ``loads`` is the strict reader
-used for anything that comes from outside: it refuses duplicate keys, floats, NaN and lone
-surrogates, so two different texts can never stand for one canonical object.
+and the verifier, as protocol §10 defines it (not RFC 8785: keys sort by code point): Python's
+``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` in UTF-8, restricted to
+integers (|n| < 2^53), strings, booleans, null, arrays and objects with ASCII keys. ``loads`` is
+the strict reader used for anything that comes from outside: it refuses duplicate keys, floats,
+NaN and lone surrogates, so two different texts can never stand for one canonical object.
 """
 
 from __future__ import annotations

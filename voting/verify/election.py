@@ -1,9 +1,12 @@
 """The election manifest: its fingerprint, and the shape of each question on a ballot.
 
 A ``Shape`` lists the protocol §5 sub-questions ("parts") that one question becomes on the
-ballot: one part for single-choice and approval questions, one two-option part per pair of
-options for ranked questions (docs/elections.md §4). The tally lays ciphertexts out in the same
-order, so ``Shape.width`` is also the number of tally ciphertexts of the question.
+ballot: one part for single-choice and approval questions; for a ranked question one two-option
+part (bounds ``1..1``) per pair of options, the pairs of its ranking proof (protocol §5.1,
+docs/elections.md §4), which ``voting.crypto.ranking.verify_ranking`` checks together with the
+positions, places and links. The tally adds the pairs only and lays ciphertexts out in the same
+order, so ``Shape.width`` is also the number of tally ciphertexts of the question (``n(n−1)``
+for a ranked one).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voting.crypto.group import int8
+from voting.crypto.ranking import ranked_pairs
 from voting.verify.canonical import dumps, sha256f
 
 PROTOCOL = "mashwara/v1"
@@ -48,17 +52,13 @@ class Shape:
         return sum(part.options for part in self.parts)
 
 
-def ranked_pairs(options: int) -> list[tuple[int, int]]:
-    return [(i, j) for i in range(options) for j in range(i + 1, options)]
-
-
 def question_bounds(question: dict[str, Any]) -> tuple[int, int]:
     kind = question["type"]
     if kind == "single":
         return (0 if question.get("blank") else 1), 1
     if kind == "approval":
         return question["min"], question["max"]
-    return 0, 1
+    return 1, 1  # a ranked question's pair: exactly one of "i above j", "j above i"
 
 
 def shapes(manifest: dict[str, Any]) -> list[Shape]:
@@ -77,7 +77,7 @@ def shapes(manifest: dict[str, Any]) -> list[Shape]:
             raise InvalidManifest(f"question {q}: 2 to {limit} options")
         n = len(options)
         if kind == "ranked":
-            parts = tuple(Part(int8(q) + int8(i) + int8(j), 2, 0, 1) for i, j in ranked_pairs(n))
+            parts = tuple(Part(int8(q) + int8(i) + int8(j), 2, 1, 1) for i, j in ranked_pairs(n))
         else:
             low, high = question_bounds(question)
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
@@ -136,10 +136,17 @@ def credential_message(fingerprint_bytes: bytes, credential_key: bytes) -> bytes
 
 def max_ballot_bytes(shape_list: list[Shape]) -> int:
     """A generous upper bound of a well-formed ballot's JSON size, used to refuse big bodies
-    before parsing them."""
+    before parsing them. A ranked answer also holds ``n`` positions (§5 questions of ``n``
+    options, bounds ``1..1``) and ``2n`` one-value range proofs (places, links): 8.5, 23.5 and
+    94.3 KB of JSON for ``n`` = 3, 5, 10 (protocol §5.1)."""
+
+    def question(options: int, low: int, high: int) -> int:
+        return options * (150 + 2 * 2 * 70) + (high - low + 1) * 2 * 70 + 100
+
     size = 4096  # envelope, nonce, board reference, credential (RSA up to 8192 bits), signature
     for shape in shape_list:
         for part in shape.parts:
-            width = part.high - part.low + 1
-            size += part.options * (150 + 2 * 2 * 70) + width * 2 * 70 + 100
+            size += question(part.options, part.low, part.high)
+        if shape.kind == "ranked":
+            size += shape.options * question(shape.options, 1, 1) + 2 * shape.options * 240
     return size * 2

@@ -3,8 +3,10 @@
 Every check is recomputed from the record alone: nothing from the server is trusted but the
 bytes of the record. Ballots are checked in parallel across processes; the board chain, the
 board references, the caps, the counted-ballot selection and the aggregate are checked in order
-in the main process from what the workers return. A failed check names the item (board
-position, trustee, question and ciphertext) so an observer can point at it.
+in the main process from what the workers return. A failed check names the item (record line,
+board position, trustee, question and ciphertext) so an observer can point at it. Malformed input
+anywhere gives failed checks, never an exception: each line's handler is guarded, and whatever
+it did not expect is reported against the check it was serving.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -22,9 +24,10 @@ from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
 from voting.crypto.group import IDENTITY_BYTES, Point, base_mul
-from voting.crypto.serialization import from_json
+from voting.crypto.serialization import canonical_json, from_json
 from voting.crypto.threshold import (
     DecryptionShare,
+    EncryptedShare,
     ShareReveal,
     TrusteeAnnouncement,
     combine_decryption_shares,
@@ -45,10 +48,16 @@ from voting.verify.ballots import (
     verify_sealed,
 )
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
-from voting.verify.election import InvalidManifest, ceremony_context, fingerprint, shapes
-from voting.verify.results import aggregate, results_from_counts
+from voting.verify.election import (
+    InvalidManifest,
+    ceremony_context,
+    fingerprint,
+    ranked_pairs,
+    shapes,
+)
+from voting.verify.results import aggregate, results_from_counts, undecided_pairs
 
-HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
+HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
 HEX32 = re.compile(r"[0-9a-f]{64}\Z")
 CHUNK = 200
 ENTRY_KEYS = {
@@ -63,6 +72,56 @@ ENTRY_KEYS = {
     "previous",
     "hash",
 }
+# docs/elections.md §8: the line types in the order they come; ``entry`` and ``decryption`` may
+# repeat (and may be absent: a board with no entry, a tally of no ballot), the others appear once.
+LINE_ORDER = ("manifest", "ceremony", "roll", "poll", "entry", "head", "tally", "decryption")
+LINE_ORDER += ("results",)
+REPEATED = {"entry", "decryption"}
+OPTIONAL = {"entry", "decryption"}
+LINE_KEYS = {
+    "manifest": {"type", "manifest", "fingerprint"},
+    "ceremony": {"type", "trustees", "shares", "complaints", "answers"},
+    "roll": {"type", "size", "issued", "reissued", "by_registrar", "entries"},
+    "poll": {"type", "opened", "closed"},
+    "head": {"type", "head"},
+    "tally": {"type", "tally"},
+    "decryption": {"type", "trustee", "shares"},
+    "results": {"type", "results"},
+}
+
+
+class Malformed(ValueError):
+    """A record member of the wrong type, shape or encoding."""
+
+
+def _int(value: Any, what: str, minimum: int = 0) -> int:
+    if type(value) is not int or not minimum <= value < 1 << 53:
+        raise Malformed(f"{what} must be an integer ≥ {minimum}")
+    return value
+
+
+def _bool(value: Any, what: str) -> bool:
+    if type(value) is not bool:
+        raise Malformed(f"{what} must be true or false")
+    return value
+
+
+def _hex32(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not HEX32.match(value):
+        raise Malformed(f"{what} must be 64 lowercase hex characters")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise Malformed(f"{what} must be a list")
+    return value
+
+
+def _keys(value: Any, keys: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != keys:
+        raise Malformed(f"{what} must be an object with exactly {sorted(keys)}")
+    return value
 
 
 @dataclass
@@ -104,29 +163,48 @@ class Report:
         return out
 
 
+# The checklist, in the order it is printed; docs/elections.md §8 lists the same lines.
 CHECKS = [
+    (
+        "format",
+        "record: every line canonical JSON, the line types in the documented order, none missing",
+    ),
     ("manifest", "manifest and fingerprint"),
-    ("ceremony", "key ceremony: commitments, proofs, complaints, joint key"),
+    (
+        "ceremony",
+        "key ceremony: commitments, proofs, all n(n−1) encrypted shares, complaints answered, "
+        "joint key",
+    ),
     ("roll", "roll: counts and identifiers"),
+    ("poll", "poll hours: every entry's hour within [opened, closed], non-decreasing"),
     ("chain", "bulletin board: hash chain, ballot digests, each tracker once"),
     ("head", "final board head and its signature"),
     (
         "ballots",
-        "every ballot: credential, signature, proofs; audited entries: no credential, proofs, "
-        "reveal",
+        "every ballot: tracker, credential, signature, proofs; audited entries: no credential, "
+        "proofs",
     ),
-    ("references", "every ballot names an earlier head of this board (board.count < position)"),
+    ("reveals", "reveals: every audited entry's reveal opens its sealed ballot"),
+    (
+        "references",
+        "board references: every ballot names an earlier head of this board "
+        "(board.count < position)",
+    ),
     (
         "caps",
-        f"at most {chain.MAX_BALLOTS_PER_CREDENTIAL} ballots per credential; "
+        f"caps: at most {chain.MAX_BALLOTS_PER_CREDENTIAL} ballots per credential; "
         "audits at most max(100, 2 × roll size)",
     ),
-    ("selection", "counted ballot per credential: the greatest (board.count, position)"),
-    ("aggregate", "encrypted tally is the sum of the counted ballots"),
+    ("selection", "selection: per credential the greatest (board.count, position) counts"),
+    (
+        "copies",
+        "copies: no ciphertext A of a counted ballot in another counted ballot or an audited entry",
+    ),
+    ("aggregate", "aggregate: the encrypted tally is the sum of the counted ballots"),
     ("shares", "decryption shares and their proofs"),
-    ("combination", "Lagrange combination gives the published counts"),
+    ("combination", "combination: the Lagrange combination gives the published counts"),
     ("results", "results (counts, approval totals, Schulze) from the counts"),
-    ("eligibility", "counted credentials within issued credentials and the roll"),
+    ("eligibility", "eligibility: counted credentials within issued credentials and the roll"),
 ]
 
 
@@ -159,79 +237,116 @@ class Checked(NamedTuple):
     rows: bytes = b""
     digest_ok: bool = True
     error: str | None = None
+    reveal_error: str | None = None
+    canonical: bool = True
+
+
+def _entry_bytes(entry: dict[str, Any], ballot: bytes, reveal: bytes) -> bytes:
+    """``cj(entry)`` from the canonical ballot and reveal already at hand (members sorted)."""
+    members = [b'"ballot":' + ballot]
+    for key in ("digest", "hash", "hour", "kind", "position", "previous"):
+        members.append(b'"' + key.encode() + b'":' + canonical_json(entry[key]))
+    members.append(b'"reveal":' + reveal)
+    members.append(b'"tracker":' + canonical_json(entry["tracker"]))
+    members.append(b'"type":"entry"')
+    return b"{" + b",".join(members) + b"}"
+
+
+def _is_canonical_line(line: str, canonical: bytes) -> bool:
+    return line.endswith("\n") and line[:-1].encode("utf-8") == canonical
 
 
 def _check_entry(line: str) -> Checked:
     try:
-        # parse_ballot / parse_sealed, parse_reveal and the checks below read every field
-        # strictly.
-        entry = loads_for_strict_parser(line)
-        if (
-            not isinstance(entry, dict)
-            or set(entry) != ENTRY_KEYS
-            or entry["type"] != "entry"
-            or type(entry["position"]) is not int
-            or not 0 < entry["position"] < 1 << 53
-            or not all(isinstance(entry[k], str) for k in ("kind", "hour", "previous", "hash"))
-            or not all(
-                isinstance(entry[k], str) and HEX32.match(entry[k]) for k in ("tracker", "digest")
-            )
-        ):
-            return Checked(None, error="malformed entry")
-        kind = entry["kind"]
-        common = {
-            "position": entry["position"],
-            "kind": kind,
-            "hour": entry["hour"],
-            "tracker": entry["tracker"],
-            "digest": entry["digest"],
-            "previous": entry["previous"],
-            "hash": entry["hash"],
-        }
-        if kind not in chain.KINDS:
-            return Checked(**common, error="unknown kind")
-        shape_list, fp, joint = _CONTEXT["shapes"], _CONTEXT["fingerprint"], _CONTEXT["joint"]
-        # An audited entry holds exactly the sealed ballot: no credential, no signature, nothing
-        # that could link its reveal to a credential.
-        audited = kind == "audited"
-        try:
-            ballot = (parse_sealed if audited else parse_ballot)(entry["ballot"], shape_list)
-        except BallotRejected as exc:
-            # The envelope is readable: the chain is still checked, the ballot is named.
-            return Checked(
-                **common,
-                reveal=dumps(entry["reveal"]) if audited and entry["reveal"] is not None else b"",
-                digest_ok=hashlib.sha256(dumps(entry["ballot"])).hexdigest() == entry["digest"],
-                error=f"{exc.code}: {exc}",
-            )
-        reveal_bytes = b""
-        error = None
-        if ballot.tracker.hex() != entry["tracker"]:
-            error = "tracker does not match the ballot"
-        try:
-            if audited:
-                verify_sealed(ballot, shape_list, fp, joint)
-                verify_reveal(ballot, parse_reveal(entry["reveal"], shape_list), joint)
-                reveal_bytes = dumps(entry["reveal"])
-            else:
-                verify_ballot(ballot, shape_list, fp, joint, _CONTEXT["issuer"])
-                if entry["reveal"] is not None:
-                    error = "a cast ballot carries a reveal"
-        except BallotRejected as exc:
-            error = f"{exc.code}: {exc}"
-        rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
+        return _check_entry_strictly(line)
+    except (BallotRejected, NotCanonical, CryptoError, KeyError, TypeError, ValueError) as exc:
+        return Checked(None, error=f"unreadable entry: {exc}", canonical=False)
+    except Exception as exc:  # noqa: BLE001 — a hostile line gets a named failure, not a crash
+        return Checked(None, error=f"unreadable entry: {type(exc).__name__}", canonical=False)
+
+
+def _check_entry_strictly(line: str) -> Checked:
+    # parse_ballot / parse_sealed, parse_reveal and the checks below read every field strictly.
+    entry = loads_for_strict_parser(line)
+    if (
+        not isinstance(entry, dict)
+        or set(entry) != ENTRY_KEYS
+        or entry["type"] != "entry"
+        or type(entry["position"]) is not int
+        or not 0 < entry["position"] < 1 << 53
+        or not all(isinstance(entry[k], str) for k in ("kind", "hour", "previous", "hash"))
+        or not all(
+            isinstance(entry[k], str) and HEX32.match(entry[k]) for k in ("tracker", "digest")
+        )
+    ):
+        return Checked(None, error="malformed entry", canonical=False)
+    kind = entry["kind"]
+    common = {
+        "position": entry["position"],
+        "kind": kind,
+        "hour": entry["hour"],
+        "tracker": entry["tracker"],
+        "digest": entry["digest"],
+        "previous": entry["previous"],
+        "hash": entry["hash"],
+    }
+    if kind not in chain.KINDS:
+        canonical = _is_canonical_line(line, dumps(entry))
+        return Checked(**common, error="unknown kind", canonical=canonical)
+    shape_list, fp, joint = _CONTEXT["shapes"], _CONTEXT["fingerprint"], _CONTEXT["joint"]
+    # An audited entry holds exactly the sealed ballot: no credential, no signature, nothing that
+    # could link its reveal to a credential. The chain hashes the reveal's bytes as they stand,
+    # whether or not they open the ballot: an altered reveal is named as a bad reveal, and the
+    # chain says separately whether these are the bytes that were chained.
+    audited = kind == "audited"
+    reveal_json = dumps(entry["reveal"])
+    reveal_bytes = reveal_json if audited and entry["reveal"] is not None else b""
+    try:
+        ballot = (parse_sealed if audited else parse_ballot)(entry["ballot"], shape_list)
+    except BallotRejected as exc:
+        # The envelope is readable: the chain is still checked, the ballot is named.
+        whole = dumps(entry)
         return Checked(
             **common,
             reveal=reveal_bytes,
-            key=None if audited else ballot.credential_key.hex(),
-            board_count=ballot.board_count,
-            board_hash=ballot.board_hash,
-            rows=rows,
-            digest_ok=hashlib.sha256(ballot.canonical).hexdigest() == entry["digest"],
-            error=error,
+            digest_ok=hashlib.sha256(dumps(entry["ballot"])).hexdigest() == entry["digest"],
+            error=f"{exc.code}: {exc}",
+            canonical=_is_canonical_line(line, whole),
         )
-    except (BallotRejected, NotCanonical, CryptoError, KeyError, TypeError, ValueError) as exc:
-        return Checked(None, error=f"unreadable entry: {exc}")
+    error = reveal_error = None
+    if ballot.tracker.hex() != entry["tracker"]:
+        error = "tracker does not match the ballot"
+    try:
+        if audited:
+            verify_sealed(ballot, shape_list, fp, joint)
+        else:
+            verify_ballot(ballot, shape_list, fp, joint, _CONTEXT["issuer"])
+            if entry["reveal"] is not None:
+                error = "a cast ballot carries a reveal"
+    except BallotRejected as exc:
+        error = f"{exc.code}: {exc}"
+    if audited:
+        try:
+            verify_reveal(ballot, parse_reveal(entry["reveal"], shape_list), joint)
+        except BallotRejected as exc:
+            where = f"question {exc.question}" if exc.question is not None else "the reveal"
+            if exc.item is not None:
+                where += f", part {exc.item}"
+            reveal_error = f"{where}: {exc}"
+    rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
+    canonical = _entry_bytes(entry, ballot.canonical, reveal_json)
+    return Checked(
+        **common,
+        reveal=reveal_bytes,
+        key=None if audited else ballot.credential_key.hex(),
+        board_count=ballot.board_count,
+        board_hash=ballot.board_hash,
+        rows=rows,
+        digest_ok=hashlib.sha256(ballot.canonical).hexdigest() == entry["digest"],
+        error=error,
+        reveal_error=reveal_error,
+        canonical=_is_canonical_line(line, canonical),
+    )
 
 
 def _check_chunk(lines: list[str]) -> list[Checked]:
@@ -261,12 +376,15 @@ class _Verifier:
         self.shape_list = []
         self.announcements: list[TrusteeAnnouncement] = []
         self.roll: dict[str, Any] | None = None
+        self.poll: tuple[str, str] | None = None
+        self.last_hour = ""
         self.last_hash = b""
         self.hashes: list[bytes] = []  # h_0 … h_count, for the board references
         self.count = 0
         self.trackers: dict[str, int] = {}
         self.ballots_of: dict[str, int] = {}  # credential key → ballot entries
         self.audits = 0
+        self.audited_a: dict[bytes, int] = {}  # every ciphertext A of an audited entry → position
         # credential key → (board.count, position) of its counted ballot, and position of its
         # last-appended one (kept to name a tally that follows "last appended counts" instead).
         self.counted: dict[str, tuple[int, int]] = {}
@@ -282,7 +400,7 @@ class _Verifier:
     def manifest_line(self, item: dict[str, Any]) -> None:
         check = self.c["manifest"]
         check.done = True
-        manifest = item.get("manifest")
+        manifest = item["manifest"]
         try:
             self.shape_list = shapes(manifest)
             definition = {
@@ -290,16 +408,31 @@ class _Verifier:
                 for k, v in manifest.items()
                 if k not in ("joint_public_key", "ceremony_context")
             }
+            _hex32(manifest["ceremony_context"], "the ceremony context")
             if manifest["ceremony_context"] != ceremony_context(definition).hex():
                 check.fail("the ceremony context is not the hash of the definition")
             fp = fingerprint(manifest).hex()
-            if item.get("fingerprint") != fp:
+            if item["fingerprint"] != fp:
                 check.fail(f"the fingerprint is {fp}, not the one the record states")
             self.report.fingerprint = fp
+            trustees = _keys(manifest["trustees"], {"threshold", "names"}, "the trustees")
+            names = _list(trustees["names"], "the trustee names")
+            if not names or not all(isinstance(name, str) for name in names):
+                raise Malformed("the trustee names must be a non-empty list of strings")
+            if not 1 <= _int(trustees["threshold"], "the threshold", 1) <= len(names):
+                raise Malformed("the threshold must be between 1 and the number of trustees")
+            _hex32(manifest["board_public_key"], "the board public key")
             from_json(BlindRsaPublicKey, manifest["issuer_public_key"])
             Point.from_hex(manifest["joint_public_key"])
             self.manifest = manifest
-        except (InvalidManifest, CryptoError, KeyError, TypeError, AttributeError) as exc:
+        except (
+            InvalidManifest,
+            CryptoError,
+            Malformed,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as exc:
             check.fail(f"malformed manifest: {exc}")
 
     def ceremony_line(self, item: dict[str, Any]) -> None:
@@ -312,8 +445,11 @@ class _Verifier:
         cc = bytes.fromhex(manifest["ceremony_context"])
         threshold = manifest["trustees"]["threshold"]
         names = manifest["trustees"]["names"]
+        n = len(names)
         try:
-            trustees = item["trustees"]
+            trustees = _list(item["trustees"], "the trustees")
+            for trustee in trustees:
+                _keys(trustee, {"index", "name", "announcement"}, "a trustee")
             if [t["name"] for t in trustees] != names:
                 check.fail("the trustees differ from the manifest's")
             for expected, trustee in enumerate(trustees, start=1):
@@ -325,15 +461,34 @@ class _Verifier:
                 except CryptoError as exc:
                     check.fail(f"trustee {expected}: {exc}")
                 self.announcements.append(announcement)
+            # Every trustee sends one encrypted share to every other (protocol §6 step 2): a
+            # share left out is one a recipient never had the chance to check or complain about.
+            sent: set[tuple[int, int]] = set()
+            for index, share in enumerate(_list(item["shares"], "the shares")):
+                parsed = from_json(EncryptedShare, share, path=f"$.shares[{index}]")
+                pair = (parsed.sender, parsed.recipient)
+                if parsed.sender > n or parsed.recipient > n:
+                    check.fail(f"share {index}: trustee {max(pair)} does not exist")
+                elif pair in sent:
+                    check.fail(f"two encrypted shares from trustee {pair[0]} to trustee {pair[1]}")
+                sent.add(pair)
+            for sender in range(1, n + 1):
+                for recipient in range(1, n + 1):
+                    if sender != recipient and (sender, recipient) not in sent:
+                        check.fail(
+                            f"the encrypted share from trustee {sender} to trustee {recipient} "
+                            "is missing"
+                        )
             answered = set()
-            for answer in item["answers"]:
+            for answer in _list(item["answers"], "the answers"):
                 reveal = from_json(ShareReveal, answer)
                 try:
                     verify_share_reveal(self.announcements[reveal.sender - 1], reveal)
                     answered.add((reveal.sender, reveal.recipient))
                 except (CryptoError, IndexError) as exc:
                     check.fail(f"answer of trustee {reveal.sender}: {exc}")
-            for complaint in item["complaints"]:
+            for complaint in _list(item["complaints"], "the complaints"):
+                complaint = _keys(complaint, {"sender", "recipient"}, "a complaint")
                 if (complaint["sender"], complaint["recipient"]) not in answered:
                     check.fail(
                         f"complaint of trustee {complaint['recipient']} against "
@@ -342,37 +497,64 @@ class _Verifier:
             joint = joint_public_key(self.announcements).hex()
             if joint != manifest["joint_public_key"]:
                 check.fail("the joint public key is not the sum of the trustees' commitments")
-        except (CryptoError, KeyError, TypeError) as exc:
+        except (CryptoError, Malformed, KeyError, TypeError) as exc:
             check.fail(f"malformed ceremony: {exc}")
 
     def roll_line(self, item: dict[str, Any]) -> None:
         check = self.c["roll"]
         check.done = True
         try:
-            entries = item["entries"]
+            size = _int(item["size"], "the roll size")
+            issued = _int(item["issued"], "the issued count")
+            reissued = _int(item["reissued"], "the re-issued count")
+            entries = _list(item["entries"], "the roll entries")
+            for entry in entries:
+                _keys(entry, {"id", "issued", "reissued"}, "a roll entry")
+                _hex32(entry["id"], "a roll identifier")
+                _bool(entry["issued"], "issued")
+                _bool(entry["reissued"], "reissued")
+            registrars = _list(item["by_registrar"], "by_registrar")
+            for group in registrars:
+                _keys(group, {"registrar", "size"}, "a registrar group")
+                if group["registrar"] is not None and not isinstance(group["registrar"], str):
+                    raise Malformed("a registrar is a pseudonym or null")
+                _int(group["size"], "a registrar group's size")
             ids = [e["id"] for e in entries]
-            if item["size"] != len(entries):
-                check.fail(f"size {item['size']} but {len(entries)} entries")
+            if size != len(entries):
+                check.fail(f"size {size} but {len(entries)} entries")
             if len(set(ids)) != len(ids) or ids != sorted(ids):
                 check.fail("roll identifiers are not unique and sorted")
-            if item["issued"] != sum(1 for e in entries if e["issued"]):
+            if issued != sum(1 for e in entries if e["issued"]):
                 check.fail("the issued count does not match the entries")
-            if item["reissued"] != sum(1 for e in entries if e["reissued"]):
+            if reissued != sum(1 for e in entries if e["reissued"]):
                 check.fail("the re-issued count does not match the entries")
             if any(e["reissued"] and not e["issued"] for e in entries):
                 check.fail("an entry is re-issued without a first credential")
-            if sum(r["size"] for r in item["by_registrar"]) != item["size"]:
+            if sum(r["size"] for r in registrars) != size:
                 check.fail("the per-registrar sizes do not add up to the roll size")
             self.roll = item
-        except (KeyError, TypeError) as exc:
+        except (Malformed, KeyError, TypeError) as exc:
             check.fail(f"malformed roll: {exc}")
+
+    def poll_line(self, item: dict[str, Any]) -> None:
+        check = self.c["poll"]
+        check.done = True
+        opened, closed = item["opened"], item["closed"]
+        if not all(isinstance(t, str) and HOUR.match(t) for t in (opened, closed)):
+            check.fail("the poll's opening and closing hours must be UTC hours (…T10:00:00Z)")
+        elif opened > closed:
+            check.fail(f"the poll closed ({closed}) before it opened ({opened})")
+        else:
+            self.poll = (opened, closed)
 
     # board
 
     def entries(self, lines: Iterable[str]) -> None:
-        self.c["chain"].done = self.c["ballots"].done = True
+        self.c["chain"].done = self.c["ballots"].done = self.c["reveals"].done = True
         if self.manifest is None:
             self.c["ballots"].fail("no valid manifest")
+            for _ in lines:  # consume the board, so the lines after it are still read
+                pass
             return
         self.c["references"].done = self.c["caps"].done = True
         fp = bytes.fromhex(self.report.fingerprint)
@@ -397,7 +579,7 @@ class _Verifier:
             for chunk in chunks:
                 self._absorb(_check_chunk(chunk))
         if self.roll is not None:
-            cap = chain.max_audits(self.roll.get("size", 0))
+            cap = chain.max_audits(self.roll["size"])
             if self.audits > cap:
                 self.c["caps"].fail(f"{self.audits} audited entries; the cap is {cap}")
 
@@ -410,6 +592,8 @@ class _Verifier:
             self.count += 1
             label = f"entry {self.count}"
             position, kind, hour, tracker = item.position, item.kind, item.hour, item.tracker
+            if not item.canonical:
+                self.c["format"].fail(f"{label}: the line is not the canonical JSON of its entry")
             if position is None:
                 self.c["chain"].fail(f"{label}: {item.error}")
                 self.c["ballots"].fail(f"{label}: {item.error}")
@@ -423,6 +607,7 @@ class _Verifier:
                 self.c["chain"].fail(f"{label}: bad kind or hour")
                 self._broken()
                 continue
+            self._hour(label, hour)
             computed = chain.entry_hash(
                 self.last_hash,
                 position,
@@ -443,6 +628,8 @@ class _Verifier:
                 )
             else:
                 self.trackers[tracker] = position
+            if item.reveal_error:
+                self.c["reveals"].fail(f"bad reveal at position {position} ({item.reveal_error})")
             if item.error:
                 self.c["ballots"].fail(f"{label} (tracker {tracker[:16]}…): {item.error}")
                 continue
@@ -450,8 +637,20 @@ class _Verifier:
                 self.c["chain"].fail(f"{label}: its digest does not match its ballot")
             if kind == "audited":
                 self.audits += 1
+                for offset in range(0, len(item.rows), 64):
+                    self.audited_a.setdefault(item.rows[offset : offset + 32], position)
                 continue
             self._ballot(position, item)
+
+    def _hour(self, label: str, hour: str) -> None:
+        """Every entry was appended while the poll was open, and hours only move forward."""
+        if hour < self.last_hour:
+            self.c["poll"].fail(f"{label}: its hour {hour} is before the previous entry's")
+        self.last_hour = hour
+        if self.poll is not None and not self.poll[0] <= hour <= self.poll[1]:
+            self.c["poll"].fail(
+                f"{label}: its hour {hour} is outside the poll ({self.poll[0]} to {self.poll[1]})"
+            )
 
     def _ballot(self, position: int, item: Checked) -> None:
         key, count = item.key, item.board_count
@@ -478,7 +677,10 @@ class _Verifier:
     def head_line(self, item: dict[str, Any]) -> None:
         check = self.c["head"]
         check.done = True
-        head = item.get("head") or {}
+        head = item["head"]
+        if self.manifest is None:
+            check.fail("no valid manifest")
+            return
         try:
             chain.verify_head(
                 bytes.fromhex(self.manifest["board_public_key"]),
@@ -495,50 +697,99 @@ class _Verifier:
         except (CryptoError, ValueError, KeyError, TypeError) as exc:
             check.fail(f"head: {exc}")
 
+    def tally_line(self, item: dict[str, Any]) -> None:
+        tally = _keys(item["tally"], {"counted", "questions"}, "the tally")
+        _int(tally["counted"], "the tally's counted")
+        questions = _list(tally["questions"], "the tally's questions")
+        for q, question in enumerate(questions):
+            for i, ct in enumerate(_list(question, f"question {q} of the tally")):
+                from_json(Ciphertext, ct, path=f"$.tally.questions[{q}][{i}]")
+        self.tally = tally
+
+    def decryption_line(self, item: dict[str, Any]) -> None:
+        # One line per submitting trustee, by increasing index: the record has one spelling.
+        trustee = _int(item["trustee"], "the decryption's trustee", 1)
+        if self.decryptions and not self.decryptions[-1]["trustee"] < trustee:
+            self.c["format"].fail(f"the decryption line of trustee {trustee} is out of order")
+        self.decryptions.append(item)
+
+    def results_line(self, item: dict[str, Any]) -> None:
+        self.results = _keys(item["results"], {"counted", "questions"}, "the results")
+
     # tally, shares, results
 
     def finish(self) -> None:
-        self._selection()
-        self._aggregate()
-        totals = self._shares_and_combination()
-        self._results(totals)
-        self._eligibility()
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("selection", self._selection),
+            ("copies", self._copies),
+            ("aggregate", self._aggregate),
+        ]
+        for key, step in steps:
+            _guarded(self.c[key], step)
+        totals: list[list[int]] | None = None
+
+        def shares() -> None:
+            nonlocal totals
+            totals = self._shares_and_combination()
+
+        _guarded(self.c["combination"], shares)
+        _guarded(self.c["results"], lambda: self._results(totals))
+        _guarded(self.c["eligibility"], self._eligibility)
 
     def _selection(self) -> None:
         check = self.c["selection"]
         check.done = True
         if self.tally is None:
-            check.fail("no encrypted tally in the record")
+            check.fail("no valid encrypted tally in the record")
             return
-        if self.tally.get("counted") != len(self.counted):
+        if self.tally["counted"] != len(self.counted):
             check.fail(
-                f"the tally counts {self.tally.get('counted')} ballots; one counted ballot per "
+                f"the tally counts {self.tally['counted']} ballots; one counted ballot per "
                 f"credential gives {len(self.counted)}"
             )
+
+    def _copies(self) -> None:
+        """Every A = rG is drawn afresh: one shared by two counted ballots is a copy (which,
+        cast k times, would shift the count by k times the original's vote and reveal it), and
+        one shared with an audited entry is a ballot whose choices were made public. Checked
+        over the selection, so each counted ballot costs one set look-up per ciphertext."""
+        check = self.c["copies"]
+        check.done = True
+        owner: dict[bytes, int] = dict(self.audited_a)
+        audited = set(self.audited_a.values())
+        for position in sorted(p for _, p in self.counted.values()):
+            row = self.rows[position]
+            for offset in range(0, len(row), 64):
+                a = row[offset : offset + 32]
+                other = owner.setdefault(a, position)
+                if other != position:
+                    what = "the audited entry" if other in audited else "the counted ballot"
+                    check.fail(
+                        f"the counted ballot at position {position} shares a ciphertext A with "
+                        f"{what} at position {other}"
+                    )
+                    break
 
     def _aggregate(self) -> None:
         check = self.c["aggregate"]
         check.done = True
         if self.tally is None:
-            check.fail("no encrypted tally in the record")
+            check.fail("no valid encrypted tally in the record")
             return
         widths = [shape.width for shape in self.shape_list]
         counted = sorted(position for _, position in self.counted.values())
         flat = aggregate((self.rows[p] for p in counted), sum(widths))
-        try:
-            published = [ct for question in self.tally["questions"] for ct in question]
-            if [len(q) for q in self.tally["questions"]] != widths:
-                check.fail("the tally has the wrong number of ciphertexts")
-                return
-            wrong = False
-            for index, ((a, b), ct) in enumerate(zip(flat, published, strict=True)):
-                if ct != {"a": a.hex(), "b": b.hex()}:
-                    check.fail(f"tally ciphertext {index} is not the sum of the counted ballots")
-                    wrong = True
-            if wrong:
-                self._name_wrong_selection(published, sum(widths))
-        except (KeyError, TypeError) as exc:
-            check.fail(f"malformed tally: {exc}")
+        published = [ct for question in self.tally["questions"] for ct in question]
+        if [len(q) for q in self.tally["questions"]] != widths:
+            check.fail("the tally has the wrong number of ciphertexts")
+            return
+        wrong = False
+        for index, ((a, b), ct) in enumerate(zip(flat, published, strict=True)):
+            if ct != {"a": a.hex(), "b": b.hex()}:
+                check.fail(f"tally ciphertext {index} is not the sum of the counted ballots")
+                wrong = True
+        if wrong:
+            self._name_wrong_selection(published, sum(widths))
 
     def _name_wrong_selection(self, published: list[Any], width: int) -> None:
         """A tally that sums the last-appended ballot of each credential (the old rule, which a
@@ -566,8 +817,9 @@ class _Verifier:
         shares_check.done = combination.done = True
         if self.tally is None or not self.announcements or self.results is None:
             shares_check.fail("the tally, ceremony or results are missing")
+            combination.fail("nothing to combine: the tally, ceremony or results are missing")
             return None
-        if self.tally.get("counted") == 0 and not self.decryptions:
+        if self.tally["counted"] == 0 and not self.decryptions:
             # No ballot counted: the tally is (O, O) everywhere and every count is 0.
             identity = {"a": IDENTITY_BYTES.hex(), "b": IDENTITY_BYTES.hex()}
             if any(ct != identity for q in self.tally["questions"] for ct in q):
@@ -580,7 +832,7 @@ class _Verifier:
         tally = [[from_json(Ciphertext, ct) for ct in q] for q in self.tally["questions"]]
         valid: dict[int, list[list[DecryptionShare]]] = {}
         for submission in self.decryptions:
-            trustee = submission.get("trustee")
+            trustee = submission["trustee"]
             label = f"trustee {trustee}"
             if trustee not in keys or trustee in valid:
                 shares_check.fail(f"{label}: unknown or repeated trustee")
@@ -588,9 +840,10 @@ class _Verifier:
             try:
                 parsed = []
                 ok = True
-                for q, (items, cts) in enumerate(zip(submission["shares"], tally, strict=True)):
+                questions = _list(submission["shares"], "the shares")
+                for q, (items, cts) in enumerate(zip(questions, tally, strict=True)):
                     row = []
-                    for i, (item, ct) in enumerate(zip(items, cts, strict=True)):
+                    for i, (item, ct) in enumerate(zip(_list(items, "a row"), cts, strict=True)):
                         share = from_json(DecryptionShare, item)
                         try:
                             if share.trustee != trustee:
@@ -603,7 +856,7 @@ class _Verifier:
                     parsed.append(row)
                 if ok:
                     valid[trustee] = parsed
-            except (CryptoError, KeyError, TypeError, ValueError) as exc:
+            except (CryptoError, Malformed, KeyError, TypeError, ValueError) as exc:
                 shares_check.fail(f"{label}: malformed shares ({exc})")
         if len(valid) < threshold:
             combination.fail(f"only {len(valid)} valid decryptions; {threshold} are needed")
@@ -616,7 +869,7 @@ class _Verifier:
             for i, ct in enumerate(cts):
                 point = combine_decryption_shares(ct, [valid[t][q][i] for t in chosen], threshold)
                 claimed = published[q][i] if published else None
-                if claimed is None or not isinstance(claimed, int) or claimed < 0:
+                if type(claimed) is not int or claimed < 0:
                     combination.fail(f"question {q}, ciphertext {i}: no published count")
                     row.append(None)
                     continue
@@ -630,8 +883,6 @@ class _Verifier:
 
     def _published_totals(self) -> list[list[int]] | None:
         """The counts the results claim, in tally layout."""
-        from voting.verify.election import ranked_pairs
-
         try:
             out = []
             for shape, result in zip(self.shape_list, self.results["questions"], strict=True):
@@ -651,19 +902,24 @@ class _Verifier:
         check = self.c["results"]
         check.done = True
         if self.results is None:
-            check.fail("no results in the record")
+            check.fail("no valid results in the record")
             return
         if totals is None or any(v is None for row in totals for v in row):
             check.fail("the counts could not be confirmed")
             return
+        for failure in undecided_pairs(self.shape_list, totals, len(self.counted)):
+            check.fail(failure)
         expected = results_from_counts(self.shape_list, totals, len(self.counted))
-        if expected != self.results:
-            for q, (mine, theirs) in enumerate(
-                zip(expected["questions"], self.results.get("questions", []), strict=False)
-            ):
-                if mine != theirs:
+        # Compared as canonical JSON: 1 and true, or 1 and 1.0, are different results.
+        if dumps(expected) != dumps(self.results):
+            theirs = self.results["questions"]
+            theirs = theirs if isinstance(theirs, list) else []
+            for q, (mine, other) in enumerate(zip(expected["questions"], theirs, strict=False)):
+                if dumps(mine) != dumps(other):
                     check.fail(f"question {q}: the published result differs from the counts")
-            if expected["counted"] != self.results.get("counted"):
+            if len(theirs) != len(expected["questions"]):
+                check.fail("the results do not have one entry per question")
+            if dumps(expected["counted"]) != dumps(self.results["counted"]):
                 check.fail("the number of counted ballots differs")
             if not check.failures:
                 check.fail("the results differ from the counts")
@@ -672,7 +928,7 @@ class _Verifier:
         check = self.c["eligibility"]
         check.done = True
         if self.roll is None:
-            check.fail("no roll in the record")
+            check.fail("no valid roll in the record")
             return
         allowed = self.roll["issued"] + self.roll["reissued"]
         if len(self.counted) > allowed:
@@ -684,63 +940,147 @@ class _Verifier:
             check.fail("more credentials issued than voters on the roll")
 
 
-def verify_record(lines: Iterable[str], *, workers: int | None = None) -> Report:
-    """Check a record given as an iterable of its lines."""
-    verifier = _Verifier(workers or os.cpu_count() or 1)
-    iterator = iter(lines)
-    pending: str | None = None
-
-    def entry_lines() -> Iterator[str]:
-        nonlocal pending
-        for line in iterator:
-            if line.rstrip("\n").endswith('"type":"entry"}'):
-                yield line
-            else:
-                pending = line
-                return
-
-    order = ["manifest", "ceremony", "roll"]
-    for expected in order:
-        line = next(iterator, None)
-        item = _parse(line, verifier, expected)
-        if item is None:
-            return _finish(verifier)
-        getattr(verifier, f"{expected}_line")(item)
-    verifier.entries(entry_lines())
-    rest = ([pending] if pending else []) + list(iterator)
-    for line in rest:
-        item = _parse(line, verifier, None)
-        if item is None:
-            continue
-        kind = item.get("type")
-        if kind == "head":
-            verifier.head_line(item)
-        elif kind == "tally":
-            verifier.tally = item.get("tally")
-        elif kind == "decryption":
-            verifier.decryptions.append(item)
-        elif kind == "results":
-            verifier.results = item.get("results")
-        else:
-            verifier.c["chain"].fail(f"unexpected line of type {kind!r} after the board")
-    return _finish(verifier)
-
-
-def _parse(line: str | None, verifier: _Verifier, expected: str | None) -> dict[str, Any] | None:
-    if line is None:
-        return None
+def _guarded(check: Check, step: Callable[[], Any], what: str = "") -> None:
+    """Run one step; anything the record's shape makes it trip on becomes a failure of
+    ``check`` (a verifier reports, it never crashes on its input)."""
     try:
-        item = loads(line)
-    except NotCanonical as exc:
-        verifier.c[expected or "chain"].fail(f"unreadable line: {exc}")
-        return None
-    if not isinstance(item, dict) or (expected and item.get("type") != expected):
-        verifier.c[expected or "chain"].fail(f"expected a {expected} line")
-        return None
-    return item
+        step()
+    except Exception as exc:  # noqa: BLE001 — every malformed input must give a report
+        check.done = True
+        detail = str(exc) if isinstance(exc, Malformed | CryptoError | InvalidManifest) else ""
+        check.fail(f"malformed {what or 'record'}: {type(exc).__name__} {detail}".rstrip())
 
 
-def _finish(verifier: _Verifier) -> Report:
+# The check a line of each type feeds (its failures, if the line cannot be read, go there).
+LINE_CHECK = {
+    "manifest": "manifest",
+    "ceremony": "ceremony",
+    "roll": "roll",
+    "poll": "poll",
+    "entry": "chain",
+    "head": "head",
+    "tally": "aggregate",
+    "decryption": "shares",
+    "results": "results",
+}
+
+
+class _Lines:
+    """Reads the record's lines in order: numbers them, checks that each non-entry line is the
+    canonical JSON of its object with exactly its documented members, and that the line types
+    come in the order of §8 (``format``). Entry lines are handed on raw, for the workers."""
+
+    def __init__(self, lines: Iterable[str], verifier: _Verifier) -> None:
+        self.lines = iter(lines)
+        self.verifier = verifier
+        self.format = verifier.c["format"]
+        self.format.done = True
+        self.number = 0
+        self.rank = -1
+        self.seen: set[str] = set()
+        self.pending: tuple[int, str, str, dict[str, Any] | None] | None = None
+
+    def _read(self) -> tuple[int, str, str, dict[str, Any] | None] | None:
+        """The next usable line: (number, type, text, parsed object; ``None`` for an entry)."""
+        for line in self.lines:
+            self.number += 1
+            if not isinstance(line, str):
+                self.format.fail(f"line {self.number}: not text")
+                continue
+            if line.endswith('"type":"entry"}\n'):
+                return self.number, "entry", line, None
+            try:
+                item = loads(line)
+            except NotCanonical as exc:
+                self.format.fail(f"line {self.number}: unreadable ({exc})")
+                continue
+            kind = item.get("type") if isinstance(item, dict) else None
+            kind = kind if isinstance(kind, str) else repr(kind)
+            if kind == "entry":  # a non-canonical entry line: its worker names it
+                return self.number, "entry", line, None
+            if kind not in LINE_KEYS:
+                self.format.fail(f"line {self.number}: unknown line type {kind!r}")
+                continue
+            if set(item) != LINE_KEYS[kind]:
+                self.format.fail(
+                    f"line {self.number}: a {kind} line has exactly the members "
+                    f"{sorted(LINE_KEYS[kind])}"
+                )
+                self.verifier.c[LINE_CHECK[kind]].fail(f"malformed {kind} line")
+                continue
+            if not _is_canonical_line(line, dumps(item)):
+                self.format.fail(
+                    f"line {self.number}: the {kind} line is not the canonical JSON of its object"
+                )
+            return self.number, kind, line, item
+        return None
+
+    def _next(self):
+        read, self.pending = self.pending or self._read(), None
+        return read
+
+    def _order(self, number: int, kind: str) -> bool:
+        """Whether the line may be used: in order, and not a second one of a single type."""
+        rank = LINE_ORDER.index(kind)
+        if kind in self.seen and kind not in REPEATED:
+            self.format.fail(f"line {number}: a second {kind} line")
+            return False
+        if rank < self.rank:
+            self.format.fail(f"line {number}: a {kind} line after a {LINE_ORDER[self.rank]} line")
+            return False
+        self.rank = rank
+        self.seen.add(kind)
+        return True
+
+    def items(self, before_board: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Non-entry lines, in order; stops before the first entry line if ``before_board``."""
+        while (read := self._next()) is not None:
+            number, kind, _, item = read
+            if before_board and LINE_ORDER.index(kind) >= LINE_ORDER.index("entry"):
+                self.pending = read
+                return
+            if kind == "entry":
+                self.format.fail(f"line {number}: an entry line after the board")
+                continue
+            if self._order(number, kind):
+                yield kind, item
+
+    def entries(self) -> Iterator[str]:
+        """The board's lines, as text; the first line of another type is kept for ``items``."""
+        while (read := self._next()) is not None:
+            number, kind, line, _ = read
+            if kind != "entry":
+                self.pending = read
+                return
+            if "entry" in self.seen or self._order(number, "entry"):
+                yield line
+
+    def missing(self) -> None:
+        for kind in LINE_ORDER:
+            if kind not in self.seen and kind not in OPTIONAL:
+                self.format.fail(f"no {kind} line")
+
+
+def verify_record(lines: Iterable[str], *, workers: int | None = None) -> Report:
+    """Check a record given as an iterable of its lines (each ending in ``\\n``)."""
+    verifier = _Verifier(workers or os.cpu_count() or 1)
+    reader = _Lines(lines, verifier)
+
+    def handle(kind: str, item: dict[str, Any]) -> None:
+        check = verifier.c[LINE_CHECK[kind]]
+        needs_manifest = kind not in ("manifest", "roll", "poll")
+        if needs_manifest and verifier.manifest is None and kind != "ceremony":
+            check.done = True
+            check.fail(f"the {kind} line cannot be checked without a valid manifest")
+            return
+        _guarded(check, lambda: getattr(verifier, f"{kind}_line")(item), f"{kind} line")
+
+    for kind, item in reader.items(before_board=True):
+        handle(kind, item)
+    _guarded(verifier.c["chain"], lambda: verifier.entries(reader.entries()), "board")
+    for kind, item in reader.items(before_board=False):
+        handle(kind, item)
+    reader.missing()
     if verifier.manifest is not None:
         verifier.finish()
     return verifier.report

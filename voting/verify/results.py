@@ -62,6 +62,24 @@ def schulze(pairwise: Sequence[Sequence[int]]) -> tuple[list[list[int]], list[li
     return p, ranking
 
 
+def undecided_pairs(shapes: list[Shape], totals: list[list[int]], counted: int) -> list[str]:
+    """Every counted ballot ranks every option (protocol §5.1), so it decides each pair exactly
+    one way and ``pairwise[i][j] + pairwise[j][i] = counted``; the pairs where the decrypted
+    totals say otherwise (a counted ballot with a tie or a doubly decided pair)."""
+    failures = []
+    for q, (shape, values) in enumerate(zip(shapes, totals, strict=True)):
+        if shape.kind != "ranked":
+            continue
+        for index, (i, j) in enumerate(ranked_pairs(shape.options)):
+            decided = values[2 * index] + values[2 * index + 1]
+            if decided != counted:
+                failures.append(
+                    f"question {q}, pair ({i}, {j}): {decided} ballots rank it, not the"
+                    f" {counted} counted"
+                )
+    return failures
+
+
 def results_from_counts(shapes: list[Shape], totals: list[list[int]], counted: int) -> dict:
     """Results JSON from the decrypted totals of each question (tally layout)."""
     questions = []

@@ -119,6 +119,8 @@ def rejection(exc: BallotRejected) -> JsonResponse:
         body["question"] = exc.question
     if exc.item is not None:
         body["item"] = exc.item
+    if exc.part is not None:
+        body["part"] = exc.part
     return JsonResponse(body, status=STATUS.get(exc.code, 422))
 
 

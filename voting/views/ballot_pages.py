@@ -110,7 +110,13 @@ def trustee_page(request: HttpRequest, uuid) -> HttpResponse:
         {
             "election": election,
             "trustee": trustee,
-            "in_ceremony": election.state == ElectionState.KEY_CEREMONY,
+            # The ceremony is complete once the election has its fingerprint, even while the
+            # election waits in its key-ceremony state for the credential window.
+            "in_ceremony": election.state == ElectionState.KEY_CEREMONY
+            and not election.fingerprint,
+            "ceremony_done": bool(election.fingerprint)
+            and election.state
+            in (ElectionState.KEY_CEREMONY, ElectionState.CREDENTIALS, ElectionState.OPEN),
             "decrypting": election.state == ElectionState.CLOSED,
         },
     )

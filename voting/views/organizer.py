@@ -24,7 +24,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from convention.models import Convention, Membership
+from convention.models import Convention, Membership, Phase
 from convention.permissions import Action, require_permission
 from voting import selectors
 from voting.exceptions import ElectionError
@@ -654,6 +654,9 @@ def control(
             "problems": drafting.problems(election) if election.state == S.DRAFT else [],
             "states": [(value, label) for value, label in ElectionState.choices],
             "steps": [],
+            "phase_mismatch": lifecycle.phase_mismatch(election),
+            "phase_needed": election.state in (S.KEY_CEREMONY, S.CREDENTIALS)
+            and convention.phase != Phase.VOTING,
         },
     )
 

@@ -79,6 +79,9 @@ def election_detail(request: HttpRequest, uuid) -> HttpResponse:
             "is_organizer": is_organizer,
             "next_states": _next_states(election) if is_organizer else [],
             "links": _voter_links(election, membership, roll_entry, trustee),
+            "blocked": selectors.election_for_member(
+                election, membership, roll_entry=roll_entry
+            ).blocked,
         },
     )
 

@@ -1,5 +1,12 @@
 """Load the demo convention: ``python manage.py seed_demo``. Safe to run again.
 
+It also seeds the voting half of the demo (voting/demo.py): two rooms with posts in English,
+Dari and Pashto in the demo convention, and a second convention, "demo-vote", in its voting
+phase, with the same trustees and the first participants, holding an election in its credential
+window, an open election for which two demo voters hold credentials (their credential codes are
+saved in var/demo-credentials.txt to import on the ballot page) and a published election with
+real results.
+
 Everything goes through the same services as the pages (create the convention, issue codes,
 sign up with them, appoint roles, set quotas, move the phase), so the demo's audit log is a real,
 verifiable chain and its counts add up. A second run finds what exists and adds only what is
@@ -70,14 +77,14 @@ PARTICIPANTS = [
 
 TITLES = {
     "title_en": "Demo convention",
-    "title_fa_af": "همایش آزمایشی",
+    "title_fa_af": "مجمع آزمایشی",
     "title_ps": "آزمایښتي غونډه",
     "description_en": (
         "A convention with invented members, to try the platform. Nothing here is real.\n"
         "Log in with one of the demo accounts to see the pages of each role."
     ),
     "description_fa_af": (
-        "همایشی با اعضای ساختگی برای آزمودن این سکو. هیچ چیز در اینجا واقعی نیست.\n"
+        "مجمعی با اعضای ساختگی برای آزمودن این سکو. هیچ چیز در اینجا واقعی نیست.\n"
         "با یکی از حساب‌های آزمایشی وارد شوید تا صفحه‌های هر نقش را ببینید."
     ),
     "description_ps": (
@@ -95,12 +102,14 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 convention, new_codes = self._seed()
+                voting, credential_codes = self._seed_voting()
         except PermissionRefused as refusal:
             raise CommandError(
                 f"The demo could not be completed: {refusal} If the demo convention was changed "
                 "(two-factor authentication required, a later phase), start from a fresh database."
             ) from refusal
         self._report(convention, new_codes)
+        self._report_voting(voting, credential_codes)
 
     # --- Steps -----------------------------------------------------------------------------
 
@@ -161,7 +170,61 @@ class Command(BaseCommand):
                 actor=organizer, convention=convention, to_phase=Phase.DELIBERATION
             )
         self._draft_election(convention, organizer)
+        from voting.demo import VOTERS, seed_rooms
+
+        # Posts by the participants who are not also voters of the voting demo.
+        writers = [self._membership(convention, a.username) for a in PARTICIPANTS[VOTERS:]]
+        seed_rooms(convention, organizer, [w for w in writers if w is not None])
         return convention, new_codes
+
+    def _seed_voting(self) -> tuple[Convention, list[str]]:
+        """The demo-vote convention in its voting phase, with its three elections."""
+        from voting.demo import VOTERS, VOTING_SLUG, VOTING_TITLES, save_codes, seed_elections
+
+        organizer_user = User.objects.get(username=ORGANIZER.username)
+        convention = Convention.objects.filter(slug=VOTING_SLUG).first()
+        if convention is None:
+            convention = convention_services.create_convention(
+                creator=organizer_user,
+                slug=VOTING_SLUG,
+                pseudonym=ORGANIZER.pseudonym,
+                require_staff_mfa=False,
+                **VOTING_TITLES,
+            )
+        organizer = self._membership(convention, ORGANIZER.username)
+        trustee_accounts = [a for a in STAFF if Role.TRUSTEE in a.roles]
+        accounts = [*trustee_accounts, *PARTICIPANTS[:VOTERS]]
+        missing = [a for a in accounts if self._membership(convention, a.username) is None]
+        if missing and convention.phase in (Phase.REGISTRATION, Phase.DELIBERATION):
+            self._ensure_role(organizer, organizer, Role.REGISTRAR)
+            self._ensure_quota(
+                organizer, organizer, live_invitation_count(organizer) + len(missing)
+            )
+            for account in missing:
+                self._join(convention, account, registrar=organizer)
+            role_services.remove_role(
+                actor=organizer, convention=convention, member=organizer, role=Role.REGISTRAR
+            )
+        if convention.phase != Phase.CLOSED:
+            for account in trustee_accounts:
+                self._ensure_role(organizer, self._membership(convention, account.username),
+                                  Role.TRUSTEE)  # fmt: skip
+        for to_phase in (Phase.DELIBERATION, Phase.VOTING):
+            convention.refresh_from_db()
+            if convention.phase == Phase.REGISTRATION or (
+                convention.phase == Phase.DELIBERATION and to_phase == Phase.VOTING
+            ):
+                convention = convention_services.move_phase(
+                    actor=organizer, convention=convention, to_phase=to_phase
+                )
+        codes: list[str] = []
+        if convention.phase == Phase.VOTING:
+            trustees = [self._membership(convention, a.username) for a in trustee_accounts]
+            voters = [self._membership(convention, a.username) for a in PARTICIPANTS[:VOTERS]]
+            codes = seed_elections(convention, organizer, trustees, voters)
+            if codes:
+                save_codes(codes)
+        return convention, codes
 
     def _draft_election(self, convention: Convention, organizer: Membership) -> None:
         """One draft election (once): an approval question over the proposals that reached
@@ -255,6 +318,35 @@ class Command(BaseCommand):
             )
 
     # --- Output ----------------------------------------------------------------------------
+
+    def _report_voting(self, convention: Convention, codes: list[str]) -> None:
+        from voting.demo import credentials_file
+
+        out = self.stdout.write
+        out("")
+        out(f"Voting demo “{convention.title_en}” at /c/{convention.slug}/ ({convention.phase}):")
+        for election in convention.elections.order_by("pk"):
+            out(f"  {election.state:<12} {election.title_en}  /elections/{election.uuid}/")
+        out("What to try (each with the password above):")
+        out(
+            "  demo-participant-c … -h: log in, open /c/demo-vote/, get a credential in the "
+            "election whose credential window is open (each once; the credential stays in the "
+            "browser)."
+        )
+        out(
+            "  demo-participant-a and -b hold credentials for the open election: import the "
+            "code below on its ballot page (“Use a credential code from another device”) and vote."
+        )
+        out("  demo-trustee-a/-b/-c: the trustee pages; demo-observer: the board, results, record.")
+        out("  demo-moderator-a: the rooms of /c/demo/ and their review queue.")
+        path = credentials_file()
+        if codes:
+            out("")
+            out(f"Credential codes for the open election (also saved in {path}):")
+            for code in codes:
+                out(code)
+        elif path.exists():
+            out(f"The demo voters' credential codes were saved in {path} on the first run.")
 
     def _report(self, convention: Convention, new_codes: list[tuple[str, str]]) -> None:
         out = self.stdout.write

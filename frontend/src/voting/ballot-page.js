@@ -10,6 +10,7 @@
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { CredentialError, decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
+  IncompleteRanking,
   buildBallot,
   checkReceipt,
   checkedManifest,
@@ -18,6 +19,7 @@ import {
   headSigned,
   localDigits,
   openBallot,
+  orderFromRanks,
   questionBounds,
   sealedPart,
   signBallot,
@@ -34,6 +36,9 @@ const PENDING = "mashwara/v1/pending-ballot/";
 // §10): a re-vote waits until the board has moved past it, so that it outranks that ballot even
 // if someone who kept that ballot casts it later.
 const LAST_BOARD = "mashwara/v1/last-board/";
+// Only that this browser cast a ballot in this election (no tracker, no choice): a returning
+// voter is told that a new ballot replaces the earlier one.
+const CAST_BEFORE = "mashwara/v1/cast-before/";
 const BOARD_POLL_SECONDS = 3;
 const BOARD_WAIT_SECONDS = 45;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,7 +79,15 @@ function readChoices() {
       valid = false;
     };
     if (question.type === "ranked") {
-      return Array.from(box.querySelectorAll("select"), (select) => (select.value === "" ? null : Number(select.value)));
+      // Every option ranked, each rank once: the ballot proves it is a full ranking (§5.1).
+      const ranks = Array.from(box.querySelectorAll("select"), (select) => (select.value === "" ? null : Number(select.value)));
+      try {
+        return orderFromRanks(ranks);
+      } catch (refused) {
+        if (!(refused instanceof IncompleteRanking)) throw refused;
+        fail(t(refused.reason === "shared" ? "rank_shared" : "rank_every"));
+        return null;
+      }
     }
     const picked = Array.from(box.querySelectorAll("input:checked"), (input) => input.value);
     if (question.type === "single") {
@@ -95,6 +108,19 @@ function optionLabel(q, i) {
   return label ? label.textContent.trim() : String(i + 1);
 }
 
+/** A ranked question's opened order, best first, as the voter gave it: "1. X  2. Y  3. Z". */
+function orderList(q, order) {
+  const list = document.createElement("ol");
+  list.className = "ranked-order";
+  order.forEach((option, place) => {
+    const item = document.createElement("li");
+    item.dir = "auto";
+    item.textContent = t("rank_of", { rank: localDigits(String(place + 1), document.documentElement.lang), option: optionLabel(q, option) });
+    list.append(item);
+  });
+  return list;
+}
+
 function renderOpened(opened) {
   const list = document.getElementById("audit-choices");
   list.replaceChildren();
@@ -102,19 +128,18 @@ function renderOpened(opened) {
     const item = document.createElement("li");
     const legend = form.querySelector(`[data-question="${q}"] legend`);
     item.append(document.createTextNode(`${legend ? legend.textContent.trim() : q + 1}: `));
-    const text = question.selected
-      ? question.selected.length
+    if (question.order) {
+      item.append(orderList(q, question.order));
+    } else {
+      const span = document.createElement("span");
+      span.dir = "auto";
+      span.textContent = question.selected.length
         ? question.selected.map((i) => optionLabel(q, i)).join(", ")
         : state.manifest.questions[q].type === "single"
           ? t("blank")
-          : t("none_selected")
-      : question.above.length
-        ? question.above.map(([i, j]) => `${optionLabel(q, i)} > ${optionLabel(q, j)}`).join(", ")
-        : t("unranked");
-    const span = document.createElement("span");
-    span.dir = "auto";
-    span.textContent = text;
-    item.append(span);
+          : t("none_selected");
+      item.append(span);
+    }
     list.append(item);
   });
 }
@@ -296,6 +321,7 @@ async function send(ballot) {
     throw error;
   }
   storage()?.removeItem(pendingKey);
+  storage()?.setItem(CAST_BEFORE + state.fingerprintHex, "1");
   const valid = checkReceipt(state.manifest, state.fingerprint, ballot, receipt);
   status(valid ? "" : t("bad_receipt"));
   app.dataset.receiptValid = String(valid);
@@ -496,6 +522,7 @@ async function main() {
     }
   }
   showState(statusBox, state.credential ? "present" : "absent");
+  document.getElementById("cast-before").hidden = !storage()?.getItem(CAST_BEFORE + state.fingerprintHex);
   document.getElementById("import-button").addEventListener("click", () => importCode());
   document.getElementById("scan-button")?.addEventListener("click", scanCode);
   form.addEventListener("submit", encrypt);

@@ -13,6 +13,7 @@ import { frame } from "../../crypto/hash.js";
 import { canonicalJson } from "../../crypto/json.js";
 import { signCredential } from "../../crypto/proofs.js";
 import { encryptQuestion } from "../../crypto/question.js";
+import { encryptRankingWithOpening, openRanking, rankedPairs } from "../../crypto/ranking.js";
 import { nonceSource, randomBytes } from "../../crypto/random.js";
 import { fromJson, toJson } from "../../crypto/serialization.js";
 
@@ -68,17 +69,13 @@ export function credentialMessage(fingerprint, credentialKey) {
   return concatBytes(frame(utf8("mashwara/v1/credential")), frame(fingerprint), frame(credentialKey));
 }
 
-export function rankedPairs(n) {
-  const pairs = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
-  return pairs;
-}
+export { rankedPairs };
 
 /** Selection bounds of a single or approval question (§1). */
 export function questionBounds(question) {
   if (question.type === "single") return [question.blank ? 0 : 1, 1];
   if (question.type === "approval") return [question.min, question.max];
-  return [0, 1];
+  return [1, 1]; // a ranked question's pair: exactly one of "i above j", "j above i"
 }
 
 /**
@@ -101,7 +98,11 @@ export function ballotNonce(rng) {
   return rng === undefined || rng === null ? randomBytes(32) : encodeScalar(nonceSource(rng).draw());
 }
 
-/** Each question's §5 parts: { suffix, options, low, high } (one part, or one per ranked pair). */
+/**
+ * Each question's §5 parts: { suffix, options, low, high } — one part, or for a ranked question
+ * its pairs (bounds 1..1), which the tally adds; the whole ranked answer, with its positions,
+ * places and links, is proven and checked by crypto/ranking.js (protocol §5.1).
+ */
 export function shapes(manifest) {
   return manifest.questions.map((question, q) => {
     const n = question.options.length;
@@ -109,7 +110,7 @@ export function shapes(manifest) {
       return {
         kind: "ranked",
         options: n,
-        parts: rankedPairs(n).map(([i, j]) => ({ suffix: concatBytes(int8(q), int8(i), int8(j)), options: 2, low: 0, high: 1 })),
+        parts: rankedPairs(n).map(([i, j]) => ({ suffix: concatBytes(int8(q), int8(i), int8(j)), options: 2, low: 1, high: 1 })),
       };
     }
     const [low, high] = questionBounds(question);
@@ -118,20 +119,36 @@ export function shapes(manifest) {
 }
 
 /**
- * The 0/1 vectors of each part of question `question` for a voter's choice: the selected option
- * indices (single, approval; [] is a blank single vote), or for a ranked question the rank of each
- * option (1 = best; null = not ranked; equal ranks tie). i is above j iff i is ranked and j is
- * unranked or ranked lower.
+ * The 0/1 vector of a single or approval question for the selected option indices ([] is a blank
+ * single vote). A ranked question's choice is the order itself (option indices, best first).
  */
-export function choiceVectors(question, choice) {
-  const n = question.options.length;
-  if (question.type !== "ranked") {
-    const chosen = new Set(choice);
-    return [Array.from({ length: n }, (_, i) => (chosen.has(i) ? 1 : 0))];
+export function choiceVector(question, choice) {
+  const chosen = new Set(choice);
+  return Array.from({ length: question.options.length }, (_, i) => (chosen.has(i) ? 1 : 0));
+}
+
+/** A ranked choice the page cannot encrypt: `reason` is "unranked" (an option has no rank in 1..n) or "shared" (two options have one rank). */
+export class IncompleteRanking extends Error {
+  constructor(reason) {
+    super(reason === "shared" ? "two options share a rank" : "every option must be ranked");
+    this.reason = reason;
   }
-  const rank = (i) => (choice[i] === null || choice[i] === undefined ? null : choice[i]);
-  const above = (i, j) => rank(i) !== null && (rank(j) === null || rank(i) < rank(j));
-  return rankedPairs(n).map(([i, j]) => [above(i, j) ? 1 : 0, above(j, i) ? 1 : 0]);
+}
+
+/**
+ * A ranked question's order (option indices, best first) from the rank the voter gave each option
+ * (1 = first choice): every option needs a rank in 1..n and no two may share one (protocol §5.1:
+ * a ranked answer is a full ranking). Throws IncompleteRanking otherwise.
+ */
+export function orderFromRanks(ranks) {
+  const n = ranks.length;
+  const order = new Array(n).fill(null);
+  for (const [option, rank] of ranks.entries()) {
+    if (!Number.isSafeInteger(rank) || rank < 1 || rank > n) throw new IncompleteRanking("unranked");
+    if (order[rank - 1] !== null) throw new IncompleteRanking("shared");
+    order[rank - 1] = option;
+  }
+  return order;
 }
 
 /** A nonce source that remembers every draw, so the encryption nonces can be revealed. */
@@ -172,9 +189,11 @@ export function trackerOf(ballot) {
 
 /**
  * Encrypt and prove a ballot (§4) under a fresh nonce: the sealed ballot, which the voter then
- * casts (signBallot) or audits (posting it with `reveal`). `choices` has one choice per question
- * (see choiceVectors); `rng` is for test vectors only (the nonce is drawn first, then every
- * encryption's draws). Returns { sealed, reveal, tracker } — keep `reveal` secret unless auditing.
+ * casts (signBallot) or audits (posting it with `reveal`). `choices` has one choice per question:
+ * the selected option indices (see choiceVector), or for a ranked question the full order, best
+ * first (encryptRankingWithOpening refuses a partial order or a tie: see orderFromRanks). `rng`
+ * is for test vectors only (the nonce is drawn first, then every encryption's draws). Returns
+ * { sealed, reveal, tracker } — keep `reveal` secret unless auditing.
  */
 export function buildBallot(manifest, fingerprint, choices, rng) {
   const joint = pointFromHex(manifest.joint_public_key);
@@ -183,17 +202,19 @@ export function buildBallot(manifest, fingerprint, choices, rng) {
   const answers = [];
   const reveal = [];
   shapes(manifest).forEach((shape, q) => {
-    const vectors = choiceVectors(manifest.questions[q], choices[q]);
-    const parts = [];
-    const opened = [];
-    shape.parts.forEach((part, p) => {
-      const nonces = new RecordingNonces(rng);
-      const encrypted = encryptQuestion(concatBytes(context, part.suffix), joint, vectors[p], part.low, part.high, nonces);
-      parts.push(toJson("encryptedQuestion", encrypted));
-      opened.push({ votes: vectors[p], randomness: nonces.noncesOf(encrypted.ciphertexts).map(scalarHex) });
-    });
-    answers.push(shape.kind === "ranked" ? { pairs: parts } : parts[0]);
-    reveal.push(shape.kind === "ranked" ? { pairs: opened } : opened[0]);
+    if (shape.kind === "ranked") {
+      if (!Array.isArray(choices[q]) || choices[q].length !== shape.options) throw new IncompleteRanking("unranked");
+      const { answer, opening } = encryptRankingWithOpening(concatBytes(context, int8(q)), joint, choices[q], rng);
+      answers.push(toJson("encryptedRanking", answer));
+      reveal.push(toJson("rankingOpening", opening));
+      return;
+    }
+    const [part] = shape.parts;
+    const vector = choiceVector(manifest.questions[q], choices[q]);
+    const nonces = new RecordingNonces(rng);
+    const encrypted = encryptQuestion(concatBytes(context, part.suffix), joint, vector, part.low, part.high, nonces);
+    answers.push(toJson("encryptedQuestion", encrypted));
+    reveal.push({ votes: vector, randomness: nonces.noncesOf(encrypted.ciphertexts).map(scalarHex) });
   });
   const sealed = { election: bytesToHex(fingerprint), nonce: bytesToHex(nonce), answers };
   return { sealed, reveal, tracker: trackerOf(sealed) };
@@ -213,45 +234,41 @@ export function signBallot(fingerprint, sealed, board, credential, rng) {
 
 /**
  * Open a ballot with its reveal, as any auditor would: check every ciphertext is (rG, vG + rX)
- * and return the choices it holds (indices per question, or for ranked questions the pairwise
- * preferences { above: [[i, j]…] }). Throws if anything does not match.
+ * and return the choices it holds: { selected: [indices] } per single or approval question, or
+ * { order: [indices, best first] } for a ranked one (openRanking: the pairs and positions open
+ * to one full ranking). Throws if anything does not match.
  */
 export function openBallot(manifest, ballot, reveal) {
   const joint = pointFromHex(manifest.joint_public_key);
   return shapes(manifest).map((shape, q) => {
-    const answer = ballot.answers[q];
-    const parts = shape.kind === "ranked" ? answer.pairs : [answer];
-    const opened = shape.kind === "ranked" ? reveal[q].pairs : [reveal[q]];
-    if (parts.length !== shape.parts.length || opened.length !== parts.length) throw new Error(`question ${q}: wrong shape`);
-    parts.forEach((part, p) => {
-      const { votes, randomness } = opened[p];
-      part.ciphertexts.forEach((ct, i) => {
-        const expected = encryptWithNonce(joint, votes[i], fromJson("scalar", randomness[i]));
-        const actual = fromJson("ciphertext", ct);
-        if (!expected.a.equals(actual.a) || !expected.b.equals(actual.b)) {
-          throw new Error(`question ${q}: option ${i} does not hold the revealed choice`);
-        }
-      });
+    if (shape.kind === "ranked") {
+      const answer = fromJson("encryptedRanking", ballot.answers[q]);
+      if (answer.positions.length !== shape.options) throw new Error(`question ${q}: wrong shape`);
+      return { order: openRanking(joint, answer, fromJson("rankingOpening", reveal[q])) };
+    }
+    const { votes, randomness } = reveal[q];
+    const cts = ballot.answers[q].ciphertexts;
+    if (cts.length !== shape.options || votes.length !== cts.length || randomness.length !== cts.length) throw new Error(`question ${q}: wrong shape`);
+    cts.forEach((ct, i) => {
+      const expected = encryptWithNonce(joint, votes[i], fromJson("scalar", randomness[i]));
+      const actual = fromJson("ciphertext", ct);
+      if (!expected.a.equals(actual.a) || !expected.b.equals(actual.b)) {
+        throw new Error(`question ${q}: option ${i} does not hold the revealed choice`);
+      }
     });
-    if (shape.kind !== "ranked") return { selected: opened[0].votes.flatMap((v, i) => (v ? [i] : [])) };
-    const above = [];
-    rankedPairs(shape.options).forEach(([i, j], p) => {
-      if (opened[p].votes[0]) above.push([i, j]);
-      if (opened[p].votes[1]) above.push([j, i]);
-    });
-    return { above };
+    return { selected: votes.flatMap((v, i) => (v ? [i] : [])) };
   });
 }
 
-/** Do the decrypted choices of an audit equal what the voter entered? */
+/** Do the decrypted choices of an audit equal what the voter entered? (Ranked: the same order.) */
 export function choicesMatch(manifest, choices, opened) {
   return manifest.questions.every((question, q) => {
-    const expected = choiceVectors(question, choices[q]);
-    if (question.type !== "ranked") return expected[0].every((v, i) => v === (opened[q].selected.includes(i) ? 1 : 0));
-    const above = new Set(opened[q].above.map(([i, j]) => `${i}>${j}`));
-    return rankedPairs(question.options.length).every(
-      ([i, j], p) => expected[p][0] === (above.has(`${i}>${j}`) ? 1 : 0) && expected[p][1] === (above.has(`${j}>${i}`) ? 1 : 0),
-    );
+    if (question.type === "ranked") {
+      const order = opened[q].order ?? [];
+      return order.length === choices[q].length && order.every((option, place) => option === choices[q][place]);
+    }
+    const expected = choiceVector(question, choices[q]);
+    return expected.every((v, i) => v === (opened[q].selected.includes(i) ? 1 : 0));
   });
 }
 

@@ -17,6 +17,7 @@ import { frame } from "../../crypto/hash.js";
 import { canonicalJson } from "../../crypto/json.js";
 import { proveKnowledge, verifyCredentialSignature } from "../../crypto/proofs.js";
 import { verifyQuestion } from "../../crypto/question.js";
+import { verifyRanking } from "../../crypto/ranking.js";
 import { randomScalar } from "../../crypto/random.js";
 import { fromJson, toJson } from "../../crypto/serialization.js";
 import {
@@ -339,12 +340,13 @@ export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
     const joint = fromJson("point", manifest.joint_public_key);
     const context = ballotContext(fingerprint, ballot.nonce); // proofs bound to the ballot's nonce
     shapes(manifest).forEach((shape, q) => {
-      const items = shape.kind === "ranked" ? ballot.answers[q].pairs : [ballot.answers[q]];
-      if (items.length !== shape.parts.length) throw new Error("wrong shape");
-      items.forEach((item, p) => {
-        const { suffix, options, low, high } = shape.parts[p];
-        verifyQuestion(concatBytes(context, suffix), joint, fromJson("encryptedQuestion", item), options, low, high);
-      });
+      if (shape.kind === "ranked") {
+        // A full ranking (protocol §5.1): pairs, positions, places and links; a cycle fails.
+        verifyRanking(concatBytes(context, int8(q)), joint, fromJson("encryptedRanking", ballot.answers[q]), shape.options);
+        return;
+      }
+      const [{ suffix, options, low, high }] = shape.parts;
+      verifyQuestion(concatBytes(context, suffix), joint, fromJson("encryptedQuestion", ballot.answers[q]), options, low, high);
     });
   } catch {
     throw refusal("bad_ballot", { position });

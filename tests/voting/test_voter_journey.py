@@ -1,0 +1,228 @@
+"""The voter's journey from the home page to the ballot, in the voter's language: the elections
+are found from the convention page and the home page, a voter is never silently blocked by the
+convention's phase, and times read as the reader reads them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from convention.dates import date_text, format_moment, solar_hijri
+from convention.models import Phase
+from voting.exceptions import WrongState
+from voting.models import ElectionState
+from voting.services import lifecycle
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}T?\s?\d{2}:\d{2}|\d{4}-\d{2}-\d{2}")
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def signed_in(membership, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(membership.user)
+    return client
+
+
+# -- 1. finding the election ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_convention_page_and_home_show_a_voter_the_election_and_what_to_do(world):
+    world.open_credentials()
+    voter = world.voter_members[0]
+    client = signed_in(voter)
+    for url in (reverse("convention:detail", args=[world.convention.slug]), "/"):
+        page = client.get(url).content.decode()
+        assert reverse("voting:detail", args=[world.election.uuid]) in page, url
+        assert reverse("voting:credential_page", args=[world.election.uuid]) in page, url
+        assert "Get your credential before" in page
+    world.obtain_credentials()
+    world.move(ElectionState.OPEN)
+    page = signed_in(voter).get(reverse("convention:detail", args=[world.convention.slug]))
+    html = page.content.decode()
+    assert reverse("voting:ballot", args=[world.election.uuid]) in html
+    assert "Voting closes" in html
+    # A visitor sees the open election too, as an observer can follow it.
+    visitor = Client().get(reverse("convention:detail", args=[world.convention.slug]))
+    assert reverse("voting:detail", args=[world.election.uuid]) in visitor.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_trustee_finds_the_key_ceremony_from_the_convention_page(world):
+    world.move(ElectionState.KEY_CEREMONY)
+    page = signed_in(world.trustee_members[0]).get(
+        reverse("convention:detail", args=[world.convention.slug])
+    )
+    assert reverse("voting:trustee_page", args=[world.election.uuid]) in page.content.decode()
+
+
+# -- 3. the convention's phase and the election's state never disagree silently ------------------
+
+
+@pytest.mark.django_db
+def test_the_election_cannot_open_its_credential_window_outside_the_voting_phase(world):
+    world.run_ceremony()
+    world.convention.phase = Phase.DELIBERATION
+    world.convention.save()
+    with pytest.raises(WrongState) as refused:
+        world.move(ElectionState.CREDENTIALS)
+    assert "voting phase" in str(refused.value.message)
+    assert world.refresh().state == ElectionState.KEY_CEREMONY
+    # The scheduler waits too, and the organizer's control page says why.
+    lifecycle.advance_scheduled(now=world.election.opens_at)
+    assert world.refresh().state == ElectionState.KEY_CEREMONY
+    control = signed_in(world.organizer).get(
+        reverse("voting:organize_control", args=[world.convention.slug, world.election.uuid])
+    )
+    assert "while the convention is not in its voting phase" in control.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_voter_blocked_by_the_convention_phase_is_told_why(world):
+    world.open_credentials()
+    world.convention.phase = Phase.DELIBERATION  # moved back after the window opened
+    world.convention.save()
+    client = signed_in(world.voter_members[0])
+    for url in (
+        reverse("voting:detail", args=[world.election.uuid]),
+        reverse("convention:detail", args=[world.convention.slug]),
+    ):
+        html = client.get(url).content.decode()
+        assert "the convention must be in its voting phase" in html, url
+        assert reverse("voting:credential_page", args=[world.election.uuid]) not in html
+    control = signed_in(world.organizer).get(
+        reverse("voting:organize_control", args=[world.convention.slug, world.election.uuid])
+    )
+    assert "Move the convention to its voting phase first" in control.content.decode()
+
+
+# -- 5. dates as the reader reads them ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 3, 21), (1405, 1, 1)),  # Nowruz: 1 Hamal 1405
+        (date(2025, 3, 21), (1404, 1, 1)),
+        (date(2026, 12, 3), (1405, 9, 12)),  # 12 Qaws 1405
+        (date(2026, 12, 22), (1405, 10, 1)),  # 1 Jadi 1405
+    ],
+)
+def test_solar_hijri_conversions(day, expected):
+    assert solar_hijri(day) == expected
+
+
+def test_dates_use_afghan_month_names_and_eastern_digits():
+    assert date_text(date(2026, 3, 21), "fa-af") == "۱ حمل ۱۴۰۵"
+    assert date_text(date(2026, 3, 21), "ps") == "۱ وری ۱۴۰۵"
+    assert date_text(date(2026, 12, 3), "ps") == "۱۲ لیندۍ ۱۴۰۵"
+    assert date_text(date(2026, 12, 3), "en") == "3 December 2026"
+    html = format_moment(datetime(2026, 12, 3, 15, 0, tzinfo=UTC), "deadline", "fa-af")
+    assert "۱۲ قوس ۱۴۰۵، ۱۵:۰۰" in html
+    assert '<bdi dir="ltr">UTC</bdi>' in html
+    assert '<bdi dir="ltr">3 Dec 2026</bdi>' in html  # the Gregorian date beside a deadline
+    assert "فروردین" not in html and "آذر" not in html  # never Iran's month names
+    with translation.override("ps"):
+        assert "لیندۍ" in format_moment("2026-12-03T15:00:00Z")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fa-af", "ps"])
+def test_a_dari_or_pashto_schedule_shows_no_raw_iso_time(world, language):
+    world.election.credentials_at = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
+    world.election.opens_at = datetime(2027, 3, 21, 15, 0, tzinfo=UTC)
+    world.election.closes_at = datetime(2027, 3, 22, 15, 0, tzinfo=UTC)
+    world.election.save()
+    world.move(ElectionState.KEY_CEREMONY)
+    for url in (
+        reverse("voting:detail", args=[world.election.uuid]),
+        reverse("voting:organize_control", args=[world.convention.slug, world.election.uuid]),
+    ):
+        response = signed_in(world.organizer, language).get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        text = visible_text(html)
+        assert not ISO.search(text), (url, ISO.search(text))
+        assert "۱ " + ("حمل" if language == "fa-af" else "وری") + " ۱۴۰۶" in text
+        assert "۲۹ " + ("حوت" if language == "fa-af" else "کب") + " ۱۴۰۵" in text
+        assert '<bdi dir="ltr">UTC</bdi>' in html
+
+
+# -- 8. voter pages speak the voter's language -----------------------------------------------
+
+
+def outside_details(html: str) -> str:
+    return visible_text(re.sub(r"<details\b.*?</details>", " ", html, flags=re.S))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fa-af", "ps"])
+def test_the_voters_election_page_keeps_cryptographic_detail_for_observers(world, language):
+    world.open_credentials()
+    html = (
+        signed_in(world.voter_members[0], language)
+        .get(reverse("voting:detail", args=[world.election.uuid]))
+        .content.decode()
+    )
+    text = outside_details(html)
+    assert "SHA256F" not in text
+    assert not re.search(r"[0-9a-f]{32,}", text), "no hex roll id or fingerprint in plain view"
+    entry = world.election.roll.get(membership=world.voter_members[0])
+    assert entry.roll_id in html and "SHA256F" in html  # still there, behind "details"
+    assert "<details" in html
+
+
+@pytest.mark.django_db
+def test_the_ballots_main_button_does_not_say_encrypt(world):
+    world.open_poll()
+    html = Client().get(reverse("voting:ballot", args=[world.election.uuid])).content.decode()
+    button = re.search(r'<button type="submit" id="encrypt-button">(.*?)</button>', html)[1]
+    assert "ncrypt" not in button
+
+
+# -- 10. nothing stale -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_schedule_speaks_in_the_past_once_voting_opened_and_closed(world):
+    world.open_poll()
+    url = reverse("voting:detail", args=[world.election.uuid])
+    text = visible_text(Client().get(url).content.decode())
+    assert "Voting opened" in text and "Voting opens" not in text
+    assert "Voting closes" in text
+    world.move(ElectionState.CLOSED)
+    text = visible_text(Client().get(url).content.decode())
+    assert "Voting closed" in text and "Voting closes" not in text
+
+
+@pytest.mark.django_db
+def test_the_trustee_page_does_not_ask_to_continue_a_completed_ceremony(world):
+    world.run_ceremony()
+    assert world.election.fingerprint and world.election.state == ElectionState.KEY_CEREMONY
+    html = (
+        signed_in(world.trustee_members[0])
+        .get(reverse("voting:trustee_page", args=[world.election.uuid]))
+        .content.decode()
+    )
+    assert 'data-stage="idle"' in html
+    assert "The key ceremony is complete" in html
+
+
+@pytest.mark.django_db
+def test_run_scheduler_moves_a_due_election(world):
+    from django.core.management import call_command
+
+    world.run_ceremony()
+    world.election.credentials_at = world.election.credentials_at.replace(year=2020)
+    world.election.save()
+    call_command("run_scheduler", "--once")
+    assert world.refresh().state == ElectionState.CREDENTIALS
