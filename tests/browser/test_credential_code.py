@@ -58,7 +58,9 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     # Printing draws the QR code in the browser (window.print itself is stubbed out here).
     page.evaluate("() => { window.print = () => { window.printed = true; }; }")
     page.click("#print-code")
-    page.wait_for_function("window.printed === true")
+    page.wait_for_selector("#credential-qr-box:not([hidden])")
+    page.wait_for_timeout(100)
+    assert page.evaluate("() => window.printed") is True
     assert len(qr_loads) == 1
     assert page.is_visible("#credential-qr-box")
     modules = page.get_attribute("#credential-qr path", "d")
@@ -80,7 +82,7 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     lines[-2] = last[:10] + ("B" if last[10] != "B" else "C") + last[11:]
     other.fill("#import-code", "سرخط\n\n" + "\n".join(lines))
     other.click("#import-button")
-    other.wait_for_function("document.getElementById('import-status').textContent.length > 0")
+    other.wait_for_selector("#import-status:not(:empty)")
     message = other.text_content("#import-status")
     assert "mashwara" not in message.lower() or "mashwara-credential-1:" in message
     corrupted = other.text_content("#voting-messages [data-key='bad_code_corrupted']")
