@@ -101,6 +101,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms: Django's renderer with an error summary at the top of each form (config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.FormRenderer"
+
 # --- Data stores -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mashwara.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)}

@@ -61,3 +61,40 @@ def set_language(request: HttpRequest) -> HttpResponse:
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         )
     return response
+
+
+# -- quick exit (issue 12) ---------------------------------------------------------------------
+# A person who must hide what they were reading leaves with one tap. The neutral page is a
+# multiplication table served from this host (no other host is ever contacted, and it names
+# nothing of Mashwara); docs/quick-exit.md explains the choice.
+
+
+@require_GET
+def neutral_page(request: HttpRequest) -> HttpResponse:
+    rows = [[a * b for b in range(1, 11)] for a in range(1, 11)]
+    response = render(request, "neutral.html", {"rows": rows})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def quick_exit_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "quick_exit.html")
+
+
+@never_cache
+@require_POST
+def quick_exit_clear(request: HttpRequest) -> HttpResponse:
+    """Sent (keepalive) by the quick-exit button when the person asked it to clear this device:
+    end the session and expire the cookies the page's script cannot reach (HttpOnly)."""
+    from django.contrib.auth import logout
+
+    logout(request)
+    response = HttpResponse(status=204)
+    for name in (
+        settings.SESSION_COOKIE_NAME,
+        settings.CSRF_COOKIE_NAME,
+        settings.LANGUAGE_COOKIE_NAME,
+    ):
+        response.delete_cookie(name)
+    return response

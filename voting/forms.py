@@ -78,8 +78,15 @@ class UtcDateTimeWidget(forms.MultiWidget):
     def __init__(self, attrs=None) -> None:
         super().__init__(
             widgets=[
-                forms.DateInput(attrs={"type": "date", "dir": "ltr"}, format="%Y-%m-%d"),
-                forms.TimeInput(attrs={"type": "time", "dir": "ltr"}, format="%H:%M"),
+                # Each half has its own accessible name: the field's <label> names only the first.
+                forms.DateInput(
+                    attrs={"type": "date", "dir": "ltr", "aria-label": _("Date (UTC)")},
+                    format="%Y-%m-%d",
+                ),
+                forms.TimeInput(
+                    attrs={"type": "time", "dir": "ltr", "aria-label": _("Time (UTC)")},
+                    format="%H:%M",
+                ),
             ],
             attrs=attrs,
         )

@@ -80,7 +80,7 @@ def moderate_post(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpRes
     messages.success(request, _("Done. The action is recorded in the public moderation log."))
     if request.POST.get("back") == "queue":
         return redirect("deliberation:queue", slug=viewer.convention.slug)
-    return redirect(f"{post_url(post)}#post-{post.pk}")
+    return redirect(f"{post_url(post)}#messages")
 
 
 @require_POST

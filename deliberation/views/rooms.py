@@ -294,7 +294,8 @@ def flag(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
             "will be told who reported it."
         ),
     )
-    return redirect(f"{post_url(post)}#post-{post.pk}")
+    # Land on the confirmation (just above the post), not past it (issue 12).
+    return redirect(f"{post_url(post)}#messages")
 
 
 @require_http_methods(["GET"])

@@ -1,6 +1,12 @@
 // Progressive enhancement only: every page works with JavaScript off.
+import { addCopyButtons } from "./copy.js";
 import { startLive } from "./live.js";
 
 // Deliberation rooms: live posts, moderation and speaking queue.
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => startLive());
-else startLive();
+function start() {
+  startLive();
+  addCopyButtons();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

@@ -17,6 +17,7 @@ import {
   savePending,
   verifyStored,
 } from "../src/voting/credential-store.js";
+import { CredentialTextError, extractCredentialCode } from "../src/voting/credential-text.js";
 import { fingerprintOf } from "../src/voting/election.js";
 import { issuer, suite } from "./voting_helpers.mjs";
 import { sampleManifest } from "./voting_helpers.mjs";
@@ -76,4 +77,63 @@ test("credentials and pending requests are kept per election in browser storage"
   removePending(pending.election);
   assert.equal(loadPending(pending.election), null);
   assert.equal(loadCredential("00".repeat(32)), null);
+});
+
+// -- the code inside whatever text the voter brings back (issue 12, item 2) ----------------------
+
+test("the downloaded file, with its translated heading, imports on another device", async () => {
+  const { manifest, fingerprint, stored } = await obtain();
+  const code = encodeCode(stored);
+  for (const heading of ["Your credential code", "کود اعتبارنامهٔ شما", "ستاسو د اعتبار کوډ"]) {
+    const file = `${heading}\n\n${code}\n`; // what credential-page.js downloads
+    const back = decodeCode(file, fingerprint);
+    assert.deepEqual(back, stored);
+    await verifyStored(manifest, fingerprint, back);
+  }
+});
+
+test("a printed copy typed back in imports: groups, line breaks, capitals, Dari digits, marks", async () => {
+  const { fingerprint, stored } = await obtain();
+  const code = encodeCode(stored).replace(/\n/g, "");
+  const body = code.slice("mashwara-credential-1:".length);
+  const grouped = body.match(/.{1,4}/g).map((group, i) => (i % 8 === 7 ? `${group}\n` : `${group} `)).join("");
+  const typed = `Mashwara - credential-1:\n${grouped}`;
+  assert.deepEqual(decodeCode(`کود:\r\n${typed}\r\n`, fingerprint), stored);
+  const digitsDari = code.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)));
+  assert.deepEqual(decodeCode(`\u200f${digitsDari}\u200e`, fingerprint), stored);
+  // Text after a blank line (a note under the code) is not part of the code.
+  assert.deepEqual(decodeCode(`Heading\n\n${encodeCode(stored)}\n\nKeep it secret\n`, fingerprint), stored);
+});
+
+test("extractCredentialCode finds the code and nothing else", () => {
+  assert.equal(extractCredentialCode("a heading\n\nmashwara-credential-1:ab_c\n-d9\n\nfooter"), "mashwara-credential-1:ab_c-d9");
+  assert.equal(extractCredentialCode("x mashwara-\ncredential-1 : AbC. rest"), "mashwara-credential-1:AbC");
+  assert.throws(() => extractCredentialCode("no code here"), (e) => e instanceof CredentialTextError && e.kind === "format");
+  assert.throws(() => extractCredentialCode("mashwara-credential-9:AAAA"), (e) => e.kind === "format");
+  assert.throws(() => extractCredentialCode("mashwara-credential-1:"), (e) => e.kind === "format");
+});
+
+test("a damaged code says which check failed", async () => {
+  const { manifest, fingerprint, stored } = await obtain();
+  const code = encodeCode(stored);
+  const kind = async (text) => {
+    try {
+      await verifyStored(manifest, fingerprint, decodeCode(text, fingerprint));
+      return "ok";
+    } catch (error) {
+      return error.kind;
+    }
+  };
+  assert.equal(await kind(`heading\n\n${code}`), "ok");
+  assert.equal(await kind("just some text"), "format");
+  const other = fingerprintOf({ ...manifest, election: "cd".repeat(16) });
+  assert.equal(await kind(encodeCode({ ...stored, election: bytesToHex(other) })), "election");
+  // One typo in the signature part: the signature check fails.
+  const at = code.length - 10;
+  const typo = code.slice(0, at) + (code[at] === "A" ? "B" : "A") + code.slice(at + 1);
+  assert.equal(await kind(typo), "corrupted");
+  // One typo in the secret part: the key no longer matches the signed one.
+  const at2 = 40;
+  const typo2 = code.slice(0, at2) + (code[at2] === "A" ? "B" : "A") + code.slice(at2 + 1);
+  assert.equal(await kind(typo2), "corrupted");
 });

@@ -8,7 +8,7 @@
 // election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, definiteRefusal, getJson, postJson, sendBallot } from "./api.js";
-import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
+import { CredentialError, decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
   IncompleteRanking,
   buildBallot,
@@ -150,13 +150,27 @@ function setFormEnabled(enabled) {
   fields.disabled = !enabled;
 }
 
+/**
+ * Bring a section that just appeared to where the voter is looking (on a phone it may open far
+ * below the button they pressed) and move focus to its heading, so screen readers read it.
+ */
+function bringIntoView(section) {
+  section.hidden = false;
+  const heading = section.querySelector("h2");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+  section.scrollIntoView?.({ block: "start" });
+}
+
 /** Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review. */
 function seal(choices) {
   state.current = buildBallot(state.manifest, state.fingerprint, choices);
   state.choices = choices;
   app.dataset.sealedTracker = state.current.tracker;
   setText("review-tracker", groups(state.current.tracker));
-  document.getElementById("review").hidden = false;
+  bringIntoView(document.getElementById("review"));
 }
 
 function encrypt(event) {
@@ -209,9 +223,9 @@ function showReceipt(receipt) {
   document.getElementById("receipt-link").href = trackerLink(receipt.tracker);
   document.getElementById("receipt-download").onclick = () =>
     download(`mashwara-receipt-${receipt.tracker.slice(0, 8)}.json`, JSON.stringify(receipt, null, 1), "application/json");
-  document.getElementById("receipt").hidden = false;
   document.getElementById("review").hidden = true;
   document.getElementById("pending").hidden = true;
+  bringIntoView(document.getElementById("receipt"));
 }
 
 // -- casting -----------------------------------------------------------------------------------------
@@ -353,8 +367,8 @@ async function audit() {
     const receiptValid = receipt.tracker === tracker && checkReceipt(state.manifest, state.fingerprint, sealed, receipt);
     setText("audit-tracker", groups(receipt.tracker));
     document.getElementById("audit-link").href = trackerLink(tracker);
-    document.getElementById("audit-result").hidden = false;
     document.getElementById("review").hidden = true;
+    bringIntoView(document.getElementById("audit-result"));
     app.dataset.auditedTracker = receipt.tracker;
     state.current = null;
     if (!matches || !receiptValid) {
@@ -379,11 +393,52 @@ function change() {
   setFormEnabled(true);
 }
 
-async function importCode() {
-  const line = (text) => setText("import-status", text);
+function importLine(text) {
+  setText("import-status", text);
+  const element = document.getElementById("import-status");
+  // Where the voter is looking: the message is brought into view (and read by screen readers).
+  element?.scrollIntoView?.({ block: "nearest" });
+}
+
+/**
+ * Read the printed QR code with the camera where the browser offers BarcodeDetector; otherwise
+ * say so and point to the file and paste paths. The decoded text goes through importCode.
+ */
+async function scanCode() {
+  if (!("BarcodeDetector" in globalThis) || !navigator.mediaDevices?.getUserMedia) {
+    importLine(t("scan_unsupported"));
+    return;
+  }
+  const video = document.getElementById("scan-video");
+  let stream;
+  try {
+    const detector = new globalThis.BarcodeDetector({ formats: ["qr_code"] });
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    importLine(t("scan_looking"));
+    for (let tries = 0; tries < 600; tries += 1) {
+      const found = await detector.detect(video);
+      if (found.length > 0) {
+        await importCode(found[0].rawValue);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } catch {
+    importLine(t("scan_failed"));
+  } finally {
+    for (const track of stream?.getTracks() ?? []) track.stop();
+    video.hidden = true;
+  }
+}
+
+async function importCode(scanned) {
+  const line = importLine;
   try {
     const file = document.getElementById("import-file").files[0];
-    const text = file ? await file.text() : document.getElementById("import-code").value;
+    const text = typeof scanned === "string" ? scanned : file ? await file.text() : document.getElementById("import-code").value;
     const stored = await verifyStored(state.manifest, state.fingerprint, decodeCode(text, state.fingerprint));
     saveCredential(stored);
     state.credential = stored;
@@ -391,8 +446,10 @@ async function importCode() {
     document.getElementById("import-code").value = "";
     showState(document.getElementById("credential-status"), "present");
     setFormEnabled(app.dataset.open === "true");
-  } catch {
-    line(t("bad_code"));
+  } catch (error) {
+    // Say which check failed, so the voter knows whether to fetch another file or look for a typo.
+    const kind = error instanceof CredentialError ? error.kind : "corrupted";
+    line(t(`bad_code_${kind}`));
   }
 }
 
@@ -463,7 +520,8 @@ async function main() {
   }
   showState(statusBox, state.credential ? "present" : "absent");
   document.getElementById("cast-before").hidden = !storage()?.getItem(CAST_BEFORE + state.fingerprintHex);
-  document.getElementById("import-button").addEventListener("click", importCode);
+  document.getElementById("import-button").addEventListener("click", () => importCode());
+  document.getElementById("scan-button")?.addEventListener("click", scanCode);
   form.addEventListener("submit", encrypt);
   document.getElementById("cast-button").addEventListener("click", cast);
   document.getElementById("audit-button").addEventListener("click", audit);

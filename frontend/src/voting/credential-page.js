@@ -31,13 +31,37 @@ function showCode(stored) {
   document.getElementById("credential-code").textContent = code;
   document.getElementById("download-code").onclick = () =>
     download(`mashwara-credential-${stored.election.slice(0, 8)}.txt`, `${t("code_heading")}\n\n${code}\n`);
-  document.getElementById("print-code").onclick = () => window.print();
+  document.getElementById("print-code").onclick = async () => {
+    try {
+      await drawQRCode(code);
+    } catch {
+      // Without the QR code the sheet still carries the code as text.
+    }
+    window.print();
+  };
   document.getElementById("forget-credential").onclick = () => {
     if (window.confirm(t("forget_confirm"))) {
       removeCredential(stored.election);
       window.location.reload();
     }
   };
+}
+
+let qrScript = null;
+
+/** Load voting-qr.js (only now: it is not part of the first load) and draw the code's QR code. */
+async function drawQRCode(code) {
+  qrScript ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = app.dataset.qrScript;
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  });
+  await qrScript;
+  const figure = document.getElementById("credential-qr-box");
+  globalThis.MashwaraQR.drawQR(document.getElementById("credential-qr"), code.replace(/\s+/g, ""));
+  figure.hidden = false;
 }
 
 async function request(manifest, fingerprint) {

@@ -4,22 +4,38 @@
 
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from "../../crypto/bytes.js";
 import { baseMul, decodeScalar, encodeScalar, pointHex, scalarFromHex, scalarHex } from "../../crypto/group.js";
+import { CredentialTextError, extractCredentialCode } from "./credential-text.js";
 import { importIssuer, verifyCredential } from "./issuer.js";
 
 const CODE_PREFIX = "mashwara-credential-1:";
 const STORE = "mashwara/v1/credential/";
 const PENDING = "mashwara/v1/credential-request/";
 
-export class CredentialError extends Error {}
+/**
+ * `kind` says which check failed, for the voter's message: "format" (no code of a known format),
+ * "election" (a code for another election), "corrupted" (damaged: a mistyped character changes
+ * the bytes, so the signature check fails), "storage" (the browser stores nothing).
+ */
+export class CredentialError extends Error {
+  constructor(message, kind = "corrupted") {
+    super(message);
+    this.kind = kind;
+  }
+}
 
 /** A stored credential is whole: P = kG, for this election, signed by its issuer. */
 export async function verifyStored(manifest, fingerprint, stored) {
-  if (stored.election !== bytesToHex(fingerprint)) throw new CredentialError("the credential is for another election");
+  if (stored.election !== bytesToHex(fingerprint)) throw new CredentialError("the credential is for another election", "election");
   const secret = scalarFromHex(stored.secret);
   if (secret === 0n || pointHex(baseMul(secret)) !== stored.credential.key) {
     throw new CredentialError("the credential key does not match its secret");
   }
-  await verifyCredential(await importIssuer(manifest.issuer_public_key), fingerprint, stored.credential);
+  const issuer = await importIssuer(manifest.issuer_public_key);
+  try {
+    await verifyCredential(issuer, fingerprint, stored.credential);
+  } catch {
+    throw new CredentialError("the credential's signature does not verify: the code is damaged", "corrupted");
+  }
   return stored;
 }
 
@@ -57,10 +73,19 @@ export function encodeCode(stored) {
   return text.match(/.{1,64}/g).join("\n");
 }
 
-/** Read a code (any whitespace ignored); the result still needs verifyStored. */
+/**
+ * Read a code from any text that holds it (see extractCredentialCode); the result still needs
+ * verifyStored.
+ */
 export function decodeCode(text, fingerprint) {
-  const compact = String(text).replace(/\s+/g, "");
-  if (!compact.startsWith(CODE_PREFIX)) throw new CredentialError("not a credential code");
+  let compact;
+  try {
+    compact = extractCredentialCode(text);
+  } catch (error) {
+    if (error instanceof CredentialTextError) throw new CredentialError("not a credential code", "format");
+    throw error;
+  }
+  if (!compact.startsWith(CODE_PREFIX)) throw new CredentialError("not a credential code", "format");
   let bytes;
   try {
     bytes = fromBase64url(compact.slice(CODE_PREFIX.length));
@@ -69,7 +94,7 @@ export function decodeCode(text, fingerprint) {
   }
   if (bytes.length < 72 + 256) throw new CredentialError("the credential code is too short");
   if (!equalBytes(bytes.subarray(0, 8), fingerprint.subarray(0, 8))) {
-    throw new CredentialError("this credential code is for another election");
+    throw new CredentialError("this credential code is for another election", "election");
   }
   let secret;
   try {
@@ -110,7 +135,7 @@ function read(key) {
 
 function write(key, value) {
   const store = storage();
-  if (!store) throw new CredentialError("this browser does not let the page store anything");
+  if (!store) throw new CredentialError("this browser does not let the page store anything", "storage");
   store.setItem(key, JSON.stringify(value));
 }
 

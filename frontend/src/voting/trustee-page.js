@@ -11,7 +11,16 @@ import { announcement, checkTally, decryptionMessage, newSecrets, nextCeremonySt
 const app = document.getElementById("trustee-app");
 const base = app.dataset.base; // /elections/<uuid>/
 const csrf = app.dataset.csrf;
-const status = (text) => setText("trustee-status", text);
+// The message goes where the trustee is looking: right after the section whose button they used
+// (not below the next section), brought into view; it stays one live region for screen readers.
+function status(text) {
+  setText("trustee-status", text);
+  const line = document.getElementById("trustee-status");
+  if (!text || !line) return;
+  const section = document.activeElement?.closest?.("section");
+  if (section && section.nextElementSibling !== line) section.after(line);
+  line.scrollIntoView?.({ block: "nearest" });
+}
 const POLL_SECONDS = 30;
 
 function log(text) {

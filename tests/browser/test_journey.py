@@ -1,0 +1,121 @@
+"""The voter's journey on a cheap phone, in Dari and in Pashto (issue 12).
+
+At 360×740, each person uses only what the pages offer (links and buttons; the only address
+typed is the start page). Setup is done with factories and services: the convention, members,
+the key ceremony (the trustees' Python clients), and the election's scheduled moves (the clock).
+On every page: nothing wider than the screen, no untranslated interface string, no console
+error, no serious accessibility violation; every message is in view when it appears.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.journey import PageChecks
+from tests.browser.phone import in_viewport, phone_context
+from voting.crypto import blind_rsa
+from voting.models import ElectionState
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = "/"  # the only address typed: the home page
+
+
+@pytest.fixture(scope="session")
+def issuer_key():
+    return blind_rsa.generate_private_key(3072)
+
+
+@pytest.fixture(autouse=True)
+def _cached_issuer_key(monkeypatch, issuer_key):
+    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+
+
+def person(browser, live_server, language, membership=None):
+    context = phone_context(browser, live_server, language, membership, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return context, page, PageChecks(page)
+
+
+@pytest.mark.parametrize("language", ["fa-af", "ps"])
+def test_the_whole_election_on_a_phone(browser, live_server, language):
+    from tests.voting.world import World
+
+    world = World(voters=2, trustees=3, threshold=2)
+    world.open_credentials()
+    uuid = str(world.election.uuid)
+    voter = world.voter_members[0]
+
+    # The voter finds the election and gets a credential.
+    context, page, checks = person(browser, live_server, language, voter)
+    page.goto(START)
+    checks.check(page, language)
+    page.locator(f"main a[href='/c/{world.convention.slug}/']").first.click()
+    checks.check(page, language)
+    page.locator(f"main a[href='/elections/{uuid}/']").first.click()
+    checks.check(page, language)
+    page.locator("main a[href$='/vote/credential/']").click()
+    checks.check(page, language)
+    page.click("#request-button")
+    page.wait_for_selector("#credential-code-box:not([hidden])")
+    assert in_viewport(page, "#credential-status-line"), "the 'done' message is in view"
+    checks.check(page, language)
+
+    # The poll opens at its scheduled time.
+    world.move(ElectionState.OPEN)
+
+    page.locator(f"main a[href='/elections/{uuid}/']").first.click()
+    checks.check(page, language)
+    page.locator("main a[href$='/vote/']").first.click()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    checks.check(page, language)
+    page.check("input[name='q0'][value='0']")
+    page.check("input[name='q1'][value='1']")
+    page.select_option("select[name='q2-0']", "1")
+    page.select_option("select[name='q2-1']", "2")
+    page.select_option("select[name='q2-2']", "3")
+    page.click("#encrypt-button")
+    page.wait_for_selector("#review:not([hidden])")
+    assert in_viewport(page, "#review h2"), "the encrypted ballot is shown where the voter is"
+    page.click("#cast-button")
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert in_viewport(page, "#receipt h2"), "the receipt is shown where the voter is"
+    tracker = page.text_content("#receipt-tracker").replace(" ", "")
+    checks.check(page, language)
+
+    # The voter checks the tracker on the board.
+    page.click("#receipt-link")
+    page.wait_for_load_state("load")
+    checks.check(page, language)
+    assert page.input_value("input[name=t]").replace(" ", "") == tracker
+    assert in_viewport(page, "main p[role=status]"), "'found on the board' is in view"
+
+    # The poll closes, the trustees decrypt (their clients), the observer reads the result.
+    world.close_and_tally()
+    observer_context, observer, observer_checks = person(browser, live_server, language)
+    observer.goto(START)
+    observer.locator(f"main a[href='/c/{world.convention.slug}/']").first.click()
+    observer.locator(f"main a[href='/elections/{uuid}/']").first.click()
+    observer_checks.check(observer, language)
+    for link in ("/board/", "/results/", "/verify/"):
+        # The observers' links are in a <details> on the election page: open it.
+        if observer.locator("details.for-observers:not([open])").count():
+            observer.click("details.for-observers summary")
+        observer.locator(f"main a[href='/elections/{uuid}{link}']").first.click()
+        observer_checks.check(observer, language)
+        observer.go_back()
+
+    # A trustee opens the election's trustee page from the election page.
+    trustee_context, trustee, trustee_checks = person(
+        browser, live_server, language, world.trustee_members[0]
+    )
+    trustee.goto(START)
+    trustee.locator(f"main a[href='/c/{world.convention.slug}/']").first.click()
+    trustee.locator(f"main a[href='/elections/{uuid}/']").first.click()
+    trustee_checks.check(trustee, language)
+
+    problems = checks.problems + observer_checks.problems + trustee_checks.problems
+    for c in (context, observer_context, trustee_context):
+        c.close()
+    assert not problems, "\n".join(problems)
