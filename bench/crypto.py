@@ -60,7 +60,6 @@ def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
     import json
 
     from voting.clients import Voter
-    from voting.crypto.serialization import to_json
     from voting.verify import board as chain
     from voting.verify.ballots import (
         parse_ballot,
@@ -72,21 +71,32 @@ def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
     )
     from voting.verify.canonical import loads_for_strict_parser
     from voting.verify.election import fingerprint, shapes
+    from voting.verify.issuers import issuers_json, parse_issuers
 
+    # A credential of 2 issuers out of 2 (the target election's threshold): two RSA checks.
+    keys = [key, blind_rsa.generate_private_key(3072)]
     manifest = {
         "questions": [{"type": "approval", "min": 0, "max": 5, "options": [{}] * 5}],
+        "trustees": {"threshold": 2, "names": ["t1", "t2"]},
         "joint_public_key": pair.public.hex(),
-        "issuer_public_key": to_json(key.public),
+        "issuers": issuers_json(2, [(i, k.public.to_pem()) for i, k in enumerate(keys, 1)]),
     }
     fp = fingerprint(manifest)
     shape_list = shapes(manifest)
+    issuers = parse_issuers(manifest)
     voter = Voter(manifest, fp)
     request = voter.credential_request()
     voter.finish_credential(
         {
-            "blind_signature": blind_rsa.blind_sign(
-                key, bytes.fromhex(request["blinded_message"])
-            ).hex()
+            "requests": [
+                {
+                    **item,
+                    "blind_signature": blind_rsa.blind_sign(
+                        keys[item["issuer"] - 1], bytes.fromhex(item["blinded_message"])
+                    ).hex(),
+                }
+                for item in request["requests"]
+            ]
         }
     )
     head = {"count": 0, "hash": chain.genesis(fp).hex()}
@@ -97,7 +107,7 @@ def whole_ballot(key: blind_rsa.BlindRsaPrivateKey, pair) -> None:
     def check_cast() -> None:
         for body in bodies:
             ballot = parse_ballot(loads_for_strict_parser(body), shape_list)
-            verify_ballot(ballot, shape_list, fp, pair.public, key.public)
+            verify_ballot(ballot, shape_list, fp, pair.public, issuers)
 
     def check_audit() -> None:
         for body in audits:

@@ -103,18 +103,50 @@ def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=Non
         message = client.verification(ceremony.status(election, row))
         ceremony.submit_verification(election=election, trustee=row, message=message)
     election = lifecycle.transition(election, ElectionState.CREDENTIALS, actor=organizer)
-    for membership in members:
-        voter = Voter(election.manifest, election.fingerprint_bytes)
-        request = voter.credential_request()
-        signature = credentials.issue_credential(
+    sim.voters = [Voter(election.manifest, election.fingerprint_bytes) for _ in members]
+    issuers = list(zip(trustee_members, sim.trustees, strict=True))[:threshold]
+    issue_credentials(election, list(zip(members, sim.voters, strict=True)), issuers)
+    sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
+    publish_ledgers(sim.election, issuers)
+    return sim
+
+
+def issue_credentials(
+    election: Election,
+    requests: list[tuple[Membership, Voter]],
+    issuers: list[tuple[Membership, TrusteeClient]],
+) -> None:
+    """Every voter posts its blinded requests, each of ``issuers`` signs its queue, every voter
+    collects and finalises (docs/elections.md §3, through the services)."""
+    for membership, voter in requests:
+        credentials.request_credential(
+            election=election, membership=membership, message=voter.credential_request()
+        )
+    for membership, client in issuers:
+        queue = credentials.issuer_queue(election=election, membership=membership)
+        items = queue["requests"]
+        for start in range(0, len(items), credentials.MAX_SIGNATURES_PER_POST):
+            chunk = {
+                **queue,
+                "requests": items[start : start + credentials.MAX_SIGNATURES_PER_POST],
+            }
+            credentials.submit_blind_signatures(
+                election=election, membership=membership, message=client.sign(chunk)
+            )
+    for membership, voter in requests:
+        voter.finish_credential(
+            credentials.credential_status(election=election, membership=membership)
+        )
+
+
+def publish_ledgers(election: Election, issuers: list[tuple[Membership, TrusteeClient]]) -> None:
+    """Each issuer publishes its signed ledger once the credential window has closed."""
+    for membership, client in issuers:
+        credentials.publish_ledger(
             election=election,
             membership=membership,
-            blinded_message=bytes.fromhex(request["blinded_message"]),
+            message=client.signed_ledger(election.fingerprint_bytes),
         )
-        voter.finish_credential({"blind_signature": signature.hex()})
-        sim.voters.append(voter)
-    sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
-    return sim
 
 
 def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:
