@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so outermost: the ballot box's requests lose their cookies before anything reads
+    # them, and its answers lose any cookie or "Vary: Cookie" after everything else has run.
+    "voting.middleware.CookielessBallotBoxMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
@@ -306,3 +309,7 @@ LOGGING = {
 
 # --- Platform ----------------------------------------------------------------------------
 MASHWARA_SITE_NAME = env_str("MASHWARA_SITE_NAME", "Mashwara")
+# The Django admin, for operators. Off by default in production: it is one more way in, and
+# everything a deployment needs is on the organizer pages or in management commands. When on, its
+# log-in goes through allauth (convention/admin.py) with the rate limits and the second factor.
+MASHWARA_ADMIN = env_bool("MASHWARA_ADMIN", not PRODUCTION)

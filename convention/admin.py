@@ -4,13 +4,33 @@ Accounts can be managed here (activating, granting the permission to create conv
 Everything an organizer or registrar does must land in the audit log, and the admin would bypass
 it, so conventions, memberships, roles and invitations are shown read-only; changes go through
 the organizer and registrar pages. Audit entries are read-only by nature.
+
+Django's admin has its own log-in form, which checks the password alone: no rate limit and no
+second factor, so it would log in a staff member whose account has TOTP on the password only.
+allauth's ``secure_admin_login`` replaces it: a visitor who is not logged in is sent to allauth's
+log-in (its limits, its two-factor stage) and comes back; a logged-in account without staff
+status gets 403. The admin's password change goes to allauth's too, which is rate-limited and
+asks for the current password under the same limits. ``MASHWARA_ADMIN`` (off by default in
+production) removes ``/admin/`` altogether (config/urls.py).
 """
 
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from .models import AuditEntry, Convention, Invitation, Membership, MembershipRole, User
+
+admin.site.login = secure_admin_login(admin.site.login)
+
+
+def _password_change_through_allauth(request: HttpRequest, extra_context=None) -> HttpResponse:
+    return redirect("account_change_password")
+
+
+admin.site.password_change = _password_change_through_allauth
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -135,6 +135,9 @@ class Membership(models.Model):
     is_suspended = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     joined_on = models.DateField(default=today, editable=False)
+    # The hour of the last change, as the audit log shows it: it limits how often the name can
+    # change (convention.services.accounts.PSEUDONYM_CHANGE_INTERVAL).
+    pseudonym_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -168,6 +171,37 @@ class Membership(models.Model):
 
     def has_role(self, role: str) -> bool:
         return role in self.role_set()
+
+
+class PseudonymHold(models.Model):
+    """A pseudonym given up (by a change or a deleted account), held for a while so that nobody
+    else can take it and pass for the member who used it in the logs.
+
+    Compared by skeleton, as pseudonyms are. ``membership`` is the member who gave the name up
+    and may take it back; it is empty when the account was deleted, so the hold leads to no one.
+    """
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="pseudonym_holds"
+    )
+    pseudonym = models.CharField(max_length=40)
+    pseudonym_skeleton = models.CharField(max_length=200, editable=False)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    held_until = models.DateTimeField(help_text="On the hour, like every stored time.")
+
+    class Meta:
+        indexes = [models.Index(fields=["convention", "pseudonym_skeleton", "held_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} held until {self.held_until:%Y-%m-%d %H:00}"
+
+    def save(self, *args, **kwargs):
+        from .names import skeleton
+
+        self.pseudonym_skeleton = skeleton(self.pseudonym)
+        super().save(*args, **kwargs)
 
 
 class MembershipRole(models.Model):

@@ -27,6 +27,12 @@ The rules, and why:
   (kashida) is dropped; Arabic-Indic and Extended Arabic-Indic digits are compared by value.
 - Combining marks (harakat, accents) are dropped from the skeleton: at small sizes they are the
   easiest difference to miss.
+
+Names also change over time, and a log that names people must not be rewritable by it: the
+moderation and audit logs record the pseudonyms as they were, every change is audited ("X is now
+Y"), a member may change a pseudonym at most once every ``PSEUDONYM_CHANGE_INTERVAL_DAYS``, and a
+pseudonym given up (changed or its account deleted) is held for ``PSEUDONYM_HOLD_DAYS``, compared
+by skeleton, before anyone else may take it. The holder may take it back.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 40
 PSEUDONYM_MIN_LENGTH = 2
 PSEUDONYM_MAX_LENGTH = 40
+PSEUDONYM_CHANGE_INTERVAL_DAYS = 7
+PSEUDONYM_HOLD_DAYS = 30
 
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"

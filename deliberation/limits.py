@@ -2,6 +2,14 @@
 
 Counters are keyed by membership and room ids, never by address, and expire on their own; the
 cache (Redis in production) keeps nothing on disk, so no posting times end up stored.
+
+Whoever reads the cache's memory should not learn when someone acted, nor who. Key names are
+keyed hashes (``salted_hmac`` under ``SECRET_KEY``) of the member, room or post they count, so a
+copy of the cache alone names nobody. A key's lifetime would give away the second it was made:
+a counter expires when its clock-aligned window (a minute, an hour) ends, and an edit window at a
+10-minute boundary (so it lasts between ``edit_window_seconds`` and ten minutes more). The one
+exception is slow mode, which must know when the member's last post in that room was: its key
+lives ``slow_mode_seconds`` after that post (docs/threat-model.md says so).
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -29,16 +38,31 @@ def limit(name: str) -> int:
     return {**DEFAULT_LIMITS, **getattr(settings, "DELIBERATION_LIMITS", {})}[name]
 
 
+EDIT_WINDOW_STEP = 600
+
+
+def _key(kind: str, name: str) -> str:
+    digest = salted_hmac("mashwara/deliberation-limits", name, algorithm="sha256").hexdigest()
+    return f"dl:{kind}:{digest[:32]}"
+
+
+def _until_boundary(now: int, step: int) -> int:
+    """Seconds from ``now`` to the next multiple of ``step`` (1 to ``step``): a key that lives
+    that long expires at a moment that says nothing about ``now`` within its step."""
+    return step - now % step
+
+
 def _count(key: str, window: int) -> tuple[int, int]:
     now = int(time.time())
-    bucket = f"dl:rl:{key}:{now // window}"
-    cache.add(bucket, 0, timeout=window + 1)
+    bucket = _key("rl", f"{key}:{window}:{now // window}")
+    remaining = _until_boundary(now, window)
+    cache.add(bucket, 0, timeout=remaining)
     try:
         used = cache.incr(bucket)
     except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=window + 1)
+        cache.add(bucket, 1, timeout=remaining)
         used = 1
-    return used, window - now % window
+    return used, remaining
 
 
 def _wait_message(seconds: int) -> str:
@@ -52,7 +76,7 @@ def _wait_message(seconds: int) -> str:
 def check_posting(*, member_id: int, room_id: int, slow_mode_seconds: int) -> None:
     """Count one post; raise ``RateLimited`` with a clear message when a limit is passed."""
     if slow_mode_seconds:
-        key = f"dl:slow:{room_id}:{member_id}"
+        key = _key("slow", f"{room_id}:{member_id}")
         now = time.time()
         if not cache.add(key, now + slow_mode_seconds, timeout=slow_mode_seconds):
             remaining = max(1, int((cache.get(key) or now + 1) - now + 0.999))
@@ -80,15 +104,22 @@ def check_posting(*, member_id: int, room_id: int, slow_mode_seconds: int) -> No
 
 
 def open_edit_window(post_id: int) -> None:
-    cache.set(f"dl:edit:{post_id}", 1, timeout=limit("edit_window_seconds"))
+    """Open for at least ``edit_window_seconds``, closing at the next 10-minute boundary."""
+    now = int(time.time())
+    lasts = limit("edit_window_seconds")
+    cache.set(
+        _key("edit", str(post_id)),
+        1,
+        timeout=lasts + _until_boundary(now + lasts, EDIT_WINDOW_STEP) % EDIT_WINDOW_STEP,
+    )
 
 
 def edit_window_open(post_id: int) -> bool:
-    return cache.get(f"dl:edit:{post_id}") is not None
+    return cache.get(_key("edit", str(post_id))) is not None
 
 
 def close_edit_window(post_id: int) -> None:
-    cache.delete(f"dl:edit:{post_id}")
+    cache.delete(_key("edit", str(post_id)))
 
 
 def check_member_action(*, member_id: int, action: str, limit_name: str, window: int) -> None:

@@ -275,6 +275,11 @@ class ModerationAction(models.Model):
         related_name="+",
         help_text="The member the action is about (author of the post, muted member).",
     )
+    # The pseudonyms as they were when the act was logged; the log shows these, so a later
+    # change of name cannot rewrite what an entry says. Emptied when the account is deleted
+    # (the log then says "deleted participant", as everywhere else).
+    moderator_pseudonym = models.CharField(max_length=40, blank=True)
+    subject_pseudonym = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=20, choices=ReasonCategory.choices, blank=True)
     # Public and language-neutral (hours, seconds, 1/0, a room title): the log renders it in
     # each reader's language.
@@ -290,6 +295,16 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.moderator_id}"
+
+    @property
+    def moderator_name(self) -> str:
+        return self.moderator_pseudonym or self.moderator.display_name
+
+    @property
+    def subject_name(self) -> str:
+        if self.subject_pseudonym:
+            return self.subject_pseudonym
+        return self.subject.display_name if self.subject_id else ""
 
     @property
     def is_appealable(self) -> bool:

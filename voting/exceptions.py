@@ -52,6 +52,19 @@ class CredentialAlreadyIssued(ElectionError):
     )
 
 
+class CredentialWindowClosed(ElectionError):
+    """Credentials are issued (and re-issues authorised) only while the election is in its
+    credential window, which closes when the poll opens: no issuance can then fall between two
+    ballots, so the order of the database's writes cannot link a roll entry to a ballot."""
+
+    code = "credential_window_closed"
+    status = 409
+    default_message = _(
+        "Credentials are issued only during the credential window, which closes when the poll "
+        "opens. The window is not open now."
+    )
+
+
 class InvalidCredentialRequest(ElectionError):
     code = "malformed"
     status = 400

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.utils import timezone
+
+from convention.models import current_hour
 from voting.models import BoardEntry, BoardHead, Election, ElectionState, RollEntry
 from voting.services import board
 from voting.services.tally import counted_positions
@@ -15,21 +20,88 @@ from voting.verify.receipts import ReceiptCheck, check_receipt
 PUBLIC_RESULT_STATES = (ElectionState.PUBLISHED,)
 
 
+# Once the poll is open no credential is issued any more, so per-entry flags and live totals
+# tell nothing about when anyone obtained a credential.
+ROLL_FLAG_STATES = (
+    ElectionState.OPEN,
+    ElectionState.CLOSED,
+    ElectionState.TALLIED,
+    ElectionState.PUBLISHED,
+)
+
+
+def public_roll_json(election: Election) -> dict[str, Any]:
+    """The roll as published while the election runs (``GET …/roll.json``).
+
+    During the credential window, a feed that showed which entry had just been issued would let
+    anyone polling it tie an issuance to a moment (and the server's own write order to an entry):
+    it then lists the identifiers without flags and totals computed at most once an hour. From
+    the opening of the poll on it is the full roll, as in the record."""
+    if election.state in ROLL_FLAG_STATES:
+        return roll_json(election)
+    entries = list(
+        RollEntry.objects.filter(election=election)
+        .order_by("roll_id")
+        .values_list("roll_id", "registrar")
+    )
+    return {
+        **roll_totals(election),
+        "by_registrar": _by_registrar([registrar for _, registrar in entries]),
+        "entries": [{"id": roll_id} for roll_id, _ in entries],
+    }
+
+
+def roll_totals(election: Election) -> dict[str, Any]:
+    """``size``, ``issued`` and ``reissued``; during the credential window the value computed
+    first in the current UTC hour (``as_of``), kept in the cache until the hour ends."""
+    if election.state in ROLL_FLAG_STATES:
+        return _count_roll(election)
+    hour = current_hour()
+    key = f"voting:roll-totals:{election.pk}:{hour:%Y%m%d%H}"
+    totals = cache.get(key)
+    if totals is None:
+        # Expires with its hour (plus a minute), so its lifetime says nothing about when it was
+        # first asked for; add() keeps the first value if two requests race.
+        remaining = hour + timedelta(hours=1, minutes=1) - timezone.now()
+        cache.add(
+            key,
+            {**_count_roll(election), "as_of": board.hour_string(hour)},
+            timeout=max(1, int(remaining.total_seconds())),
+        )
+        totals = cache.get(key) or {**_count_roll(election), "as_of": board.hour_string(hour)}
+    return totals
+
+
+def _count_roll(election: Election) -> dict[str, int]:
+    roll = RollEntry.objects.filter(election=election)
+    return {
+        "size": roll.count(),
+        "issued": roll.filter(issued__gt=0).count(),
+        "reissued": roll.filter(reissued=True).count(),
+    }
+
+
+def _by_registrar(registrars: list[str]) -> list[dict[str, Any]]:
+    sizes = Counter(registrar or None for registrar in registrars)
+    return [
+        {"registrar": name, "size": size}
+        for name, size in sorted(sizes.items(), key=lambda kv: (kv[0] or "", kv[1]))
+    ]
+
+
 def roll_json(election: Election) -> dict[str, Any]:
+    """The whole roll with per-entry flags: the record's roll line, and the public feed once
+    the poll is open."""
     entries = list(
         RollEntry.objects.filter(election=election)
         .order_by("roll_id")
         .values_list("roll_id", "issued", "reissued", "registrar")
     )
-    by_registrar = Counter(registrar or None for _, _, _, registrar in entries)
     return {
         "size": len(entries),
         "issued": sum(1 for _, issued, _, _ in entries if issued),
         "reissued": sum(1 for _, _, reissued, _ in entries if reissued),
-        "by_registrar": [
-            {"registrar": name, "size": size}
-            for name, size in sorted(by_registrar.items(), key=lambda kv: (kv[0] or "", kv[1]))
-        ],
+        "by_registrar": _by_registrar([registrar for _, _, _, registrar in entries]),
         "entries": [
             {"id": rid, "issued": bool(issued), "reissued": reissued}
             for rid, issued, reissued, _ in entries
@@ -115,13 +187,14 @@ def receipt_check(election: Election, receipt: Any) -> ReceiptCheck:
     )
 
 
-def counts(election: Election) -> dict[str, int]:
-    roll = RollEntry.objects.filter(election=election)
+def counts(election: Election) -> dict[str, Any]:
+    totals = roll_totals(election)
     entries = BoardEntry.objects.filter(election=election)
     return {
-        "roll": roll.count(),
-        "issued": roll.filter(issued__gt=0).count(),
-        "reissued": roll.filter(reissued=True).count(),
+        "roll": totals["size"],
+        "issued": totals["issued"],
+        "reissued": totals["reissued"],
+        "as_of": totals.get("as_of"),
         "ballots": entries.filter(kind="ballot").count(),
         "audited": entries.filter(kind="audited").count(),
         # How many credentials' ballots count only once the poll has closed: ballots minus

@@ -18,9 +18,15 @@ from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from ..models import Convention, Membership, User, hash_invitation_code
-from ..names import PSEUDONYM_MAX_LENGTH, USERNAME_MAX_LENGTH
+from ..models import Convention, Membership, User
+from ..names import (
+    PSEUDONYM_CHANGE_INTERVAL_DAYS,
+    PSEUDONYM_HOLD_DAYS,
+    PSEUDONYM_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 from ..services.signup import (
     INVITATION_CODE_MAX_LENGTH,
     AlreadyMember,
@@ -90,11 +96,19 @@ def pseudonym_field() -> forms.CharField:
     )
 
 
+def _attempts_key(code: str) -> str:
+    # The same normalisation as hash_invitation_code: spellings of one code share one limit.
+    return "invitation-attempts:" + "".join(code.split()).replace("-", "").upper()
+
+
 def clean_invitation_code(request, code: str):
     """The usable invitation for ``code``, or ``ValidationError``.
 
-    Attempts per code are rate limited (key: the code's hash), so a leaked code cannot be
-    hammered; guessing is defeated by the codes' length, not by watching addresses.
+    Attempts per code are rate limited, so a leaked code cannot be hammered; guessing is defeated
+    by the codes' length, not by watching addresses. The limit's key is the normalised code
+    under its own label, not the hash the database keeps: allauth names its cache entry (which
+    holds each attempt's time) after the key's SHA-256, and a copy of the database must not be
+    able to find the entry of a given invitation, and so the second its new member signed up.
     """
     code = code.strip()
     if not _CODE_CHARACTERS.fullmatch(code):
@@ -102,7 +116,7 @@ def clean_invitation_code(request, code: str):
             _("An invitation code has only letters, digits and dashes."), code="code_format"
         )
     if request is not None and not ratelimit.consume(
-        request, action="redeem_invitation", key=hash_invitation_code(code)
+        request, action="redeem_invitation", key=_attempts_key(code)
     ):
         raise forms.ValidationError(
             _("Too many attempts with this code. Wait an hour and try again."),
@@ -251,6 +265,27 @@ class PseudonymForm(forms.Form):
         self.membership = membership
         self.fields["pseudonym"] = pseudonym_field()
         self.fields["pseudonym"].label = _("New pseudonym")
+        self.fields["pseudonym"].help_text = " ".join(
+            [
+                str(self.fields["pseudonym"].help_text),
+                ngettext(
+                    "You can change it once every %(days)d day.",
+                    "You can change it once every %(days)d days.",
+                    PSEUDONYM_CHANGE_INTERVAL_DAYS,
+                )
+                % {"days": PSEUDONYM_CHANGE_INTERVAL_DAYS},
+                ngettext(
+                    "The change is shown in the convention's audit log as “old pseudonym is now "
+                    "new pseudonym”, and your old pseudonym stays reserved for you for %(days)d "
+                    "day.",
+                    "The change is shown in the convention's audit log as “old pseudonym is now "
+                    "new pseudonym”, and your old pseudonym stays reserved for you for %(days)d "
+                    "days.",
+                    PSEUDONYM_HOLD_DAYS,
+                )
+                % {"days": PSEUDONYM_HOLD_DAYS},
+            ]
+        )
 
     def clean_pseudonym(self) -> str:
         convention: Convention = self.membership.convention

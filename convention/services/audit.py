@@ -10,6 +10,11 @@ Writers serialise on the convention's row (``select_for_update``); on SQLite the
 transaction is already exclusive. ``previous_digest`` is unique in the database, so even a writer
 that slipped past the lock could not fork the chain: its insert would fail.
 
+Names are recorded as text, as they are when the entry is written: ``actor`` is the acting
+member's pseudonym (a rename's entry has the old pseudonym as actor and the new one as target),
+``target`` names what was acted on, usually with the pseudonym concerned. Both are in the
+canonical JSON, so the digest covers the names, and a later change of pseudonym changes no entry.
+
 Removing the *newest* entries leaves a shorter chain that still verifies; observers guard against
 that by writing down the chain head (shown on the audit page) and checking it is still there.
 """

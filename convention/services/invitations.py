@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -55,6 +56,13 @@ def generate_code() -> str:
     return "-".join(groups)
 
 
+def _batch_memory_timeout() -> int:
+    """At least ``BATCH_MEMORY_SECONDS``, ending on a whole hour: the key's lifetime in the
+    cache must not tell the second the batch was issued."""
+    now = int(time.time())
+    return BATCH_MEMORY_SECONDS + (-(now + BATCH_MEMORY_SECONDS)) % 3600
+
+
 def _batch_key(registrar: Membership, token: str) -> str:
     digest = hashlib.sha256(f"{registrar.pk}:{token}".encode()).hexdigest()
     return f"invitation-batch:{digest}"
@@ -75,7 +83,7 @@ def issue_invitations(
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise InvalidCodeCount(maximum=MAX_CODES_PER_BATCH)
     batch_key = _batch_key(registrar, batch_token) if batch_token else ""
-    if batch_key and not cache.add(batch_key, 1, BATCH_MEMORY_SECONDS):
+    if batch_key and not cache.add(batch_key, 1, _batch_memory_timeout()):
         raise BatchAlreadyIssued()
     try:
         return _issue(registrar=registrar, count=count)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..models import (
     Convention,
@@ -20,11 +22,12 @@ from ..models import (
     InvitationStatus,
     Membership,
     MembershipRole,
+    PseudonymHold,
     Role,
     User,
     hash_invitation_code,
 )
-from ..names import skeleton, validate_pseudonym, validate_username
+from ..names import PSEUDONYM_HOLD_DAYS, skeleton, validate_pseudonym, validate_username
 
 INVITATION_CODE_MAX_LENGTH = 64
 
@@ -78,6 +81,26 @@ class PseudonymUnavailable(SignupRefused):
     )
 
 
+class PseudonymHeld(PseudonymUnavailable):
+    """The name was given up recently by someone else: held so nobody can pass for them."""
+
+    def __init__(self, message=None) -> None:
+        super().__init__(
+            message
+            if message is not None
+            else ngettext(
+                "This pseudonym, or one that looks like it, was given up by another member "
+                "less than %(days)d day ago. It is held for %(days)d day so that nobody can be "
+                "taken for them. Choose another.",
+                "This pseudonym, or one that looks like it, was given up by another member "
+                "less than %(days)d days ago. It is held for %(days)d days so that nobody can "
+                "be taken for them. Choose another.",
+                PSEUDONYM_HOLD_DAYS,
+            )
+            % {"days": PSEUDONYM_HOLD_DAYS}
+        )
+
+
 def _refusal_from(error: ValidationError, refusal: type[SignupRefused]) -> SignupRefused:
     return refusal(error.messages[0])
 
@@ -125,7 +148,8 @@ def check_username_available(username: str) -> str:
 def check_pseudonym_available(
     *, convention: Convention, pseudonym: str, exclude: Membership | None = None
 ) -> str:
-    """The pseudonym in normal form, if valid and distinguishable from the convention's others.
+    """The pseudonym in normal form, if valid, distinguishable from the convention's others and
+    not held for the member who gave it up recently (``PseudonymHold``).
 
     Deleted participants' placeholders never collide: they contain a character names cannot.
     """
@@ -133,11 +157,18 @@ def check_pseudonym_available(
         name = validate_pseudonym(pseudonym)
     except ValidationError as error:
         raise _refusal_from(error, PseudonymUnavailable) from error
-    others = Membership.objects.filter(convention=convention, pseudonym_skeleton=skeleton(name))
+    name_skeleton = skeleton(name)
+    others = Membership.objects.filter(convention=convention, pseudonym_skeleton=name_skeleton)
+    holds = PseudonymHold.objects.filter(
+        convention=convention, pseudonym_skeleton=name_skeleton, held_until__gt=timezone.now()
+    )
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
+        holds = holds.exclude(membership=exclude)  # one's own old name can be taken back
     if others.exists():
         raise PseudonymUnavailable()
+    if holds.exists():
+        raise PseudonymHeld()
     return name
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..forms.accounts import DeleteAccountForm, JoinConventionForm, PseudonymForm
 from ..models import Membership
-from ..services.accounts import change_pseudonym, delete_account
+from ..services.accounts import change_pseudonym, delete_account, pseudonym_change_allowed_from
 from ..services.signup import SignupRefused, join_convention
 
 
@@ -114,7 +114,11 @@ def pseudonym_change(request: HttpRequest, membership_id: int) -> HttpResponse:
     return render(
         request,
         "account/pseudonym_change.html",
-        {"form": form, "membership": membership},
+        {
+            "form": form,
+            "membership": membership,
+            "allowed_from": pseudonym_change_allowed_from(membership),
+        },
         status=_status(request, form),
     )
 

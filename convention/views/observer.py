@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "quota.set": gettext_lazy("set a registrar's quota"),
     "invitations.issued": gettext_lazy("issued invitation codes"),
     "invitation.revoked": gettext_lazy("revoked an invitation code"),
+    # Shown as a sentence, "X is now Y" (convention/observer/audit.html).
+    "member.renamed": gettext_lazy("changed pseudonym"),
 }
 
 

@@ -4,6 +4,11 @@ The post rows stay, so that replies keep their place in the thread, but their te
 text, digest and every earlier revision are erased and the post shows only that its author
 removed it. Proposals and amendments stay: other members supported them and may have put them
 on a ballot; they remain under "deleted participant".
+
+Whatever the choice, the pseudonyms the moderation log recorded for the member are forgotten
+(``forget_member_names``): the log then says "deleted participant", as every page does, and no
+entry pairs the old name with the kept row or its posts. The hash-chained audit log keeps the
+names people acted under; it is append-only.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from django.db import transaction
 
 from convention.models import Membership
 
-from ..models import Post, PostRevision, PostStatus
+from ..models import ModerationAction, Post, PostRevision, PostStatus
 from .events import announce_post
 from .posts import _next_seq
 
@@ -45,3 +50,9 @@ def erase_member_posts(*, membership: Membership) -> int:
         for post in posts:
             transaction.on_commit(lambda pk=post.pk: announce_post(pk))
         return len(posts)
+
+
+def forget_member_names(*, membership: Membership) -> None:
+    """Empty the pseudonyms the moderation log recorded for ``membership``."""
+    ModerationAction.objects.filter(moderator=membership).update(moderator_pseudonym="")
+    ModerationAction.objects.filter(subject=membership).update(subject_pseudonym="")

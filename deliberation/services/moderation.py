@@ -1,7 +1,9 @@
 """Moderation: acting on posts, threads, rooms and members, and appeals against those acts.
 
 Every act is written to the public moderation log (``ModerationAction``): what was done, to
-which post or pseudonym, the reason category, the moderator's pseudonym and the hour. Reporters
+which post or pseudonym, the reason category, the moderator's pseudonym and the hour. Both
+pseudonyms are recorded as they are at that moment, so a later change of name cannot change
+what the entry says. Reporters
 are never part of it. An appeal is decided by a moderator other than the one who acted.
 """
 
@@ -54,8 +56,11 @@ def _record(
         room=room,
         kind=kind,
         moderator=moderator,
+        moderator_pseudonym=moderator.pseudonym,
         post=post,
         subject=subject,
+        # A deleted participant has a placeholder, not a name: the log says "deleted participant".
+        subject_pseudonym=subject.pseudonym if subject and not subject.is_deleted else "",
         reason=reason,
         detail=detail,
         note=note,
@@ -79,8 +84,10 @@ def _audit_target(action: ModerationAction) -> str:
     parts = []
     if action.post_id:
         parts.append(f"post {action.post_id}")
-    if action.subject_id:
-        parts.append(action.subject.pseudonym)
+    if action.subject_pseudonym:
+        parts.append(action.subject_pseudonym)
+    elif action.subject_id:
+        parts.append("deleted participant")
     if action.room_id:
         parts.append(f"room {action.room_id}")
     return ", ".join(parts)

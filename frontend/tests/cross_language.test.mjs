@@ -3,8 +3,12 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { sha256 } from "@noble/hashes/sha2.js";
 import * as C from "../crypto/index.js";
+import { buildBallot, choicesMatch, cj, fingerprintOf, openBallot, sealedPart, sha256f, signBallot, trackerOf } from "../src/voting/election.js";
+import { importIssuer, verifyCredential } from "../src/voting/issuer.js";
 import { hex, readVectors, unhex, withRandomValues } from "./helpers.mjs";
+import { browserChoices, entryHash } from "./voting_helpers.mjs";
 
 const V = readVectors("cross-language.json");
 const json = (kind, value) => C.canonicalJson(C.toJson(kind, value));
@@ -190,6 +194,49 @@ describe("cross-language vectors from Python", () => {
       assert.equal(C.pointHex(result), combination.result);
       assert.equal(combination.result, item.plaintext_point);
     }
+  });
+
+  test("ballot v2: the sealed, audited and cast ballots and their board entries are reproduced byte for byte", async () => {
+    const item = V.ballot;
+    const { manifest } = item;
+    const fingerprint = fingerprintOf(manifest);
+    assert.equal(hex(fingerprint), item.fingerprint);
+    assert.equal(hex(sha256f("board-genesis", fingerprint)), item.genesis);
+    const rng = rngOf(item);
+    const joint = C.generateKeyPair(rng);
+    assert.equal(C.pointHex(joint.public), manifest.joint_public_key);
+    const secret = rng.draw();
+    assert.equal(C.scalarHex(secret), item.credential_secret);
+    assert.equal(C.pointHex(C.baseMul(secret)), item.credential.key);
+    await verifyCredential(await importIssuer(manifest.issuer_public_key), fingerprint, item.credential);
+
+    // The audited ballot: sealed (no credential), its reveal opens it to the choices.
+    const audited = buildBallot(manifest, fingerprint, browserChoices(manifest, item.audited.choices), rng);
+    assert.equal(cj(audited.sealed).length, cj(item.audited.sealed).length);
+    assert.deepEqual(audited.sealed, item.audited.sealed);
+    assert.deepEqual(audited.reveal, item.audited.reveal);
+    assert.equal(audited.tracker, item.audited.tracker);
+    assert.deepEqual({ ballot: audited.sealed, reveal: audited.reveal }, item.audited.request);
+    assert.ok(choicesMatch(manifest, browserChoices(manifest, item.audited.choices), openBallot(manifest, item.audited.sealed, item.audited.reveal)));
+    assert.equal(item.audited.entry.previous, item.genesis);
+    assert.equal(item.audited.entry.digest, hex(sha256(cj(item.audited.sealed))));
+    assert.equal(entryHash(item.audited.entry), item.audited.entry.hash);
+
+    // The cast ballot: a fresh sealed part, signed over the head after the audit.
+    const cast = buildBallot(manifest, fingerprint, browserChoices(manifest, item.cast.choices), rng);
+    assert.deepEqual(cast.sealed, item.cast.sealed);
+    assert.deepEqual(cast.reveal, item.cast.reveal);
+    assert.deepEqual(item.cast.head, { count: 1, hash: item.audited.entry.hash });
+    const ballot = signBallot(fingerprint, cast.sealed, item.cast.head, { secret, credential: item.credential }, rng);
+    assert.equal(C.canonicalJson(ballot), C.canonicalJson(item.cast.ballot));
+    const unsigned = { ...item.cast.ballot };
+    delete unsigned.signature;
+    assert.equal(C.canonicalJson(unsigned), item.cast.signed_message);
+    C.verifyCredentialSignature(fingerprint, C.pointFromHex(item.credential.key), cj(unsigned), C.fromJson("credentialSignature", item.cast.ballot.signature));
+    assert.equal(trackerOf(item.cast.ballot), item.cast.tracker);
+    assert.equal(trackerOf(sealedPart(item.cast.ballot)), cast.tracker);
+    assert.equal(item.cast.entry.previous, item.audited.entry.hash);
+    assert.equal(entryHash(item.cast.entry), item.cast.entry.hash);
   });
 
   test("the blind RSA vector: same blinded message, same final signature, and it verifies", async () => {

@@ -9,9 +9,11 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { sha512 } from "@noble/hashes/sha2.js";
+import { sha256 as sha256Bytes, sha512 } from "@noble/hashes/sha2.js";
 import * as C from "../crypto/index.js";
+import { buildBallot, cj, credentialMessage, fingerprintOf, sha256f, signBallot, trackerOf } from "../src/voting/election.js";
 import { VECTORS, hex, rsaBlindSign, text, withRandomValues } from "./helpers.mjs";
+import { browserChoices, entryHash } from "./voting_helpers.mjs";
 
 export const OUTPUT = `${VECTORS}from-js.json`;
 
@@ -242,7 +244,8 @@ function expand(label, length) {
   return out.subarray(0, length);
 }
 
-async function blindRsaVector() {
+/** The committed test issuer key: its public key (PEM, and imported) and private numbers. */
+async function testIssuer() {
   const pkcs8 = readFileSync(`${VECTORS}blind-rsa-test-key.pem`, "utf8");
   const der = Buffer.from(pkcs8.replace(/-----[^-]+-----|\s+/g, ""), "base64");
   const algorithm = { name: "RSA-PSS", hash: "SHA-384" };
@@ -254,7 +257,11 @@ async function blindRsaVector() {
   const key = await C.blindRsa.importPublicKey({ pem });
   const num = (field) => BigInt("0x" + Buffer.from(jwk[field], "base64url").toString("hex"));
   const numbers = { n: num("n"), e: num("e"), d: num("d"), p: num("p"), q: num("q") };
-  const kLen = key.bits / 8;
+  return { pem, key, numbers, kLen: key.bits / 8 };
+}
+
+async function blindRsaVector() {
+  const { pem, key, numbers, kLen } = await testIssuer();
   const message = text("mashwara credential public key, from the browser");
   const prefix = expand("mashwara-js-vector/rsa-prefix", 32);
   const salt = expand("mashwara-js-vector/rsa-salt", 48);
@@ -280,6 +287,92 @@ async function blindRsaVector() {
   };
 }
 
+/**
+ * Ballot format v2 (docs/elections.md §4–§5), laid out as tests/crypto/make_vectors.py's
+ * `ballot`: an audited sealed ballot, then a cast one naming the board head after the audit,
+ * both as board entries chained from the genesis. Choices are written as Python's clients write
+ * them (a ranked choice is the ranking, best first); the credential is blind-signed by the test
+ * issuer key with prefix, salt and r expanded from fixed labels.
+ */
+async function ballotVector() {
+  const { pem, key, numbers, kLen } = await testIssuer();
+  const rng = rngFor("ballot-v2");
+  const joint = C.generateKeyPair(rng);
+  const label = (en) => ({ en });
+  const manifest = {
+    protocol: "mashwara/v1",
+    questions: [
+      { type: "single", blank: true, options: [label("Yes"), label("No")].map((l) => ({ label: l })) },
+      { type: "approval", min: 0, max: 4, options: ["a", "b", "c", "d"].map((l) => ({ label: label(l) })) },
+      { type: "ranked", options: ["w", "x", "y", "z"].map((l) => ({ label: label(l) })) },
+    ],
+    joint_public_key: C.pointHex(joint.public),
+    issuer_public_key: json("blindRsaPublicKey", { pem }),
+  };
+  const fingerprint = fingerprintOf(manifest);
+  const secret = rng.draw();
+  const prefix = expand("mashwara-js-vector/ballot-rsa-prefix", 32);
+  const salt = expand("mashwara-js-vector/ballot-rsa-salt", 48);
+  const r = BigInt("0x" + hex(expand("mashwara-js-vector/ballot-rsa-r", kLen))) % numbers.n;
+  const prepared = C.blindRsa.prepare(credentialMessage(fingerprint, C.encodePoint(C.baseMul(secret))), { prefix });
+  const rBytes = C.hexToBytes(r.toString(16).padStart(2 * kLen, "0"));
+  const { blindedMessage, inv } = await withRandomValues([salt, rBytes], () => C.blindRsa.blind(key, prepared));
+  const signature = await C.blindRsa.finalize(key, prepared, rsaBlindSign(numbers, blindedMessage), inv);
+  const credential = { key: C.pointHex(C.baseMul(secret)), prefix: hex(prefix), signature: hex(signature) };
+  const hour = "2026-01-01T10:00:00Z";
+  const genesis = sha256f("board-genesis", fingerprint);
+
+  const entry = (position, kind, previous, ballot, reveal) => {
+    const tracker = trackerOf(ballot);
+    const digest = hex(sha256Bytes(cj(ballot)));
+    const made = { position, kind, hour, tracker, digest, ballot, reveal, previous: hex(previous), hash: "" };
+    return { ...made, hash: entryHash(made) };
+  };
+  const auditedChoices = [[], [0, 3], [3, 1]];
+  const audited = buildBallot(manifest, fingerprint, browserChoices(manifest, auditedChoices), rng);
+  const auditedEntry = entry(1, "audited", genesis, audited.sealed, audited.reveal);
+  const head = { count: 1, hash: auditedEntry.hash };
+  const castChoices = [[1], [], [0, 1, 2, 3]];
+  const cast = buildBallot(manifest, fingerprint, browserChoices(manifest, castChoices), rng);
+  const ballot = signBallot(fingerprint, cast.sealed, head, { secret, credential }, rng);
+  const unsigned = { ...ballot };
+  delete unsigned.signature;
+  const castEntry = entry(2, "ballot", C.hexToBytes(auditedEntry.hash), ballot, null);
+  return {
+    seed: hex(seed("ballot-v2")),
+    draws:
+      "joint secret key x; credential secret k; then the audited ballot: its nonce (the 32-byte encoding of one draw)," +
+      " then for each question in order, each of its parts in order (one part for single and approval, one per pair" +
+      " (i, j), i < j, for ranked), the draws of encrypt_question (§5); then the cast ballot the same way (nonce," +
+      " parts); then the credential signature's nonce w",
+    manifest,
+    fingerprint: hex(fingerprint),
+    credential_secret: C.scalarHex(secret),
+    credential,
+    credential_rsa: { salt: hex(salt), r: r.toString(16) },
+    genesis: hex(genesis),
+    hour,
+    audited: {
+      choices: auditedChoices,
+      sealed: audited.sealed,
+      reveal: audited.reveal,
+      tracker: audited.tracker,
+      request: { ballot: audited.sealed, reveal: audited.reveal },
+      entry: auditedEntry,
+    },
+    cast: {
+      choices: castChoices,
+      sealed: cast.sealed,
+      reveal: cast.reveal,
+      head,
+      signed_message: C.canonicalJson(unsigned),
+      ballot,
+      tracker: castEntry.tracker,
+      entry: castEntry,
+    },
+  };
+}
+
 export async function buildVectors() {
   const ctx = await sha256("js election fingerprint");
   return {
@@ -295,6 +388,7 @@ export async function buildVectors() {
     questions: await questions(),
     ceremony: await ceremony(),
     blind_rsa: await blindRsaVector(),
+    ballot: await ballotVector(),
   };
 }
 

@@ -7,7 +7,9 @@ import { generateKeyPair } from "../crypto/elgamal.js";
 import { pointHex } from "../crypto/group.js";
 import { signingCredential } from "../src/voting/credential-store.js";
 import { finishRequest, startRequest } from "../src/voting/credential.js";
-import { ROOT } from "./helpers.mjs";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { cj, sha256f } from "../src/voting/election.js";
+import { ROOT, hex, unhex } from "./helpers.mjs";
 
 export function sampleManifest(jointKey) {
   const label = (en) => ({ en, "fa-af": "", ps: "" });
@@ -54,4 +56,25 @@ export async function realCredential(manifest, fingerprint, privateKey) {
   const pending = await startRequest(manifest, fingerprint);
   const blindSignature = await suite.blindSign(privateKey, hexToBytes(pending.blinded));
   return signingCredential(await finishRequest(manifest, pending, bytesToHex(blindSignature)));
+}
+
+/**
+ * Python's choices (voting.clients.choice_vectors: a ranked choice is the ranking, best first) as
+ * the browser's (per option its rank, 1 = best, null = not ranked).
+ */
+export function browserChoices(manifest, choices) {
+  return choices.map((choice, q) => {
+    if (manifest.questions[q].type !== "ranked") return choice;
+    const ranks = manifest.questions[q].options.map(() => null);
+    choice.forEach((option, place) => {
+      ranks[option] = place + 1;
+    });
+    return ranks;
+  });
+}
+
+/** A board entry's chain hash (§5): h_i over h_{i−1}, i, kind, hour, tracker, digest, reveal. */
+export function entryHash(entry) {
+  const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);
+  return hex(sha256f("board-entry", unhex(entry.previous), entry.position, entry.kind, entry.hour, unhex(entry.tracker), sha256(cj(entry.ballot)), reveal));
 }

@@ -8,10 +8,10 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, int8, utf8 } from "../crypto/bytes.js";
 import { generator, pointHex } from "../crypto/group.js";
 import { frame } from "../crypto/hash.js";
-import { signCredential } from "../crypto/proofs.js";
-import { fromJson, toJson } from "../crypto/serialization.js";
+import { fromJson } from "../crypto/serialization.js";
 import { combineDecryptionShares, verificationKeys, verifyPartialDecryption } from "../crypto/threshold.js";
-import { buildBallot, cj, fingerprintOf, sha256f } from "../src/voting/election.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { buildBallot, cj, fingerprintOf, sealedPart, sha256f, signBallot } from "../src/voting/election.js";
 import { TrusteeRefusal, announcements, checkTally, decryptionMessage, newSecrets, nextCeremonyStep } from "../src/voting/trustee.js";
 import { issuer, realCredential, sampleManifest } from "./voting_helpers.mjs";
 
@@ -94,17 +94,28 @@ function signHead(seed, fingerprint, count, hash) {
   return { election: bytesToHex(fingerprint), count, hash: bytesToHex(hash), final: true, signature: bytesToHex(ed25519.sign(message, seed)) };
 }
 
-function board(fingerprint, ballots) {
+/**
+ * A board of ballot entries (docs/elections.md §5). Each item is a ballot, or a function of the
+ * board head `{count, hash}` at its turn that returns the ballot (signed against that head).
+ */
+function board(fingerprint, items) {
   let previous = sha256f("board-genesis", fingerprint);
-  return ballots.map((ballot, i) => {
-    const tracker = sha256f("tracker", cj(ballot));
+  return items.map((item, i) => {
+    const ballot = typeof item === "function" ? item({ count: i, hash: bytesToHex(previous) }) : item;
+    const tracker = sha256f("tracker", cj(sealedPart(ballot)));
+    const digest = sha256(cj(ballot));
     const hour = "2026-03-03T10:00:00Z";
-    const hash = sha256f("board-entry", previous, i + 1, "ballot", hour, tracker, new Uint8Array(0));
-    const entry = { position: i + 1, kind: "ballot", hour, tracker: bytesToHex(tracker), ballot, reveal: null, previous: bytesToHex(previous), hash: bytesToHex(hash) };
+    const hash = sha256f("board-entry", previous, i + 1, "ballot", hour, tracker, digest, new Uint8Array(0));
+    const entry = { position: i + 1, kind: "ballot", hour, tracker: bytesToHex(tracker), digest: bytesToHex(digest), ballot, reveal: null, previous: bytesToHex(previous), hash: bytesToHex(hash) };
     previous = hash;
     return entry;
   });
 }
+
+/** Sign `sealed` with `credential` against the head the board() helper passes in. */
+const signedAt = (fingerprint, sealed, credential) => (head) => signBallot(fingerprint, sealed, head, credential);
+
+const headOf = (seed, fingerprint, entries) => signHead(seed, fingerprint, entries.length, Uint8Array.from(Buffer.from(entries.at(-1).hash, "hex")));
 
 async function election() {
   const keys = keysFor(3, 2);
@@ -136,9 +147,10 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   const { keys, statusBound, manifest, fingerprint, seed, found, privateKey } = await election();
   const choices = [[[0], [0, 1], [1, 2, null]], [[1], [1], [2, 1, 3]], [[0], [4], [null, null, null]]];
   const credentials = await Promise.all(choices.map(() => realCredential(manifest, fingerprint, privateKey)));
-  const ballots = choices.map((c, i) => buildBallot(manifest, fingerprint, credentials[i], c).ballot);
-  const entries = board(fingerprint, ballots);
-  const head = signHead(seed, fingerprint, entries.length, Uint8Array.from(Buffer.from(entries.at(-1).hash, "hex")));
+  const sealed = choices.map((c) => buildBallot(manifest, fingerprint, c).sealed);
+  const entries = board(fingerprint, sealed.map((s, i) => signedAt(fingerprint, s, credentials[i])));
+  const ballots = entries.map((e) => e.ballot);
+  const head = headOf(seed, fingerprint, entries);
   const published = { manifest, fingerprint: bytesToHex(fingerprint) };
   const roll = { size: 5, issued: 3, reissued: 0 };
   // The honest tally, as the server computes it.
@@ -183,33 +195,49 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   await assert.rejects(checkTally(keys[0], statusBound(1), published, entries, head, roll, forged), /not the sum of the counted ballots/);
   // A board that does not end at the signed head: refused.
   await assert.rejects(checkTally(keys[0], statusBound(1), published, entries.slice(0, 2), head, roll, tally), /final head/);
-  // A copied ballot (same ciphertexts under another credential): refused.
-  const copy = { ...ballots[0], credential: (await realCredential(manifest, fingerprint, privateKey)).credential };
-  const copied = board(fingerprint, [...ballots, copy]);
-  const copiedHead = signHead(seed, fingerprint, copied.length, Uint8Array.from(Buffer.from(copied.at(-1).hash, "hex")));
-  await assert.rejects(checkTally(keys[0], statusBound(1), published, copied, copiedHead, roll, tally), TrusteeRefusal);
-  // Ballot copying: the victim's answers verbatim in a ballot properly signed by another valid
-  // credential. The proofs are bound to the victim's credential key, so the copy fails its proof
-  // checks (before the shared-ciphertext check is even reached).
+  // A copied ballot (the victim's sealed part verbatim, signed by another valid credential): its
+  // proofs verify (same nonce), but it repeats the victim's ciphertexts: refused.
   const copier = await realCredential(manifest, fingerprint, privateKey);
-  const resigned = { election: ballots[0].election, credential: copier.credential, answers: structuredClone(ballots[0].answers) };
-  resigned.signature = toJson("credentialSignature", signCredential(fingerprint, copier.secret, cj(resigned)));
-  const replayed = board(fingerprint, [...ballots, resigned]);
-  const replayedHead = signHead(seed, fingerprint, replayed.length, Uint8Array.from(Buffer.from(replayed.at(-1).hash, "hex")));
-  await assert.rejects(checkTally(keys[0], statusBound(1), published, replayed, replayedHead, roll, tally), /counted ballot 4 does not verify/);
+  const copied = board(fingerprint, [...ballots, signedAt(fingerprint, sealedPart(ballots[0]), copier)]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, copied, headOf(seed, fingerprint, copied), roll, tally), /entry 4 repeats the tracker of entry 1/);
+  // Ballot copying under a fresh nonce (so a fresh tracker): the proofs are bound to the nonce,
+  // so the copy fails its proof checks.
+  const renonced = { ...sealedPart(ballots[0]), nonce: "77".repeat(32) };
+  const replayed = board(fingerprint, [...ballots, signedAt(fingerprint, renonced, copier)]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, replayed, headOf(seed, fingerprint, replayed), roll, tally), /counted ballot 4 does not verify/);
   // A ballot with a fake credential signature: refused.
   const fake = { ...ballots[2], credential: { ...ballots[2].credential, signature: "22".repeat(384) } };
   const faked = board(fingerprint, [...ballots.slice(0, 2), fake]);
-  const fakedHead = signHead(seed, fingerprint, faked.length, Uint8Array.from(Buffer.from(faked.at(-1).hash, "hex")));
-  await assert.rejects(checkTally(keys[0], statusBound(1), published, faked, fakedHead, roll, tally), /counted ballot 3 does not verify/);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, faked, headOf(seed, fingerprint, faked), roll, tally), /counted ballot 3 does not verify/);
   // A ballot with a valid credential and signature but an unproven ciphertext (minus another
   // voter's, to cancel it out of the sum): refused.
-  const cancelling = structuredClone(ballots[2]);
-  delete cancelling.signature;
+  const cancelling = structuredClone(sealedPart(ballots[2]));
   const theirs = fromJson("ciphertext", ballots[1].answers[0].ciphertexts[0]);
   cancelling.answers[0].ciphertexts[0] = { a: pointHex(theirs.a.negate()), b: pointHex(theirs.b.negate()) };
-  cancelling.signature = toJson("credentialSignature", signCredential(fingerprint, credentials[2].secret, cj(cancelling)));
-  const cancelled = board(fingerprint, [...ballots.slice(0, 2), cancelling]);
-  const cancelledHead = signHead(seed, fingerprint, cancelled.length, Uint8Array.from(Buffer.from(cancelled.at(-1).hash, "hex")));
-  await assert.rejects(checkTally(keys[0], statusBound(1), published, cancelled, cancelledHead, roll, tally), /counted ballot 3 does not verify/);
+  const cancelled = board(fingerprint, [...ballots.slice(0, 2), signedAt(fingerprint, cancelling, credentials[2])]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, cancelled, headOf(seed, fingerprint, cancelled), roll, tally), /counted ballot 3 does not verify/);
+  // A ballot naming a head that is not on the board before it: refused.
+  const future = board(fingerprint, [...ballots.slice(0, 2), () => signBallot(fingerprint, sealedPart(ballots[2]), { count: 2, hash: "00".repeat(32) }, credentials[2])]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, future, headOf(seed, fingerprint, future), roll, tally), /entry 3: the ballot names a board head/);
+  const ahead = board(fingerprint, [...ballots.slice(0, 2), (head) => signBallot(fingerprint, sealedPart(ballots[2]), { count: 3, hash: head.hash }, credentials[2])]);
+  await assert.rejects(checkTally(keys[0], statusBound(1), published, ahead, headOf(seed, fingerprint, ahead), roll, tally), /entry 3: the ballot names a board head/);
+});
+
+test("the counted ballot per credential names the latest board head, even if an older one is appended later", async () => {
+  const { verifyBoard } = await import("../src/voting/trustee.js");
+  const { sampleCredential } = await import("./voting_helpers.mjs");
+  const seed = new Uint8Array(32).fill(5);
+  const manifest = { ...sampleManifest(generator()), board_public_key: bytesToHex(ed25519.getPublicKey(seed)) };
+  const fingerprint = fingerprintOf(manifest);
+  const seal = (choice) => buildBallot(manifest, fingerprint, choice).sealed;
+  const [voter, other] = [sampleCredential(), sampleCredential()];
+  // A coercer makes the voter sign a ballot against the empty board and keeps it; another voter
+  // casts; the voter re-votes (naming head 1); the coercer casts the kept ballot last.
+  const kept = signBallot(fingerprint, seal([[0], [], [1, 2, 3]]), { count: 0, hash: bytesToHex(sha256f("board-genesis", fingerprint)) }, voter);
+  const entries = board(fingerprint, [signedAt(fingerprint, seal([[1], [], [1, 2, 3]]), other), signedAt(fingerprint, seal([[1], [0], [1, 2, 3]]), voter), kept]);
+  const counted = verifyBoard(fingerprint, manifest, entries, headOf(seed, fingerprint, entries));
+  assert.deepEqual(counted.map((e) => e.position).sort(), [1, 2]);
+  // Equal board counts: the later position wins (the limit docs/elections.md §4 states).
+  const tie = board(fingerprint, [kept, signedAt(fingerprint, seal([[1], [0], [1, 2, 3]]), voter)].map((b) => (typeof b === "function" ? () => b({ count: 0, hash: kept.board.hash }) : b)));
+  assert.deepEqual(verifyBoard(fingerprint, manifest, tie, headOf(seed, fingerprint, tie)).map((e) => e.position), [2]);
 });

@@ -1,6 +1,8 @@
-"""An election in Chromium: a voter obtains a credential, audits one ballot, casts, re-votes from
-another device with the credential code, and finds the tracker on the board; the trustees
-decrypt; an observer downloads the election record and the standalone verifier passes it.
+"""An election in Chromium: a voter obtains a credential, audits one ballot (the page then
+encrypts afresh), casts, re-votes from another device with the credential code, and finds the
+tracker on the board; a re-vote from a browser whose previous ballot names the current board
+head waits for the board to move; the trustees decrypt; an observer downloads the election
+record and the standalone verifier passes it.
 
 The server side is set up with the election services (tests/voting/world.py); everything the
 voter does goes through the pages and their scripts, with real cryptography in the browser.
@@ -57,6 +59,33 @@ def encrypt(page) -> str:
     return page.text_content("#review-tracker").replace(" ", "")
 
 
+def ballot_page_holding(browser, live_server, world, voter, storage: dict[str, object]):
+    """A fresh browser on the ballot page with `voter`'s credential in its storage, plus the
+    `storage` items given (key suffix after the election fingerprint → JSON value)."""
+    import json
+
+    fp = world.election.fingerprint
+    items = {
+        "mashwara/v1/credential/" + fp: {
+            "election": fp,
+            "secret": voter.secret.hex(),
+            "credential": voter.credential,
+        }
+    }
+    items.update({key + fp: value for key, value in storage.items()})
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"/elections/{world.election.uuid}/vote/")
+    page.evaluate(
+        "items => { for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v); }",
+        {key: json.dumps(value) for key, value in items.items()},
+    )
+    page.reload()
+    page.wait_for_selector("#ballot-app[data-ready='true']")
+    return context, page
+
+
 def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_server, tmp_path):
     from tests.voting.world import World
 
@@ -107,11 +136,21 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
         others.append(other)
     world.move(ElectionState.OPEN)
 
-    # 2. On the ballot page the voter encrypts, audits that ballot, then encrypts afresh and casts.
+    # 2. On the ballot page the voter encrypts, audits that ballot (the page then encrypts the
+    # same choices afresh, under a new nonce), and casts the fresh one.
     sent = []
     page.on(
         "request",
-        lambda r: sent.append(r.all_headers()) if "/ballot-box/" in r.url else None,
+        lambda r: (
+            sent.append(r.all_headers())
+            if "/ballot-box/" in r.url or r.url.endswith(("/manifest.json", "/board/head.json"))
+            else None
+        ),
+    )
+    audits = []
+    page.on(
+        "request",
+        lambda r: audits.append(r.post_data_json) if r.url.endswith("/audit") else None,
     )
     page.goto(f"/elections/{uuid}/vote/")
     page.wait_for_selector("#ballot-app[data-ready='true']")
@@ -124,9 +163,13 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert "Republic" in opened and "Principle 0, Principle 2" in opened
     assert "Federal > Unitary" in opened and "Federal > Confederal" in opened
     assert page.get_attribute("#ballot-app", "data-audited-tracker") == audited
+    # The audit carried the sealed ballot and its reveal, nothing that names the credential.
+    assert set(audits[0]) == {"ballot", "reveal"}
+    assert set(audits[0]["ballot"]) == {"election", "nonce", "answers"}
 
-    first = encrypt(page)
-    assert first != audited
+    page.wait_for_selector("#review:not([hidden])")
+    first = page.text_content("#review-tracker").replace(" ", "")
+    assert first != audited and first == page.get_attribute("#ballot-app", "data-sealed-tracker")
     # The connection drops after the server appended the ballot but before the receipt arrived:
     # the page sends the same ballot again and gets the same receipt; nothing is appended twice.
     dropped = []
@@ -147,7 +190,8 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert election.board.count() == 2
     assert page.text_content("#receipt-tracker").replace(" ", "") == first
     assert page.get_attribute("#ballot-app", "data-receipt-valid") == "true"
-    assert sent and all("cookie" not in headers for headers in sent), "the ballot box got a cookie"
+    assert len(sent) >= 4 and all("cookie" not in headers for headers in sent), "a cookie was sent"
+    assert election.board.get(position=2).board_count == 1, "it names the head after the audit"
 
     # 3. Re-voting from another device: a fresh browser, not signed in, with the credential code.
     phone = browser.new_context(base_url=live_server.url, locale="en-US")
@@ -172,7 +216,8 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     assert other_page.text_content("#receipt-position") == "3"
     assert other_page.get_attribute("#ballot-app", "data-receipt-valid") == "true"
 
-    # 4. The tracker look-up finds both ballots; during the poll it does not say which counts.
+    # 4. The tracker look-up finds both ballots; while the poll is open it does not say which
+    # one counts (that would tell a coercer the voter voted again).
     other_page.goto(f"/elections/{uuid}/board/tracker?t={second}")
     assert "Found at position 3" in other_page.text_content("main")
     other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
@@ -185,6 +230,8 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
         ballot, _ = other.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     election = world.close_and_tally(decrypting=[1, 3])
+    other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
+    assert "A ballot made later with the same credential counts" in other_page.text_content("main")
     assert election.state == ElectionState.TALLIED
     results = election.results
     assert results["counted"] == 3
@@ -212,6 +259,94 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     print(f"browser encryption of the 3-question ballot: {encrypt_ms} ms, {phone_ms} ms at 4x")
     for ctx in (context, phone, observer):
         ctx.close()
+
+
+def test_a_revote_waits_until_the_board_passes_the_head_this_browser_signed(browser, live_server):
+    """A coercer had this browser sign a ballot against the current board head and kept it. A
+    re-vote naming the same head would lose to it if the coercer cast it later (equal board
+    counts: the later position counts), so the page waits for the board to move before signing
+    (docs/elections.md §10)."""
+    from tests.voting.world import World
+
+    world = World(voters=2, trustees=1, threshold=1)
+    world.open_poll()
+    kept = {"mashwara/v1/last-board/": {"count": world.head()["count"]}}
+    context, page = ballot_page_holding(browser, live_server, world, world.voters[0], kept)
+    choose(page, "1", ["3"], {1: "1"})
+    encrypt(page)
+    page.click("#cast-button")
+    page.wait_for_selector("#ballot-app[data-board-wait='waiting']")
+    assert "Waiting for the board to move on" in page.text_content("#ballot-status")
+    assert world.election.board.count() == 0, "nothing is sent while the board has not moved"
+
+    # Another voter casts: the board moves past the head the kept ballot names.
+    assert world.cast(world.voters[1].ballot([[0], [], []], world.head())[0]).status_code == 201
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert page.get_attribute("#ballot-app", "data-board-wait") == "moved"
+    assert page.text_content("#receipt-position") == "2"
+    assert world.election.board.get(position=2).board_count == 1
+    context.close()
+
+
+def test_the_ballot_page_explains_the_new_refusals_and_re_signs_once_over_a_fresh_head(
+    browser, live_server
+):
+    """The ballot box's v2 refusals, as the server would send them (intercepted here): each gets
+    the page's own translated sentence; `bad_board_reference` makes the page fetch the head
+    again and re-sign the same sealed ballot once, which then lands."""
+    import json
+
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=1, threshold=1)
+    world.open_poll()
+    uuid = world.election.uuid
+    context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
+    choose(page, "0", [], {})
+    tracker = encrypt(page)
+
+    def refuse(status, code):
+        body = json.dumps({"error": code, "message": f"server says {code}"})
+        return lambda route: route.fulfill(
+            status=status, content_type="application/json", body=body
+        )
+
+    # Audits refused for the cap: the voter is told, and may still cast this ballot.
+    page.route(f"**/ballot-box/{uuid}/audit", refuse(409, "too_many_audits"))
+    page.click("#audit-button")
+    page.locator("#ballot-status", has_text="limit of audited ballots").wait_for()
+    assert page.is_visible("#review") and world.election.board.count() == 0
+
+    for status, code, words in (
+        (409, "too_many_ballots", "the most ballots allowed"),
+        (409, "duplicate_tracker", "already on the board"),
+    ):
+        page.route(f"**/ballot-box/{uuid}/cast", refuse(status, code))
+        page.click("#cast-button")
+        page.locator("#ballot-status", has_text=words).wait_for()
+        page.unroute(f"**/ballot-box/{uuid}/cast")
+
+    # The first cast is refused for its board reference: the page re-fetches the head, re-signs
+    # the same sealed ballot (same tracker) and sends it once more; that one lands.
+    casts = []
+
+    def first_refused(route):
+        casts.append(route.request.post_data_json)
+        if len(casts) == 1:
+            refuse(422, "bad_board_reference")(route)
+        else:
+            route.continue_()
+
+    page.route(f"**/ballot-box/{uuid}/cast", first_refused)
+    page.click("#cast-button")
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert len(casts) == 2
+    assert page.text_content("#receipt-tracker").replace(" ", "") == tracker
+    assert {k: casts[0][k] for k in ("election", "nonce", "answers")} == {
+        k: casts[1][k] for k in ("election", "nonce", "answers")
+    }
+    assert world.election.board.count() == 1
+    context.close()
 
 
 def test_voting_pages_fit_the_budget_stay_on_this_host_and_read_right_to_left(browser, live_server):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from convention.models import InvitationStatus, Membership, MembershipRole, User
+from convention.models import InvitationStatus, Membership, MembershipRole, PseudonymHold, User
 from convention.names import DELETED_PLACEHOLDER_PREFIX
-from convention.services.accounts import delete_account
+from convention.services.accounts import change_pseudonym, delete_account
+from convention.services.signup import PseudonymHeld, check_pseudonym_available
 from tests.convention.account_factories import (
     PASSWORD,
     invitation_for,
@@ -99,9 +103,27 @@ def test_all_memberships_across_conventions_are_handled(convention, member):
     assert_scrubbed(Membership.objects.get(pk=second.pk), "Rahim in Shura")
 
 
-def test_the_old_pseudonym_is_free_again(convention, member):
+def test_the_old_pseudonym_is_held_then_free_again(convention, member):
     delete_account(user=member.user, keep_contributions=True)
-    make_member(convention, username="someone", pseudonym="Rahim Jan")
+    # Held for a while, leading to no one: nobody passes for the member in the audit log...
+    with pytest.raises(PseudonymHeld):
+        check_pseudonym_available(convention=convention, pseudonym="Rahim Jan")
+    hold = PseudonymHold.objects.get(convention=convention)
+    assert hold.membership_id is None
+    assert (hold.held_until.minute, hold.held_until.second) == (0, 0)
+    # ...then free again.
+    PseudonymHold.objects.update(held_until=timezone.now() - timedelta(hours=1))
+    assert check_pseudonym_available(convention=convention, pseudonym="Rahim Jan") == "Rahim Jan"
+
+
+def test_holds_of_names_given_up_earlier_no_longer_lead_to_the_kept_row(convention, member):
+    change_pseudonym(membership=member, pseudonym="Rahim Khan")
+    assert PseudonymHold.objects.get().membership_id == member.pk
+    delete_account(user=member.user, keep_contributions=True)
+    assert set(PseudonymHold.objects.values_list("pseudonym", "membership")) == {
+        ("Rahim Jan", None),
+        ("Rahim Khan", None),
+    }
 
 
 def test_delete_page_needs_the_password_and_logs_out_everywhere(convention, member):

@@ -9,6 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.sessions.models import Session
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
@@ -78,13 +80,59 @@ def test_totp_entry_names_the_username_not_the_email(member):
     assert "otpauth://totp/rahim?" in uri
 
 
+def _times_finer_than_the_hour(value, path="") -> list[str]:
+    """Every Unix time (seconds in 2001..2286) or ISO date-time inside ``value`` that is not a
+    whole hour."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _times_finer_than_the_hour(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found += _times_finer_than_the_hour(item, f"{path}[{index}]")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if 1e9 <= value < 1e10 and value % 3600:
+            found.append(f"{path}={value}")
+    elif isinstance(value, str):
+        match = re.search(r"\d{4}-\d\d-\d\d[T ]\d\d:(\d\d)(?::(\d\d)(?:\.(\d+))?)?", value)
+        if match and any(part and int(part) for part in match.groups()):
+            found.append(f"{path}={value}")
+    return found
+
+
+def assert_no_stored_session_holds_a_precise_time() -> None:
+    sessions = list(Session.objects.all())
+    assert sessions
+    for session in sessions:
+        assert (session.expire_date.minute, session.expire_date.second) == (0, 0)
+        signed_at = signing.b62_decode(session.session_data.rsplit(":", 2)[1])
+        assert signed_at % 3600 == 0  # Django's signer appends the second it signed
+        assert _times_finer_than_the_hour(session.get_decoded()) == []
+
+
 def test_second_factor_times_are_kept_to_the_day(member):
     client = Client()
     client.force_login(member.user)
     secret = activate_totp(client)
+    assert client.get(reverse("mfa_view_recovery_codes")).status_code == 200
     client.logout()
+
+    # A log-in waiting for its second factor (allauth keeps when it began), then complete.
     password_login(client)
+    assert "account_login" in client.session
+    assert_no_stored_session_holds_a_precise_time()
     client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert client.session["_auth_user_id"] == str(member.user.pk)
+    assert len(client.session["account_authentication_methods"]) == 2  # password, then TOTP
+    assert_no_stored_session_holds_a_precise_time()
+
+    # Re-authentication still opens the pages that need it, from the hour-rounded record.
+    reauthenticate(client)
+    assert_no_stored_session_holds_a_precise_time()
+    assert client.get(reverse("mfa_view_recovery_codes")).status_code == 200
+
+    codes = Authenticator.objects.get(user=member.user, type=Authenticator.Type.RECOVERY_CODES)
+    assert codes.data["viewed_at"] and codes.data["viewed_at"] % 86400 == 0
     for authenticator in Authenticator.objects.filter(user=member.user):
         for moment in (authenticator.created_at, authenticator.last_used_at):
             if moment is not None:

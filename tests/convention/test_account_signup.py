@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from convention.models import Invitation, InvitationStatus, Membership, Role, User
 from convention.services.accounts import change_pseudonym
@@ -155,8 +157,30 @@ def test_pseudonym_change_follows_the_same_rules(registrar):
         change_pseudonym(membership=member, pseudonym="Ra\u202ehim")
     changed = change_pseudonym(membership=member, pseudonym="Rahim Jan")
     assert changed.pseudonym == "Rahim Jan"
-    # Keeping one's own name in another case is not a collision with oneself.
+    # A week later: keeping one's own name in another case is not a collision with oneself.
+    Membership.objects.filter(pk=member.pk).update(
+        pseudonym_changed_at=timezone.now() - timedelta(days=8)
+    )
     assert change_pseudonym(membership=member, pseudonym="RAHIM JAN").pseudonym == "RAHIM JAN"
+
+
+def test_a_pseudonym_given_up_is_held_from_newcomers_too(client, registrar):
+    member = make_member(registrar.convention, username="rahim", pseudonym="Rahim")
+    change_pseudonym(membership=member, pseudonym="Rahim Jan")
+    code = issue_code(registrar)
+    response = client.post(reverse("account_signup"), signup_data(code, pseudonym="RAHIM"))
+    assert response.status_code == 200
+    assert "was given up by another member" in response.content.decode()
+    assert invitation_for(code).status == InvitationStatus.ISSUED
+    karim = make_member(make_convention("other"), username="karim", pseudonym="Karim")
+    with pytest.raises(PseudonymUnavailable):
+        join_convention(user=karim.user, code=code, pseudonym="rahim")
+    # In another convention the name is free.
+    other_registrar = make_registrar(make_convention("shura", "Shura"), username="registrar2")
+    joined = join_convention(
+        user=User.objects.get(username="rahim"), code=issue_code(other_registrar), pseudonym="Rahim"
+    )
+    assert joined.pseudonym == "Rahim"
 
 
 # --- the pages -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from convention.models import AuditEntry
 from voting.clients import Voter
 from voting.exceptions import (
     CredentialAlreadyIssued,
+    CredentialWindowClosed,
     InvalidCredentialRequest,
     NotAllowed,
     NotOnRoll,
@@ -206,23 +207,31 @@ def test_reissue_allows_exactly_one_more_and_is_audited(issuing):
 def test_no_credentials_outside_the_window(world):
     world.run_ceremony()
     voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
-    with pytest.raises(WrongState):
+    member = world.voter_members[0]
+    with pytest.raises(CredentialWindowClosed):
         credentials.request_credential(
-            election=world.election,
-            membership=world.voter_members[0],
-            message=voter.credential_request(),
+            election=world.election, membership=member, message=voter.credential_request()
         )
     world.open_poll()
     late = Voter(world.election.manifest, world.election.fingerprint_bytes)
-    with pytest.raises(WrongState):
+    with pytest.raises(CredentialWindowClosed):
         credentials.request_credential(
-            election=world.election,
-            membership=world.voter_members[0],
-            message=late.credential_request(),
+            election=world.election, membership=member, message=late.credential_request()
         )
-    with pytest.raises(WrongState):
+    with pytest.raises(CredentialWindowClosed):
         credentials.submit_blind_signatures(
             election=world.election, membership=world.trustee_members[0], message={"signatures": []}
+        )
+    assert (
+        credentials.issuer_queue(election=world.election, membership=world.trustee_members[0])[
+            "requests"
+        ]
+        == []
+    )
+    world.move("closed")
+    with pytest.raises(CredentialWindowClosed):
+        credentials.request_credential(
+            election=world.election, membership=member, message=late.credential_request()
         )
 
 

@@ -43,21 +43,22 @@ def test_links_follow_the_state_and_the_visitors_permissions(world):
     assert _links(world, voter) == dict(NONE, credential_page=True)
     assert _links(world, trustee) == NONE
 
+    # convention.permissions decides: outside the voting phase nobody may vote.
+    world.convention.phase = Phase.DELIBERATION
+    world.convention.save(update_fields=["phase"])
+    world.election.convention.refresh_from_db()
+    assert _links(world, voter) == NONE
+    world.convention.phase = Phase.VOTING
+    world.convention.save(update_fields=["phase"])
+    world.election.convention.refresh_from_db()
+
     world.obtain_credentials()
     world.move(ElectionState.OPEN)
     late = member(world.convention, "Latecomer", "participant")  # not on the roll
     assert _links(world) == dict(NONE, ballot=True)
     assert _links(world, late) == dict(NONE, ballot=True)
-    assert _links(world, voter) == dict(NONE, ballot=True, credential_page=True)
-
-    # convention.permissions decides: outside the voting phase nobody may vote.
-    world.convention.phase = Phase.DELIBERATION
-    world.convention.save(update_fields=["phase"])
-    world.election.convention.refresh_from_db()
+    # The credential window closed when the poll opened.
     assert _links(world, voter) == dict(NONE, ballot=True)
-
-    world.convention.phase = Phase.VOTING
-    world.convention.save(update_fields=["phase"])
     assert (
         world.cast(world.voters[0].ballot([[0], [1], [0, 1, 2]], world.head())[0]).status_code
         == 201

@@ -8,6 +8,17 @@ entry, the requests of each round and the answers, and checks each answer agains
 public key (so an issuer cannot store garbage). The roll entry is locked while a request is
 recorded, so two concurrent requests cannot both be recorded; a retry of the identical request
 is answered with the same status.
+
+Credentials are requested and signed only while the election is in state ``credentials``, never
+once the poll is open. A request or a stored signature updates rows of its roll entry and a
+ballot inserts a board entry, and PostgreSQL keeps the writing transaction's id (``xmin``) with
+every row: were the two interleaved, a copy of the database would order each issuance against
+each ballot and so link roll entries to ballots. Each issuance holds a key-share lock on the
+election row until it commits; opening the poll takes that row ``FOR UPDATE`` and so waits for
+every issuance in flight, and a ballot is accepted only once it reads the state ``open`` under
+its own lock on that row, which it gets after opening committed. Every issuance therefore has its
+transaction id, and has committed, before the first ballot's transaction takes one
+(tests/voting/test_credential_window.py checks ``xmin``).
 """
 
 from __future__ import annotations
@@ -16,13 +27,14 @@ import hashlib
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from convention.models import Membership, Role
 from convention.services.audit import record
 from voting.crypto.serialization import canonical_json
 from voting.exceptions import (
     CredentialAlreadyIssued,
+    CredentialWindowClosed,
     InvalidCredentialRequest,
     NotAllowed,
     NotOnRoll,
@@ -50,6 +62,22 @@ def _issuers(election_pk: int, fingerprint: str) -> Issuers:
 
 def election_issuers(election: Election) -> Issuers:
     return _issuers(election.pk, election.fingerprint)
+
+
+def _key_share_lock(election: Election) -> None:
+    """Hold the election row ``FOR KEY SHARE`` until the transaction ends. That mode conflicts
+    only with ``FOR UPDATE``, the lock the transition to ``open`` takes: issuances run side by
+    side, opening waits until they have all committed, and a ballot (``FOR NO KEY UPDATE``) never
+    waits behind an issuance, so it cannot take its transaction id while one is in flight.
+    SQLite runs one writing transaction at a time, which gives the same order."""
+    connection = connections[Election.objects.db]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Election._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+            [election.pk],
+        )
 
 
 def _hex(value: Any, what: str) -> bytes:
@@ -129,9 +157,10 @@ def request_credential(
     the identical request again gets the same status, any other request for an entry whose
     credentials are used up is refused."""
     with transaction.atomic():
+        _key_share_lock(election)
         election = Election.objects.get(pk=election.pk)
         if election.state not in ISSUING_STATES:
-            raise WrongState("credentials are not being issued now")
+            raise CredentialWindowClosed()
         requests = parse_requests(election_issuers(election), message)
         entry = _entry_of(election, membership, lock=True)
         request_hash = hashlib.sha256(
@@ -207,9 +236,10 @@ def submit_blind_signatures(
     if not isinstance(items, list) or len(items) > MAX_SIGNATURES_PER_POST:
         raise InvalidCredentialRequest(f"send at most {MAX_SIGNATURES_PER_POST} signatures")
     with transaction.atomic():
+        _key_share_lock(election)
         election = Election.objects.get(pk=election.pk)
         if election.state not in ISSUING_STATES:
-            raise WrongState("credentials are not being issued now")
+            raise CredentialWindowClosed()
         key = election_issuers(election).key(trustee.index)
         stored = 0
         for item in items:
@@ -283,7 +313,7 @@ def authorize_reissue(*, election: Election, actor: Membership, roll_id: str, re
         if actor.convention_id != election.convention_id or not actor.has_role(Role.ORGANIZER):
             raise NotAllowed()
         if election.state not in ISSUING_STATES:
-            raise WrongState("credentials are not being issued now")
+            raise CredentialWindowClosed()
         entry = (
             RollEntry.objects.select_for_update().filter(election=election, roll_id=roll_id).first()
         )

@@ -318,6 +318,9 @@ def transition(
     """Move ``election`` to state ``to``. ``by`` is ``organizer`` (``actor`` required),
     ``scheduler`` (beat) or ``system`` (the tally task)."""
     with transaction.atomic():
+        # FOR UPDATE, not NO KEY UPDATE: it is the one mode that waits for the key-share lock
+        # every credential issuance holds, so the poll opens only after the last issuance
+        # committed (voting/services/credentials.py).
         election = (
             Election.objects.select_for_update().select_related("convention").get(pk=election.pk)
         )

@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 
+from voting.verify.election import election_code
 from voting.verify.receipts import receipt_report
 from voting.verify.record import verify_record
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot read the record: {exc}", file=sys.stderr)
         return 2
     print(f"election fingerprint: {report.fingerprint or '(unknown)'}")
+    print(f"election code: {_code(report.fingerprint)}")
     for line in report.lines():
         print(line)
     receipt_lines, receipts_ok = receipt_report(args.record, args.receipts or [])
@@ -45,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"VERIFICATION FAILED ({elapsed:.1f} s)")
     return 1
+
+
+def _code(fingerprint: str | None) -> str:
+    """The election code (docs/elections.md §1) to compare with the one observers publish."""
+    try:
+        return election_code(bytes.fromhex(fingerprint or ""))
+    except ValueError:
+        return "(unknown)"
 
 
 if __name__ == "__main__":

@@ -102,6 +102,22 @@ def fingerprint(manifest: dict[str, Any]) -> bytes:
     return sha256f("election-fingerprint", dumps(manifest))
 
 
+ELECTION_CODE_DIGITS = 24
+
+
+def election_code(fingerprint_bytes: bytes) -> str:
+    """The election code: the fingerprint in a form a person compares by eye or reads aloud
+    (docs/elections.md §1). ``SHA256F("election-code", fingerprint)``, its first 10 bytes as a
+    big-endian integer mod 10^24, written as 24 Western digits in six groups of four separated
+    by spaces, e.g. ``"0412 9937 5120 0008 3316 7745"``. About 80 bits: a second manifest with
+    the same code costs some 2^80 hashes (docs/protocol.md §11)."""
+    if len(fingerprint_bytes) != 32:
+        raise ValueError("an election fingerprint is 32 bytes")
+    number = int.from_bytes(sha256f("election-code", fingerprint_bytes)[:10], "big")
+    digits = f"{number % 10**ELECTION_CODE_DIGITS:0{ELECTION_CODE_DIGITS}d}"
+    return " ".join(digits[i : i + 4] for i in range(0, ELECTION_CODE_DIGITS, 4))
+
+
 def roll_id(fingerprint_bytes: bytes, code: bytes) -> bytes:
     return sha256f("roll-id", fingerprint_bytes, code)
 

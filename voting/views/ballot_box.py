@@ -4,7 +4,9 @@ These endpoints never see who is casting: before the view runs, the ``Cookie`` h
 dropped, the session replaced by an empty one bound to no cookie and the user by an anonymous
 one, so nothing downstream can read or touch a session; the response sets no cookie and is not
 cached, and Django does not log its refusals. They are CSRF-exempt because they carry no ambient
-authority (no cookie, no session).
+authority (no cookie, no session). ``voting.middleware.CookielessBallotBoxMiddleware``, the
+outermost middleware, does the same around every other middleware (whose CSRF part would
+otherwise renew a ``csrftoken`` cookie on the answer); this decorator stays as a second layer.
 Clients send them with ``fetch(url, {credentials: "omit"})``.
 """
 

@@ -18,8 +18,7 @@ from django.views.decorators.http import require_GET
 from convention.permissions import Action, PermissionRefused, decide
 from convention.selectors import membership_of
 from voting.models import Election, ElectionState, RollEntry
-
-CREDENTIAL_STATES = (ElectionState.CREDENTIALS, ElectionState.OPEN)
+from voting.services.credentials import ISSUING_STATES
 
 
 def _election(uuid) -> Election:
@@ -69,11 +68,18 @@ def credential_page(request: HttpRequest, uuid) -> HttpResponse:
             "allowed": decision.allowed,
             "refusal": decision.message if not decision.allowed else "",
             "roll_entry": roll_entry,
-            "issuing": election.state in CREDENTIAL_STATES,
+            "issuing": election.state in ISSUING_STATES,
+            "window_closed": election.state
+            in (
+                ElectionState.OPEN,
+                ElectionState.CLOSED,
+                ElectionState.TALLIED,
+                ElectionState.PUBLISHED,
+            ),
             "can_request": (
                 decision.allowed
                 and roll_entry is not None
-                and election.state in CREDENTIAL_STATES
+                and election.state in ISSUING_STATES
                 and roll_entry.issued < roll_entry.allowed
             ),
         },

@@ -62,9 +62,12 @@ CONSEQUENCES = {
     ),
     S.CREDENTIALS: gettext_lazy(
         "The electoral roll is frozen now: the convention's participants at this moment are the "
-        "voters. Voters can then obtain their credentials."
+        "voters. Voters can then obtain their credentials, until voting opens."
     ),
-    S.OPEN: gettext_lazy("Voting opens: voters can cast their ballots."),
+    S.OPEN: gettext_lazy(
+        "Voting opens: voters can cast their ballots. The credential window closes: from now on "
+        "no credential is issued or re-issued."
+    ),
     S.CLOSED: gettext_lazy(
         "Voting closes: no more ballots are accepted, the final board head is signed and the "
         "tally starts."

@@ -85,13 +85,13 @@ def election_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 def _voter_links(election: Election, membership, roll_entry, trustee) -> dict[str, bool]:
     """Which of the pages that take part in the election to link: the ballot (public, while the
-    poll is open), the credential page (a voter on the roll who may vote, while credentials are
-    issued) and the trustee page (a trustee of the election, while the ceremony or the
-    decryption is due)."""
+    poll is open), the credential page (a voter on the roll who may vote, during the credential
+    window, which closes when the poll opens) and the trustee page (a trustee of the election,
+    while the ceremony or the decryption is due)."""
     state = election.state
     credential = (
         roll_entry is not None
-        and state in (ElectionState.CREDENTIALS, ElectionState.OPEN)
+        and state == ElectionState.CREDENTIALS
         and can(action=Action.VOTE, convention=election.convention, membership=membership)
     )
     acting_trustee = (
@@ -124,7 +124,7 @@ def manifest_json(request: HttpRequest, uuid) -> JsonResponse:
 
 @require_GET
 def roll_json(request: HttpRequest, uuid) -> JsonResponse:
-    return JsonResponse(selectors.roll_json(_frozen(uuid)))
+    return JsonResponse(selectors.public_roll_json(_frozen(uuid)))
 
 
 @require_GET

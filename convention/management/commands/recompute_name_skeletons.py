@@ -1,4 +1,5 @@
-"""Recompute the look-alike skeletons of usernames and pseudonyms: ``recompute_name_skeletons``.
+"""Recompute the look-alike skeletons of usernames, pseudonyms and held pseudonyms:
+``recompute_name_skeletons``.
 
 A skeleton depends on Unicode's confusables data and on ``convention.names``; after either
 changes (an upgrade of ``confusable-homoglyphs``, a new folding rule), stored skeletons must be
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import IntegrityError, transaction
 
-from convention.models import Membership, User
+from convention.models import Membership, PseudonymHold, User
 from convention.names import skeleton
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         for model, name_field, skeleton_field in (
             (User, "username", "username_skeleton"),
             (Membership, "pseudonym", "pseudonym_skeleton"),
+            (PseudonymHold, "pseudonym", "pseudonym_skeleton"),  # never collide: no constraint
         ):
             pending = [
                 row

@@ -1,11 +1,27 @@
-// The ballot page: read the voter's choices, encrypt and prove them in this browser, then either
-// cast (anonymously: no cookie is sent) or audit (Benaloh: reveal, publish as spoiled, check, and
-// encrypt afresh). A ballot that was sent but not confirmed stays in browser storage until its
-// receipt arrives, so a dropped connection never loses it and resending never counts it twice.
+// The ballot page: read the voter's choices, encrypt and prove them in this browser (the sealed
+// ballot, whose tracker is shown before the voter chooses), then either cast (signed with the
+// credential over a board head fetched just before; sent anonymously: no cookie) or audit
+// (Benaloh: post the sealed ballot with its reveal and no credential, check it, and encrypt the
+// same choices afresh under a new nonce). A ballot that was sent but not confirmed stays in
+// browser storage until its receipt arrives, so a dropped connection never loses it and resending
+// never counts it twice. The manifest and the board head are fetched without cookies, and the
+// election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
-import { buildBallot, checkReceipt, checkedManifest, choicesMatch, openBallot, questionBounds } from "./election.js";
+import {
+  buildBallot,
+  checkReceipt,
+  checkedManifest,
+  choicesMatch,
+  electionCode,
+  headSigned,
+  localDigits,
+  openBallot,
+  questionBounds,
+  sealedPart,
+  signBallot,
+} from "./election.js";
 import { pointFromHex, warmUp } from "../../crypto/group.js";
 import { download, secureContext, setText, showState, t } from "./messages.js";
 
@@ -14,6 +30,13 @@ const form = document.getElementById("ballot-form");
 const fields = document.getElementById("ballot-fields");
 const status = (text) => setText("ballot-status", text);
 const PENDING = "mashwara/v1/pending-ballot/";
+// The board count named by the last ballot this browser signed for the election (docs/elections.md
+// §10): a re-vote waits until the board has moved past it, so that it outranks that ballot even
+// if someone who kept that ballot casts it later.
+const LAST_BOARD = "mashwara/v1/last-board/";
+const BOARD_POLL_SECONDS = 3;
+const BOARD_WAIT_SECONDS = 45;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const state = { manifest: null, fingerprint: null, fingerprintHex: "", credential: null, current: null, choices: null };
 
@@ -102,6 +125,15 @@ function setFormEnabled(enabled) {
   fields.disabled = !enabled;
 }
 
+/** Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review. */
+function seal(choices) {
+  state.current = buildBallot(state.manifest, state.fingerprint, choices);
+  state.choices = choices;
+  app.dataset.sealedTracker = state.current.tracker;
+  setText("review-tracker", groups(state.current.tracker));
+  document.getElementById("review").hidden = false;
+}
+
 function encrypt(event) {
   event.preventDefault();
   if (!state.credential) {
@@ -116,13 +148,10 @@ function encrypt(event) {
   setTimeout(() => {
     try {
       const started = performance.now();
-      state.current = buildBallot(state.manifest, state.fingerprint, signingCredential(state.credential), choices);
-      state.choices = choices;
+      seal(choices);
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       app.dataset.encryptMs = String(Math.round(performance.now() - started));
       status(t("encrypted", { seconds }));
-      setText("review-tracker", groups(state.current.tracker));
-      document.getElementById("review").hidden = false;
       document.getElementById("audit-result").hidden = true;
       document.getElementById("receipt").hidden = true;
     } catch (error) {
@@ -132,11 +161,20 @@ function encrypt(event) {
   }, 30);
 }
 
+// Refusals this page explains in its own words; others show the server's translated message.
+const EXPLAINED = new Set(["too_many_ballots", "duplicate_tracker", "bad_board_reference", "too_many_audits"]);
+
+const refusal = (error) => (error instanceof ServerRefusal ? error.body?.error ?? "" : "");
+
 function explain(error) {
   if (error instanceof NetworkFailure) return t("offline");
-  if (error instanceof ServerRefusal) return t("rejected", { message: error.message });
+  if (error instanceof ServerRefusal) return EXPLAINED.has(refusal(error)) ? t(refusal(error)) : t("rejected", { message: error.message });
+  if (error instanceof PageRefusal) return error.message;
   return `${t("error")} ${error.message}`;
 }
+
+/** A refusal by this page itself (a bad head, a board that did not move): nothing was sent. */
+class PageRefusal extends Error {}
 
 function showReceipt(receipt) {
   setText("receipt-tracker", groups(receipt.tracker));
@@ -149,6 +187,83 @@ function showReceipt(receipt) {
   document.getElementById("receipt").hidden = false;
   document.getElementById("review").hidden = true;
   document.getElementById("pending").hidden = true;
+}
+
+// -- casting -----------------------------------------------------------------------------------------
+
+/** The board head, fetched without cookies and checked: signed by the board key, still running. */
+async function fetchHead() {
+  const head = await getJson(app.dataset.headUrl, { anonymous: true });
+  if (!headSigned(state.manifest, state.fingerprint, head)) throw new PageRefusal(t("bad_head"));
+  if (head.final) throw new PageRefusal(t("not_open"));
+  return head;
+}
+
+function lastBoard() {
+  try {
+    const value = JSON.parse(storage()?.getItem(LAST_BOARD + state.fingerprintHex) ?? "null");
+    return Number.isSafeInteger(value?.count) ? value.count : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberBoard(count) {
+  const last = lastBoard();
+  storage()?.setItem(LAST_BOARD + state.fingerprintHex, JSON.stringify({ count: last === null ? count : Math.max(last, count) }));
+}
+
+function restoreBoard(count) {
+  if (count === null) storage()?.removeItem(LAST_BOARD + state.fingerprintHex);
+  else storage()?.setItem(LAST_BOARD + state.fingerprintHex, JSON.stringify({ count }));
+}
+
+// Refusals after which an honest ballot box never accepts the same signed ballot, whoever sends
+// a copy of it (a head that is not on its board never becomes one): the next ballot need not
+// wait out the head it named.
+const NEVER_ACCEPTED = new Set(["bad_board_reference", "too_many_ballots", "duplicate_tracker", "audited_ballot", "bad_signature", "bad_proof", "unknown_issuer", "wrong_election", "malformed"]);
+
+/**
+ * The head to sign against. If this browser already signed a ballot naming the current head (it
+ * was never cast, or not yet), wait until another entry lands, polling the head; give up after
+ * BOARD_WAIT_SECONDS, send nothing and tell the voter to try again (or audit a ballot, which
+ * itself moves the board).
+ */
+async function boardToSign() {
+  const last = lastBoard();
+  let head = await fetchHead();
+  if (last === null || head.count > last) return head;
+  app.dataset.boardWait = "waiting";
+  status(t("waiting_board"));
+  for (let waited = 0; waited < BOARD_WAIT_SECONDS; waited += BOARD_POLL_SECONDS) {
+    await sleep(BOARD_POLL_SECONDS * 1000);
+    head = await fetchHead();
+    if (head.count > last) {
+      app.dataset.boardWait = "moved";
+      return head;
+    }
+  }
+  app.dataset.boardWait = "gave-up";
+  throw new PageRefusal(t("board_not_moved"));
+}
+
+/**
+ * Sign the sealed ballot over a fresh board head and send it. A `bad_board_reference` refusal
+ * (the head moved back, or was not this board's) is answered once: fetch the head again and re-sign.
+ */
+async function castSealed(sealed, retried = false) {
+  const head = await boardToSign();
+  const board = { count: head.count, hash: head.hash };
+  const ballot = signBallot(state.fingerprint, sealed, board, signingCredential(state.credential));
+  const before = lastBoard();
+  rememberBoard(board.count); // before sending: once sent, a copy of it may be cast by anyone
+  try {
+    return await send(ballot);
+  } catch (error) {
+    if (NEVER_ACCEPTED.has(refusal(error))) restoreBoard(before);
+    if (!retried && refusal(error) === "bad_board_reference") return castSealed(sealed, true);
+    throw error;
+  }
 }
 
 async function send(ballot) {
@@ -176,42 +291,56 @@ async function send(ballot) {
 }
 
 async function cast() {
-  const { ballot } = state.current;
+  const { sealed } = state.current;
   document.getElementById("cast-button").disabled = true;
   document.getElementById("audit-button").disabled = true;
   try {
-    await send(ballot);
+    await castSealed(sealed);
     state.current = null;
   } catch (error) {
-    status(explain(error));
-    if (error instanceof NetworkFailure) document.getElementById("pending").hidden = false;
+    const kept = Boolean(storage()?.getItem(PENDING + state.fingerprintHex));
+    status(error instanceof NetworkFailure && !kept ? t("offline_unsent") : explain(error));
+    if (kept) offerPending();
   } finally {
     document.getElementById("cast-button").disabled = false;
     document.getElementById("audit-button").disabled = false;
   }
 }
 
+// -- auditing ----------------------------------------------------------------------------------------
+
+/**
+ * Benaloh audit: post the sealed ballot with its reveal — no credential, no signature, nothing
+ * that links it to the voter — check the receipt and open the ballot here, then encrypt the same
+ * choices afresh (a new nonce, new randomness) for the voter to cast or audit again.
+ */
 async function audit() {
-  const { ballot, reveal, tracker } = state.current;
+  const { sealed, reveal, tracker } = state.current;
   document.getElementById("cast-button").disabled = true;
   document.getElementById("audit-button").disabled = true;
   status(t("auditing"));
   try {
-    const receipt = await postJson(app.dataset.auditUrl, { ballot, reveal }, {
+    const receipt = await postJson(app.dataset.auditUrl, { ballot: sealed, reveal }, {
       anonymous: true,
       onRetry: (seconds) => status(t("retrying", { seconds })),
     });
-    const opened = openBallot(state.manifest, ballot, reveal);
+    const opened = openBallot(state.manifest, sealed, reveal);
     renderOpened(opened);
     const matches = choicesMatch(state.manifest, state.choices, opened);
-    status(matches ? "" : t("audit_mismatch"));
+    const receiptValid = receipt.tracker === tracker && checkReceipt(state.manifest, state.fingerprint, sealed, receipt);
     setText("audit-tracker", groups(receipt.tracker));
     document.getElementById("audit-link").href = trackerLink(tracker);
     document.getElementById("audit-result").hidden = false;
     document.getElementById("review").hidden = true;
     app.dataset.auditedTracker = receipt.tracker;
     state.current = null;
-    setFormEnabled(matches);
+    if (!matches || !receiptValid) {
+      status(t(matches ? "bad_receipt" : "audit_mismatch"));
+      setFormEnabled(false);
+      return;
+    }
+    seal(state.choices);
+    status(t("encrypted_again"));
   } catch (error) {
     status(explain(error));
   } finally {
@@ -250,9 +379,21 @@ function offerPending() {
   const box = document.getElementById("pending");
   box.hidden = false;
   document.getElementById("resend-button").onclick = async () => {
+    const ballot = JSON.parse(text);
     try {
-      await send(JSON.parse(text));
+      await send(ballot);
     } catch (error) {
+      // The head this ballot named is refused: sign its sealed part again over a fresh head.
+      const own = state.credential && state.credential.credential.key === ballot.credential?.key;
+      if (refusal(error) === "bad_board_reference" && own) {
+        try {
+          await castSealed(sealedPart(ballot), true);
+          return;
+        } catch (again) {
+          status(explain(again));
+          return;
+        }
+      }
       status(explain(error));
     }
   };
@@ -262,6 +403,14 @@ function offerPending() {
   };
 }
 
+/** The election code of the manifest this page checked, computed here (never read from the HTML). */
+function showElectionCode(fingerprint) {
+  const code = electionCode(fingerprint);
+  app.dataset.electionCode = code;
+  setText("election-code", localDigits(code, document.documentElement.lang));
+  document.getElementById("election-code-box").hidden = false;
+}
+
 async function main() {
   if (!secureContext()) {
     status(t("insecure"));
@@ -269,13 +418,15 @@ async function main() {
   }
   let published;
   try {
-    published = await getJson(app.dataset.manifestUrl);
+    // No cookie: the manifest is public, and the voter's session has nothing to do with it.
+    published = await getJson(app.dataset.manifestUrl, { anonymous: true });
   } catch {
     status(t("not_open"));
     return;
   }
   Object.assign(state, checkedManifest(published));
   state.fingerprintHex = hex(state.fingerprint);
+  showElectionCode(state.fingerprint);
   // Build the window tables of G and X now, while the voter reads the questions.
   setTimeout(() => warmUp(pointFromHex(state.manifest.joint_public_key)), 0);
   const statusBox = document.getElementById("credential-status");

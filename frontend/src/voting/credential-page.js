@@ -1,5 +1,7 @@
 // The credential page: make, blind, request, unblind, verify and store the voter's credential,
-// then show the code that carries it to another device (docs/elections.md §3).
+// then show the code that carries it to another device (docs/elections.md §3). The manifest is
+// fetched without cookies (only the credential request itself needs the session), and the
+// election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { finishRequest, startRequest } from "./credential.js";
@@ -13,7 +15,7 @@ import {
   savePending,
   verifyStored,
 } from "./credential-store.js";
-import { checkedManifest } from "./election.js";
+import { checkedManifest, electionCode, localDigits } from "./election.js";
 import { download, secureContext, setText, t } from "./messages.js";
 
 const app = document.getElementById("credential-app");
@@ -83,8 +85,12 @@ async function main() {
     status(t("insecure"));
     return;
   }
-  const { manifest, fingerprint } = checkedManifest(await getJson(app.dataset.manifestUrl));
+  const { manifest, fingerprint } = checkedManifest(await getJson(app.dataset.manifestUrl, { anonymous: true }));
   app.dataset.fingerprint = Array.from(fingerprint, (b) => b.toString(16).padStart(2, "0")).join("");
+  const code = electionCode(fingerprint);
+  app.dataset.electionCode = code;
+  setText("election-code", localDigits(code, document.documentElement.lang));
+  document.getElementById("election-code-box").hidden = false;
   const stored = loadCredential(app.dataset.fingerprint);
   if (stored) {
     try {

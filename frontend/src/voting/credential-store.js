@@ -23,7 +23,7 @@ export async function verifyStored(manifest, fingerprint, stored) {
   return stored;
 }
 
-/** For buildBallot: { secret: bigint, credential }. */
+/** For signBallot: { secret: bigint, credential }. */
 export function signingCredential(stored) {
   return { secret: scalarFromHex(stored.secret), credential: stored.credential };
 }

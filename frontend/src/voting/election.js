@@ -1,17 +1,19 @@
 // The election layer of docs/elections.md on top of the crypto core: framed SHA-256 identifiers
-// (fingerprint, tracker), the credential message, each question's ballot shape, choice vectors,
-// and building, signing, opening (Benaloh audit) a ballot. No DOM, no network: node tests run it.
+// (fingerprint, election code, tracker), the credential message, each question's ballot shape,
+// choice vectors, sealing a ballot (encrypt and prove, before the voter chooses cast or audit),
+// signing it for casting, opening it (Benaloh audit), and checking signed board heads and
+// receipts. No DOM, no network: node tests run it.
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, equalBytes, hexToBytes, int8, utf8 } from "../../crypto/bytes.js";
 import { encryptWithNonce } from "../../crypto/elgamal.js";
-import { baseMul, pointFromHex, scalarHex } from "../../crypto/group.js";
+import { baseMul, encodeScalar, pointFromHex, scalarHex } from "../../crypto/group.js";
 import { frame } from "../../crypto/hash.js";
 import { canonicalJson } from "../../crypto/json.js";
 import { signCredential } from "../../crypto/proofs.js";
 import { encryptQuestion } from "../../crypto/question.js";
-import { nonceSource } from "../../crypto/random.js";
+import { nonceSource, randomBytes } from "../../crypto/random.js";
 import { fromJson, toJson } from "../../crypto/serialization.js";
 
 /** cj(x) as UTF-8 bytes: what gets hashed and signed. */
@@ -38,6 +40,29 @@ export function fingerprintOf(manifest) {
   return sha256f("election-fingerprint", cj(manifest));
 }
 
+const CODE_DIGITS = 24;
+const EASTERN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"; // U+06F0 … U+06F9, as Dari and Pashto print them
+
+/**
+ * The election code (§1): SHA256F("election-code", fingerprint), its first 10 bytes as a
+ * big-endian integer mod 10^24, as 24 Western digits in six groups of four — the fingerprint in
+ * a form a voter compares by eye with the code observers publish. Same as Python's
+ * voting.verify.election.election_code.
+ */
+export function electionCode(fingerprint) {
+  if (!(fingerprint instanceof Uint8Array) || fingerprint.length !== 32) throw new TypeError("an election fingerprint is 32 bytes");
+  const prefix = sha256f("election-code", fingerprint).subarray(0, 10);
+  const number = BigInt("0x" + bytesToHex(prefix)) % 10n ** BigInt(CODE_DIGITS);
+  return number.toString().padStart(CODE_DIGITS, "0").match(/.{4}/g).join(" ");
+}
+
+/** Western digits of `text` as the page's language writes them: Eastern Arabic-Indic in Dari and Pashto. */
+export function localDigits(text, language) {
+  const lang = String(language || "").toLowerCase();
+  if (!(lang.startsWith("fa") || lang.startsWith("ps"))) return text;
+  return text.replace(/[0-9]/g, (digit) => EASTERN_DIGITS[Number(digit)]);
+}
+
 /** frame("mashwara/v1/credential") ‖ frame(fingerprint) ‖ frame(P): what the issuer signs (§3). */
 export function credentialMessage(fingerprint, credentialKey) {
   return concatBytes(frame(utf8("mashwara/v1/credential")), frame(fingerprint), frame(credentialKey));
@@ -57,13 +82,23 @@ export function questionBounds(question) {
 }
 
 /**
- * fingerprint ‖ credential key (32 + 32 bytes): the context every proof on a ballot starts with;
- * each part appends its suffix, so question q's context is fingerprint ‖ key ‖ int(q) (§4).
- * Binding the proofs to the credential stops ballot copying: nobody can post a copy of another
- * voter's answers under their own credential. `credentialKey` is the ballot's hex `credential.key`.
+ * fingerprint ‖ nonce (32 + 32 bytes): the context every proof on a ballot starts with; each
+ * part appends its suffix, so question q's context is fingerprint ‖ nonce ‖ int(q) (§4). The
+ * answers do not depend on the credential, so an audit can be posted without one. `nonce` is the
+ * ballot's hex `nonce` (or its 32 bytes).
  */
-export function ballotContext(fingerprint, credentialKey) {
-  return concatBytes(fingerprint, hexToBytes(credentialKey, 32));
+export function ballotContext(fingerprint, nonce) {
+  const bytes = typeof nonce === "string" ? hexToBytes(nonce, 32) : nonce;
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) throw new TypeError("a ballot nonce is 32 bytes");
+  return concatBytes(fingerprint, bytes);
+}
+
+/**
+ * A ballot's nonce: 32 fresh bytes from the CSPRNG for every encryption; with a test nonce
+ * source (protocol §9), one draw as its 32-byte scalar encoding, so vectors are reproducible.
+ */
+export function ballotNonce(rng) {
+  return rng === undefined || rng === null ? randomBytes(32) : encodeScalar(nonceSource(rng).draw());
 }
 
 /** Each question's §5 parts: { suffix, options, low, high } (one part, or one per ranked pair). */
@@ -122,19 +157,29 @@ class RecordingNonces {
   }
 }
 
-/** Tracker = SHA256F("tracker", cj(ballot)), as 64 hex characters. */
-export function trackerOf(ballot) {
-  return bytesToHex(sha256f("tracker", cj(ballot)));
+/** The sealed part of a ballot: exactly its election, nonce and answers (§4). */
+export function sealedPart(ballot) {
+  return { election: ballot.election, nonce: ballot.nonce, answers: ballot.answers };
 }
 
 /**
- * Encrypt, prove and sign a ballot (§4). `credential` is the stored credential
- * { secret: bigint, credential: { key, prefix, signature } }; `choices` one choice per question
- * (see choiceVectors). Returns { ballot, reveal, tracker } — keep `reveal` secret unless auditing.
+ * Tracker = SHA256F("tracker", cj(sealed part)), as 64 hex characters: the same for the sealed
+ * ballot the voter sees before choosing, its audit, and the ballot cast from it.
  */
-export function buildBallot(manifest, fingerprint, credential, choices, rng) {
+export function trackerOf(ballot) {
+  return bytesToHex(sha256f("tracker", cj(sealedPart(ballot))));
+}
+
+/**
+ * Encrypt and prove a ballot (§4) under a fresh nonce: the sealed ballot, which the voter then
+ * casts (signBallot) or audits (posting it with `reveal`). `choices` has one choice per question
+ * (see choiceVectors); `rng` is for test vectors only (the nonce is drawn first, then every
+ * encryption's draws). Returns { sealed, reveal, tracker } — keep `reveal` secret unless auditing.
+ */
+export function buildBallot(manifest, fingerprint, choices, rng) {
   const joint = pointFromHex(manifest.joint_public_key);
-  const context = ballotContext(fingerprint, credential.credential.key);
+  const nonce = ballotNonce(rng);
+  const context = ballotContext(fingerprint, nonce);
   const answers = [];
   const reveal = [];
   shapes(manifest).forEach((shape, q) => {
@@ -150,10 +195,20 @@ export function buildBallot(manifest, fingerprint, credential, choices, rng) {
     answers.push(shape.kind === "ranked" ? { pairs: parts } : parts[0]);
     reveal.push(shape.kind === "ranked" ? { pairs: opened } : opened[0]);
   });
-  const ballot = { election: bytesToHex(fingerprint), credential: credential.credential, answers };
+  const sealed = { election: bytesToHex(fingerprint), nonce: bytesToHex(nonce), answers };
+  return { sealed, reveal, tracker: trackerOf(sealed) };
+}
+
+/**
+ * The ballot to cast (§4): the sealed part, the board head fetched just before signing
+ * `board = { count, hash }`, the credential, and the credential's Schnorr signature over
+ * cj(ballot without "signature") with ctx = fingerprint. `credential` is
+ * { secret: bigint, credential: { key, prefix, signature } }.
+ */
+export function signBallot(fingerprint, sealed, board, credential, rng) {
+  const ballot = { ...sealedPart(sealed), board: { count: board.count, hash: board.hash }, credential: credential.credential };
   const signature = signCredential(fingerprint, credential.secret, cj(ballot), rng);
-  ballot.signature = toJson("credentialSignature", signature);
-  return { ballot, reveal, tracker: trackerOf(ballot) };
+  return { ...ballot, signature: toJson("credentialSignature", signature) };
 }
 
 /**
@@ -209,24 +264,34 @@ export function checkedManifest(response) {
   return { manifest: response.manifest, fingerprint };
 }
 
-/**
- * A receipt is worth keeping only if it is for this ballot and its head is signed by the
- * election's board key (§4, §5): check both before showing it.
- */
-export function checkReceipt(manifest, fingerprint, ballot, receipt) {
-  const head = receipt.head;
-  if (receipt.tracker !== trackerOf(ballot)) return false;
-  if (head.election !== bytesToHex(fingerprint) || head.count !== receipt.position || head.final !== false) return false;
-  const message = concatBytes(
-    frame(utf8("mashwara/v1/board-head")),
-    frame(fingerprint),
-    frame(int8(head.count)),
-    frame(hexToBytes(head.hash, 32)),
-    frame(utf8("running")),
-  );
+/** Is `head` a board head of this election signed by the manifest's board key (§5)? */
+export function headSigned(manifest, fingerprint, head) {
   try {
+    if (head.election !== bytesToHex(fingerprint) || !Number.isSafeInteger(head.count) || head.count < 0) return false;
+    if (typeof head.final !== "boolean") return false;
+    const message = concatBytes(
+      frame(utf8("mashwara/v1/board-head")),
+      frame(fingerprint),
+      frame(int8(head.count)),
+      frame(hexToBytes(head.hash, 32)),
+      frame(utf8(head.final ? "final" : "running")),
+    );
     return ed25519.verify(hexToBytes(head.signature, 64), message, hexToBytes(manifest.board_public_key, 32));
   } catch {
     return false;
   }
+}
+
+/**
+ * A receipt is worth keeping only if it is for this ballot (its tracker; for a cast ballot also a
+ * position after the board head it names) and its head — the board right after the entry — is
+ * signed by the election's board key (§4, §5): check both before showing it. `ballot` is the cast
+ * ballot, or the sealed ballot of an audit.
+ */
+export function checkReceipt(manifest, fingerprint, ballot, receipt) {
+  const head = receipt.head;
+  if (receipt.tracker !== trackerOf(ballot)) return false;
+  if (head.count !== receipt.position || head.final !== false) return false;
+  if (ballot.board && !(receipt.position > ballot.board.count)) return false;
+  return headSigned(manifest, fingerprint, head);
 }

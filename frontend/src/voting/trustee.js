@@ -1,13 +1,15 @@
 // What a trustee computes at each step (docs/elections.md §6–§7), the browser twin of
 // voting/trustee/steps.py: pure functions of the trustee's key (from its key file) and the
 // server's JSON. Before decrypting, the trustee rebuilds the encrypted tally from the board
-// (chain, signed final head, last ballot per credential, homomorphic sum) and refuses if the
+// (chain, signed final head, each ballot's board reference, the counted ballot per credential —
+// the greatest (board.count, position) — homomorphic sum) and refuses if the
 // server's tally differs, if two counted ballots share a ciphertext, or if more credentials were
 // counted than issued — so that no single voter's ballot can be passed off as the tally. It also
 // checks every counted ballot's credential, signature and proofs: a ballot whose ciphertexts are
 // not proven 0/1 could cancel the other ballots out of the sum and leave one voter alone in it.
 
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes, int8, utf8 } from "../../crypto/bytes.js";
 import { InvalidShare } from "../../crypto/errors.js";
 import { IDENTITY, baseMul, pointHex } from "../../crypto/group.js";
@@ -29,7 +31,7 @@ import {
   revealShare,
   verificationKeys,
 } from "../../crypto/threshold.js";
-import { ballotContext, cj, sha256f, shapes } from "./election.js";
+import { ballotContext, cj, sha256f, shapes, trackerOf } from "./election.js";
 import { importIssuer, verifyCredential } from "./issuer.js";
 
 /**
@@ -64,6 +66,8 @@ export const REFUSALS = {
   entry_missing: "board entry %(position)s is missing or out of order",
   bad_tracker: "board entry %(position)s: the tracker does not match the ballot",
   broken_chain: "board entry %(position)s: the hash chain is broken",
+  bad_board_reference: "board entry %(position)s: the ballot names a board head that is not on this board before it",
+  repeated_tracker: "board entry %(position)s repeats the tracker of entry %(first)s",
   not_at_final_head: "the board does not end at the signed final head",
   wrong_shape: "ballot %(position)s has the wrong shape",
   copied_ballot: "ballot %(position)s repeats a ciphertext of another counted ballot: refusing to decrypt a tally that could single out a voter",
@@ -251,7 +255,10 @@ function headMessage(fingerprint, head) {
   );
 }
 
-/** Check the chain and the signed final head; the counted entries (last ballot per credential). */
+/**
+ * Check the chain, each ballot's board reference and the signed final head; the counted entries:
+ * per credential, the ballot with the greatest (board.count, position) (docs/elections.md §4–§5).
+ */
 export function verifyBoard(fingerprint, manifest, entries, finalHead) {
   if (finalHead.election !== bytesToHex(fingerprint) || finalHead.final !== true) throw refusal("no_final_head", {});
   let valid = false;
@@ -262,18 +269,36 @@ export function verifyBoard(fingerprint, manifest, entries, finalHead) {
   }
   if (!valid) throw refusal("bad_head_signature", {});
   let previous = sha256f("board-genesis", fingerprint);
+  const hashes = [bytesToHex(previous)]; // h_0 … h_{position}
   const counted = new Map();
+  const trackers = new Map(); // tracker → first position: the board holds each tracker once
   let position = 0;
   for (const entry of entries) {
     position += 1;
     if (entry.position !== position) throw refusal("entry_missing", { position });
-    const tracker = sha256f("tracker", cj(entry.ballot));
+    if (entry.ballot === null || typeof entry.ballot !== "object") throw refusal("bad_tracker", { position });
+    const tracker = hexToBytes(trackerOf(entry.ballot), 32);
     if (entry.tracker !== bytesToHex(tracker)) throw refusal("bad_tracker", { position });
+    if (trackers.has(entry.tracker)) throw refusal("repeated_tracker", { position, first: trackers.get(entry.tracker) });
+    trackers.set(entry.tracker, position);
+    const digest = sha256(cj(entry.ballot));
     const reveal = entry.kind === "audited" ? cj(entry.reveal) : new Uint8Array(0);
-    const digest = sha256f("board-entry", previous, position, entry.kind, entry.hour, tracker, reveal);
-    if (entry.previous !== bytesToHex(previous) || entry.hash !== bytesToHex(digest)) throw refusal("broken_chain", { position });
-    previous = digest;
-    if (entry.kind === "ballot") counted.set(entry.ballot.credential.key, entry);
+    const hash = sha256f("board-entry", previous, position, entry.kind, entry.hour, tracker, digest, reveal);
+    if (entry.digest !== bytesToHex(digest) || entry.previous !== bytesToHex(previous) || entry.hash !== bytesToHex(hash)) {
+      throw refusal("broken_chain", { position });
+    }
+    previous = hash;
+    hashes.push(bytesToHex(hash));
+    if (entry.kind !== "ballot") continue;
+    const board = entry.ballot.board;
+    if (!board || !Number.isSafeInteger(board.count) || board.count < 0 || board.count >= position || board.hash !== hashes[board.count]) {
+      throw refusal("bad_board_reference", { position });
+    }
+    // In position order, so an equal board count means this entry is later: it wins.
+    const key = entry.ballot.credential?.key;
+    if (typeof key !== "string") throw refusal("bad_ballot", { position });
+    const held = counted.get(key);
+    if (held === undefined || board.count >= held.ballot.board.count) counted.set(key, entry);
   }
   if (position !== finalHead.count || bytesToHex(previous) !== finalHead.hash) throw refusal("not_at_final_head", {});
   return [...counted.values()];
@@ -312,7 +337,7 @@ export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
     delete unsigned.signature;
     verifyCredentialSignature(fingerprint, fromJson("point", ballot.credential.key), cj(unsigned), fromJson("credentialSignature", ballot.signature));
     const joint = fromJson("point", manifest.joint_public_key);
-    const context = ballotContext(fingerprint, ballot.credential.key); // proofs bound to the credential
+    const context = ballotContext(fingerprint, ballot.nonce); // proofs bound to the ballot's nonce
     shapes(manifest).forEach((shape, q) => {
       const items = shape.kind === "ranked" ? ballot.answers[q].pairs : [ballot.answers[q]];
       if (items.length !== shape.parts.length) throw new Error("wrong shape");

@@ -1,0 +1,41 @@
+"""The anonymous ballot box answers without a cookie, whatever the request carries.
+
+``voting.views.ballot_box`` already drops the ``Cookie`` header before its view runs and clears
+the cookies of its response, but the middleware around the view runs before and after it:
+Django's CSRF middleware reads a ``csrftoken`` cookie before any view and, when that cookie is
+malformed, sets a new one on the way out, and the session middleware adds ``Vary: Cookie``. A
+``Set-Cookie`` on a ballot's answer would tie the ballot to the browser that keeps the cookie.
+This middleware comes first in ``MIDDLEWARE`` (the outermost): on the ballot-box paths it drops
+the request's cookies before any other code reads them, and on the way out removes every cookie
+and ``Cookie`` from ``Vary``, after every other middleware has had its say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import cc_delim_re
+
+# voting/urls.py: path("ballot-box/<uuid:uuid>/cast"), path("ballot-box/<uuid:uuid>/audit")
+BALLOT_BOX_PREFIX = "/ballot-box/"
+
+
+class CookielessBallotBoxMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(BALLOT_BOX_PREFIX):
+            return self.get_response(request)
+        request.META.pop("HTTP_COOKIE", None)
+        request.COOKIES = {}
+        response = self.get_response(request)
+        response.cookies.clear()
+        if response.has_header("Vary"):
+            kept = [v for v in cc_delim_re.split(response["Vary"]) if v and v.lower() != "cookie"]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response
