@@ -12,7 +12,8 @@ and ``voting.verify``.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,6 +192,28 @@ class Voter:
         Nothing in it names the credential."""
         sealed, reveal = self.seal(choices)
         return {"ballot": sealed, "reveal": reveal}
+
+
+def obtain_credential(
+    voter: Voter,
+    post: Callable[[dict[str, Any]], dict[str, Any]],
+    get: Callable[[], dict[str, Any]],
+    *,
+    timeout: float = 120.0,
+    interval: float = 1.0,
+) -> dict[str, Any]:
+    """The voter's side of docs/elections.md §3 over any transport: ``post`` sends the blinded
+    requests (``POST …/credential``) and returns the status, ``get`` polls it (``GET
+    …/credential``) every ``interval`` seconds until ``threshold`` issuers have signed."""
+    status = post(voter.credential_request())
+    deadline = time.monotonic() + timeout
+    while voter.finish_credential(status) is None:
+        if time.monotonic() > deadline:
+            signed = sum(1 for r in status.get("requests", []) if r.get("blind_signature"))
+            raise TimeoutError(f"only {signed} issuers signed within {timeout:.0f} s")
+        time.sleep(interval)
+        status = get()
+    return voter.credential
 
 
 def tracker(ballot: dict[str, Any]) -> str:

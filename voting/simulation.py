@@ -49,6 +49,8 @@ class Simulation:
     organizer: Membership
     voters: list[Voter] = field(default_factory=list)
     trustees: list[TrusteeClient] = field(default_factory=list)
+    members: list[Membership] = field(default_factory=list)
+    trustee_members: list[Membership] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -61,8 +63,17 @@ def _member(convention: Convention, name: str, role: str, invited_by=None) -> Me
     return membership
 
 
-def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=None) -> Simulation:
-    """Convention, members, election, ceremony, credentials; the poll is open at the end."""
+def prepare(
+    voters: int,
+    *,
+    trustees: int = 3,
+    threshold: int = 2,
+    questions=None,
+    issue: bool = True,
+) -> Simulation:
+    """Convention, members, election, ceremony, credentials; the poll is open at the end. With
+    ``issue=False`` it stops in the credential window, before any request (``sim.members`` are
+    the voters' memberships, ``sim.trustee_members`` the trustees')."""
     suffix = secrets.token_hex(3)
     convention = Convention.objects.create(
         slug=f"simulation-{suffix}",
@@ -103,6 +114,9 @@ def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=Non
         message = client.verification(ceremony.status(election, row))
         ceremony.submit_verification(election=election, trustee=row, message=message)
     election = lifecycle.transition(election, ElectionState.CREDENTIALS, actor=organizer)
+    sim.election, sim.members, sim.trustee_members = election, members, trustee_members
+    if not issue:
+        return sim
     sim.voters = [Voter(election.manifest, election.fingerprint_bytes) for _ in members]
     issuers = list(zip(trustee_members, sim.trustees, strict=True))[:threshold]
     issue_credentials(election, list(zip(members, sim.voters, strict=True)), issuers)

@@ -111,6 +111,8 @@ def trustee_page(request: HttpRequest, uuid) -> HttpResponse:
             "election": election,
             "trustee": trustee,
             "in_ceremony": election.state == ElectionState.KEY_CEREMONY,
+            "issuing": election.state == ElectionState.CREDENTIALS,
+            "publishing_ledger": election.state == ElectionState.OPEN,
             "decrypting": election.state == ElectionState.CLOSED,
         },
     )
