@@ -61,23 +61,27 @@ def _issuers(election_pk: int, fingerprint: str) -> Issuers:
 
 
 def election_issuers(election: Election) -> Issuers:
+    if not election.fingerprint:  # a copy loaded before the ceremony completed
+        election.refresh_from_db(fields=["fingerprint", "threshold"])
     return _issuers(election.pk, election.fingerprint)
 
 
-def _key_share_lock(election: Election) -> None:
-    """Hold the election row ``FOR KEY SHARE`` until the transaction ends. That mode conflicts
-    only with ``FOR UPDATE``, the lock the transition to ``open`` takes: issuances run side by
-    side, opening waits until they have all committed, and a ballot (``FOR NO KEY UPDATE``) never
-    waits behind an issuance, so it cannot take its transaction id while one is in flight.
-    SQLite runs one writing transaction at a time, which gives the same order."""
+def _key_share_lock(election: Election) -> str:
+    """Hold the election row ``FOR KEY SHARE`` until the transaction ends, and return its state
+    as read under that lock. That mode conflicts only with ``FOR UPDATE``, the lock the
+    transition to ``open`` takes: issuances run side by side, opening waits until they have all
+    committed, and a ballot (``FOR NO KEY UPDATE``) never waits behind an issuance, so it cannot
+    take its transaction id while one is in flight. SQLite runs one writing transaction at a
+    time, which gives the same order."""
     connection = connections[Election.objects.db]
     if connection.vendor != "postgresql":
-        return
+        return Election.objects.values_list("state", flat=True).get(pk=election.pk)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {Election._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+            f"SELECT state FROM {Election._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
             [election.pk],
         )
+        return cursor.fetchone()[0]
 
 
 def _hex(value: Any, what: str) -> bytes:
@@ -123,11 +127,14 @@ def _entry_of(election: Election, membership: Membership, *, lock: bool) -> Roll
     return entry
 
 
-def _status(election: Election, entry: RollEntry) -> dict[str, Any]:
+def _status(
+    election: Election, entry: RollEntry, requests: list[CredentialRequest] | None = None
+) -> dict[str, Any]:
     """What the voter's page reads (``GET …/credential``): its roll id (to find in the public
     roll), whether a credential was requested for it, and the current round's requests with the
     blind signatures received so far."""
-    requests = list(entry.requests.filter(round=entry.issued)) if entry.issued else []
+    if requests is None:
+        requests = list(entry.requests.filter(round=entry.issued)) if entry.issued else []
     return {
         "roll_id": entry.roll_id,
         "issued": entry.issued,
@@ -157,9 +164,7 @@ def request_credential(
     the identical request again gets the same status, any other request for an entry whose
     credentials are used up is refused."""
     with transaction.atomic():
-        _key_share_lock(election)
-        election = Election.objects.get(pk=election.pk)
-        if election.state not in ISSUING_STATES:
+        if _key_share_lock(election) not in ISSUING_STATES:
             raise CredentialWindowClosed()
         requests = parse_requests(election_issuers(election), message)
         entry = _entry_of(election, membership, lock=True)
@@ -173,13 +178,13 @@ def request_credential(
         entry.issued += 1
         entry.blinded_hash = request_hash
         entry.save(update_fields=["issued", "blinded_hash"])
-        CredentialRequest.objects.bulk_create(
+        created = CredentialRequest.objects.bulk_create(
             CredentialRequest(
                 roll_entry=entry, round=entry.issued, issuer=i, blinded_message=blinded.hex()
             )
             for i, blinded in requests
         )
-        return _status(election, entry)
+        return _status(election, entry, created)
 
 
 # -- issuers -------------------------------------------------------------------------------------
@@ -236,25 +241,29 @@ def submit_blind_signatures(
     if not isinstance(items, list) or len(items) > MAX_SIGNATURES_PER_POST:
         raise InvalidCredentialRequest(f"send at most {MAX_SIGNATURES_PER_POST} signatures")
     with transaction.atomic():
-        _key_share_lock(election)
-        election = Election.objects.get(pk=election.pk)
-        if election.state not in ISSUING_STATES:
+        if _key_share_lock(election) not in ISSUING_STATES:
             raise CredentialWindowClosed()
         key = election_issuers(election).key(trustee.index)
-        stored = 0
+        answers: dict[int, bytes] = {}
         for item in items:
             if not isinstance(item, dict) or set(item) != {"request", "blind_signature"}:
                 raise InvalidCredentialRequest('each signature is {"request", "blind_signature"}')
             if type(item["request"]) is not int:
                 raise InvalidCredentialRequest("request must be a request id")
-            signature = _hex(item["blind_signature"], "blind_signature")
-            request = (
-                CredentialRequest.objects.select_for_update()
-                .filter(pk=item["request"], roll_entry__election=election, issuer=trustee.index)
-                .first()
+            answers[item["request"]] = _hex(item["blind_signature"], "blind_signature")
+        # One query locks every named request addressed to this issuer; one statement stores
+        # the new answers.
+        requests = {
+            r.pk: r
+            for r in CredentialRequest.objects.select_for_update().filter(
+                pk__in=list(answers), roll_entry__election=election, issuer=trustee.index
             )
+        }
+        changed = []
+        for request_id, signature in answers.items():
+            request = requests.get(request_id)
             if request is None:
-                raise InvalidCredentialRequest(f"request {item['request']} is not addressed to you")
+                raise InvalidCredentialRequest(f"request {request_id} is not addressed to you")
             blinded = int(request.blinded_message, 16)
             if (
                 len(signature) != key.modulus_length
@@ -265,8 +274,9 @@ def submit_blind_signatures(
                 )
             if not request.blind_signature:
                 request.blind_signature = signature.hex()
-                request.save(update_fields=["blind_signature"])
-                stored += 1
+                changed.append(request)
+        CredentialRequest.objects.bulk_update(changed, ["blind_signature"], batch_size=500)
+        stored = len(changed)
     return {"stored": stored}
 
 
