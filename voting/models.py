@@ -3,8 +3,9 @@ bulletin board, decryption shares.
 
 What is deliberately absent: nothing links an account to a credential or a ballot. A roll entry
 knows its membership (the server must refuse a second credential) but records only that a
-credential was issued and the hash of the blinded request, which is uniformly random whatever the
-credential is. Board entries carry no account, no address, and a time truncated to the hour.
+credential was requested, the hash of the blinded requests, and the requests and the issuers'
+blind signatures (``CredentialRequest``), each uniformly random whatever the credential is: the
+voter blinds afresh for every issuer. Board entries carry no account, no address, and a time truncated to the hour.
 The wire formats are specified in docs/elections.md.
 """
 
