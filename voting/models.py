@@ -5,8 +5,8 @@ What is deliberately absent: nothing links an account to a credential or a ballo
 knows its membership (the server must refuse a second credential) but records only that a
 credential was requested, the hash of the blinded requests, and the requests and the issuers'
 blind signatures (``CredentialRequest``), each uniformly random whatever the credential is: the
-voter blinds afresh for every issuer. Board entries carry no account, no address, and a time truncated to the hour.
-The wire formats are specified in docs/elections.md.
+voter blinds afresh for every issuer. Board entries carry no account, no address, and a time
+truncated to the hour. The wire formats are specified in docs/elections.md.
 """
 
 from __future__ import annotations
