@@ -12,7 +12,7 @@ from tests.i18n.test_catalogues import ROOT, parse_po
 LOCALES = ["fa_AF", "ps"]
 ARABIC = "\u0600-\u06ff"
 # Names and codes that read the same in every language.
-SAME_EVERYWHERE = {"%%(rank)s: %%(option)s", "%(rank)s: %(option)s", "JSON", "UTC", "QR"}
+SAME_EVERYWHERE = {"%%(rank)s. %%(option)s", "%(rank)s. %(option)s", "JSON", "UTC", "QR"}
 
 
 def catalogue(locale: str) -> dict[str, str]:
