@@ -462,7 +462,7 @@ def test_a_returning_voter_is_told_a_new_ballot_replaces_the_earlier_one(browser
     world.open_poll()
     context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
     assert page.is_hidden("#cast-before"), "a browser that never cast sees no note"
-    choose(page, "1", ["3"], {1: "1"})
+    choose(page, "1", ["3"], {1: "1", 0: "2", 2: "3"})
     encrypt(page)
     page.click("#cast-button")
     page.wait_for_selector("#receipt:not([hidden])")

@@ -79,9 +79,8 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
     trustee_page.goto(f"/elections/{uuid}/trustee/")
     load_key_file(trustee_page, key_path)
     trustee_page.wait_for_selector("#trustee-app[data-complete='true']")
-    trustee_page.wait_for_function(
-        "document.getElementById('trustee-log').textContent.includes('holds your issuer key')"
-    )
+    # (a locator, not wait_for_function: the page's CSP forbids evaluating strings)
+    trustee_page.locator("#trustee-log", has_text="holds your issuer key").wait_for()
     election = world.refresh()
     assert [k["pem"] for k in election.manifest["issuers"]["keys"]][0] == world.trustee(
         1
@@ -130,9 +129,7 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
         fp = election.fingerprint
         stored = json.loads(page.evaluate(f"localStorage.getItem('mashwara/v1/credential/{fp}')"))
         assert [s["issuer"] for s in stored["credential"]["signatures"]] == [1, 3]
-        trustee_page.wait_for_function(
-            "document.getElementById('issued-count').textContent.includes('1')"
-        )
+        trustee_page.locator("#issued-count", has_text="1").wait_for()
         voter_context.close()
 
         world.move(ElectionState.OPEN)
