@@ -69,7 +69,6 @@ def whole_ballot(
     import json
 
     from voting.clients import Voter
-    from voting.crypto.serialization import to_json
     from voting.verify import board as chain
     from voting.verify.ballots import (
         parse_ballot,
@@ -81,24 +80,35 @@ def whole_ballot(
     )
     from voting.verify.canonical import loads_for_strict_parser
     from voting.verify.election import fingerprint, max_ballot_bytes, shapes
+    from voting.verify.issuers import issuers_json, parse_issuers
 
     question = question or {"type": "approval", "min": 0, "max": 5, "options": [{}] * 5}
     cast_choice = [0, 2, 3] if cast_choice is None else cast_choice
     audit_choice = [1, 4] if audit_choice is None else audit_choice
+    # A credential of 2 issuers out of 2 (the target election's threshold): two RSA checks.
+    keys = [key, blind_rsa.generate_private_key(3072)]
     manifest = {
         "questions": [question],
+        "trustees": {"threshold": 2, "names": ["t1", "t2"]},
         "joint_public_key": pair.public.hex(),
-        "issuer_public_key": to_json(key.public),
+        "issuers": issuers_json(2, [(i, k.public.to_pem()) for i, k in enumerate(keys, 1)]),
     }
     fp = fingerprint(manifest)
     shape_list = shapes(manifest)
+    issuers = parse_issuers(manifest)
     voter = Voter(manifest, fp)
     request = voter.credential_request()
     voter.finish_credential(
         {
-            "blind_signature": blind_rsa.blind_sign(
-                key, bytes.fromhex(request["blinded_message"])
-            ).hex()
+            "requests": [
+                {
+                    **item,
+                    "blind_signature": blind_rsa.blind_sign(
+                        keys[item["issuer"] - 1], bytes.fromhex(item["blinded_message"])
+                    ).hex(),
+                }
+                for item in request["requests"]
+            ]
         }
     )
     head = {"count": 0, "hash": chain.genesis(fp).hex()}
@@ -110,7 +120,7 @@ def whole_ballot(
     def check_cast() -> None:
         for body in bodies:
             ballot = parse_ballot(loads_for_strict_parser(body), shape_list)
-            verify_ballot(ballot, shape_list, fp, pair.public, key.public)
+            verify_ballot(ballot, shape_list, fp, pair.public, issuers)
 
     def check_audit() -> None:
         for body in audits:
@@ -123,7 +133,7 @@ def whole_ballot(
     audit_time = median_seconds(check_audit, number=1, repeat=7) / len(audits)
     print(
         f"Whole v2 ballot, {title} ({len(bodies[0])} bytes of JSON, reveal {reveal_bytes} bytes,"
-        f" size limit {max_ballot_bytes(shape_list)}), one core"
+        f" size limit {max_ballot_bytes(shape_list, issuers.threshold)}), one core"
     )
     print(f"  seal + sign (Python client)                   {encrypt_time * 1e3:7.2f} ms")
     print(

@@ -1,23 +1,25 @@
 """Python voters and trustees that speak the wire formats of docs/elections.md.
 
-Used by ``simulate_election``, the tests and the benchmark, and the base of the trustee CLI: a
-``Voter`` obtains a credential by blind signature, seals encrypted ballots (``seal``: the part
-the tracker covers, no credential), audits them (``audit``) or signs them for casting with the
-board head it saw (``sign``, ``ballot``); a ``TrusteeClient`` takes part in the key ceremony and
-decrypts the tally. Like the verifier, this module imports only ``voting.crypto`` and
-``voting.verify``.
+Used by ``simulate_election``, the tests and the benchmark, and the base of the trustee CLI
+and the issuer daemon: a ``Voter`` obtains a credential from blind signatures of ``threshold``
+issuers, seals encrypted ballots (``seal``: the part the tracker covers, no credential), audits
+them (``audit``) or signs them for casting with the board head it saw (``sign``, ``ballot``); a
+``TrusteeClient`` takes part in the key ceremony (with its issuer key), blind-signs credential
+requests and decrypts the tally. Like the verifier, this module imports only ``voting.crypto``
+and ``voting.verify``.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
-from voting.crypto.errors import InvalidShare, ValueOutsideRange
+from voting.crypto.errors import CryptoError, InvalidShare, ValueOutsideRange
 from voting.crypto.group import NonceSource, Point, Scalar, int8, nonce_source
 from voting.crypto.proofs import sign_credential
 from voting.crypto.question import encrypt_question
@@ -35,6 +37,13 @@ from voting.crypto.threshold import (
 from voting.verify.ballots import tracker_of
 from voting.verify.canonical import dumps
 from voting.verify.election import ballot_context, credential_message, shapes
+from voting.verify.issuers import (
+    Issuers,
+    issuer_key_message,
+    ledger_document,
+    parse_issuers,
+    sign_ledger,
+)
 
 Choice = Sequence[int]
 
@@ -51,48 +60,76 @@ class Voter:
     manifest: dict[str, Any]
     fingerprint: bytes
     secret: Scalar = field(default_factory=Scalar.random)
-    credential: dict[str, str] | None = None
-    _pending: tuple[bytes, int] | None = None
+    credential: dict[str, Any] | None = None
+    # issuer → (prepared message, blinding inverse, blinded message hex)
+    _pending: dict[int, tuple[bytes, int, str]] | None = None
 
     @property
     def public_key(self) -> Point:
         return Point.base(self.secret)
 
     @property
-    def issuer(self) -> blind_rsa.BlindRsaPublicKey:
-        return from_json(blind_rsa.BlindRsaPublicKey, self.manifest["issuer_public_key"])
+    def issuers(self) -> Issuers:
+        return parse_issuers(self.manifest)
 
-    def credential_request(self) -> dict[str, str]:
-        prepared = blind_rsa.prepare(credential_message(self.fingerprint, self.public_key.encoding))
-        blinded, inverse = blind_rsa.blind(self.issuer, prepared)
-        self._pending = (prepared, inverse)
-        return {"blinded_message": blinded.hex()}
+    def credential_request(self) -> dict[str, Any]:
+        """``{"requests": [...]}`` for ``POST …/credential``: the credential message prepared
+        and blinded once per issuer (own prefix, own blinding factor), so no issuer, nor any
+        coalition of them, can link the credential to this request (docs/elections.md §3)."""
+        message = credential_message(self.fingerprint, self.public_key.encoding)
+        self._pending = {}
+        requests = []
+        for index, key in sorted(self.issuers.keys.items()):
+            prepared = blind_rsa.prepare(message)
+            blinded, inverse = blind_rsa.blind(key, prepared)
+            self._pending[index] = (prepared, inverse, blinded.hex())
+            requests.append({"issuer": index, "blinded_message": blinded.hex()})
+        return {"requests": requests}
 
-    def finish_credential(self, response: dict[str, str]) -> dict[str, str]:
-        prepared, inverse = self._pending
-        signature = blind_rsa.finalize(
-            self.issuer, prepared, bytes.fromhex(response["blind_signature"]), inverse
-        )
-        self.credential = {
-            "key": self.public_key.hex(),
-            "prefix": prepared[: blind_rsa.PREFIX_LENGTH].hex(),
-            "signature": signature.hex(),
-        }
-        return self.credential
+    def finish_credential(self, status: dict[str, Any]) -> dict[str, Any] | None:
+        """Finalise the blind signatures of ``GET …/credential``; the credential once
+        ``threshold`` of them verify (the first ones, by issuer), ``None`` while fewer do."""
+        issuers = self.issuers
+        signatures = []
+        for item in status.get("requests", []):
+            index, answer = item.get("issuer"), item.get("blind_signature")
+            pending = self._pending.get(index) if self._pending else None
+            if pending is None or not answer or item.get("blinded_message") != pending[2]:
+                continue
+            prepared, inverse, _ = pending
+            try:
+                signature = blind_rsa.finalize(
+                    issuers.key(index), prepared, bytes.fromhex(answer), inverse
+                )
+            except (CryptoError, ValueError):
+                continue  # an issuer's bad answer: wait for the others
+            signatures.append(
+                {
+                    "issuer": index,
+                    "prefix": prepared[: blind_rsa.PREFIX_LENGTH].hex(),
+                    "signature": signature.hex(),
+                }
+            )
+            if len(signatures) == issuers.threshold:
+                self.credential = {"key": self.public_key.hex(), "signatures": signatures}
+                return self.credential
+        return None
 
     def credential_code(self) -> str:
         """The credential code the ballot page imports (frontend/src/voting/credential-store.js,
-        encodeCode): "mashwara-credential-1:" + base64url(fingerprint[0:8] ‖ k ‖ prefix ‖
-        signature), in lines of 64 characters. Whoever holds it can vote with it."""
+        encodeCode): "mashwara-credential-2:" + base64url(fingerprint[0:8] ‖ k ‖ for each issuer
+        signature, in order: issuer (1 byte) ‖ prefix ‖ RSA signature), in lines of 64
+        characters. Whoever holds it can vote with it."""
         import base64
 
-        raw = (
-            self.fingerprint[:8]
-            + self.secret.to_bytes()
-            + bytes.fromhex(self.credential["prefix"])
-            + bytes.fromhex(self.credential["signature"])
-        )
-        text = "mashwara-credential-1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        raw = self.fingerprint[:8] + self.secret.to_bytes()
+        for item in self.credential["signatures"]:
+            raw += (
+                bytes([item["issuer"]])
+                + bytes.fromhex(item["prefix"])
+                + bytes.fromhex(item["signature"])
+            )
+        text = "mashwara-credential-2:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
         return "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
 
     def seal(
@@ -167,6 +204,28 @@ class Voter:
         return {"ballot": sealed, "reveal": reveal}
 
 
+def obtain_credential(
+    voter: Voter,
+    post: Callable[[dict[str, Any]], dict[str, Any]],
+    get: Callable[[], dict[str, Any]],
+    *,
+    timeout: float = 120.0,
+    interval: float = 1.0,
+) -> dict[str, Any]:
+    """The voter's side of docs/elections.md §3 over any transport: ``post`` sends the blinded
+    requests (``POST …/credential``) and returns the status, ``get`` polls it (``GET
+    …/credential``) every ``interval`` seconds until ``threshold`` issuers have signed."""
+    status = post(voter.credential_request())
+    deadline = time.monotonic() + timeout
+    while voter.finish_credential(status) is None:
+        if time.monotonic() > deadline:
+            signed = sum(1 for r in status.get("requests", []) if r.get("blind_signature"))
+            raise TimeoutError(f"only {signed} issuers signed within {timeout:.0f} s")
+        time.sleep(interval)
+        status = get()
+    return voter.credential
+
+
 def tracker(ballot: dict[str, Any]) -> str:
     """The tracker of a sealed or cast ballot: over its ``election``, ``nonce`` and ``answers``."""
     return tracker_of(dumps({k: ballot[k] for k in ("election", "nonce", "answers")})).hex()
@@ -194,6 +253,39 @@ class _RecordingNonces:
         return value
 
 
+def new_issuer_key(index: int) -> blind_rsa.BlindRsaPrivateKey:
+    """A fresh RSA-3072 issuer key for trustee ``index`` (tests replace this with cached keys:
+    generation takes about a second)."""
+    return blind_rsa.generate_private_key(blind_rsa.MIN_MODULUS_BITS)
+
+
+def issuer_key_announcement(
+    key: blind_rsa.BlindRsaPrivateKey, ceremony_context: bytes, index: int
+) -> dict[str, str]:
+    """``{"pem", "proof"}``: the public key and an RSA-PSS signature by it over the ceremony
+    context and the trustee's index (proof of possession, docs/elections.md §6)."""
+    proof = blind_rsa.sign(key, issuer_key_message(ceremony_context, index))
+    return {"pem": key.public.to_pem(), "proof": proof.hex()}
+
+
+def sign_queue(
+    key: blind_rsa.BlindRsaPrivateKey, queue: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Blind-sign every request of ``GET …/issuer/queue``: the body for ``POST
+    …/issuer/signatures`` and the roll ids signed for (the issuer's ledger)."""
+    signatures, roll_ids = [], []
+    for item in queue["requests"]:
+        blinded = bytes.fromhex(item["blinded_message"])
+        signatures.append(
+            {
+                "request": item["request"],
+                "blind_signature": blind_rsa.blind_sign(key, blinded).hex(),
+            }
+        )
+        roll_ids.append(item["roll_id"])
+    return {"signatures": signatures}, roll_ids
+
+
 @dataclass
 class TrusteeClient:
     index: int
@@ -201,12 +293,31 @@ class TrusteeClient:
     ceremony_context: bytes
     secrets: Any = None
     received: dict[int, Scalar] = field(default_factory=dict)
+    issuer_key: blind_rsa.BlindRsaPrivateKey | None = None
+    ledger: list[str] = field(default_factory=list)
 
     def announce(self) -> dict[str, Any]:
+        """The announcement with this trustee's new issuer key."""
         self.secrets, announcement = create_trustee(
             self.ceremony_context, self.index, self.threshold
         )
-        return to_json(announcement)
+        if self.issuer_key is None:
+            self.issuer_key = new_issuer_key(self.index)
+        return {
+            **to_json(announcement),
+            "issuer_key": issuer_key_announcement(
+                self.issuer_key, self.ceremony_context, self.index
+            ),
+        }
+
+    def sign(self, queue: dict[str, Any]) -> dict[str, Any]:
+        """Blind-sign the queue, remembering the roll ids for the ledger."""
+        message, roll_ids = sign_queue(self.issuer_key, queue)
+        self.ledger.extend(roll_ids)
+        return message
+
+    def signed_ledger(self, fingerprint: bytes) -> dict[str, Any]:
+        return sign_ledger(self.issuer_key, ledger_document(fingerprint, self.index, self.ledger))
 
     def shares(self, trustees: list[dict[str, Any]]) -> dict[str, Any]:
         out = []

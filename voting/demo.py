@@ -161,6 +161,7 @@ def seed_elections(
 ) -> list[str]:  # fmt: skip
     """An election in its credential window, one open (``HOLDERS`` voters hold credentials,
     others have voted), one published with real results. Returns credential codes to print."""
+    from voting.clients import Voter
     from voting.services import lifecycle
     from voting.simulation import (
         Simulation,
@@ -168,6 +169,8 @@ def seed_elections(
         board_head,
         finish,
         issue_credentials,
+        issuer_clients,
+        publish_ledgers,
         random_choices,
         run_ceremony,
     )
@@ -193,13 +196,27 @@ def seed_elections(
         election = lifecycle.transition(election, "credentials", actor=organizer)
         return election, clients
 
+    def issue(election, clients) -> list[Voter]:
+        """Every voter's credential, signed by the first ``threshold`` trustees as issuers."""
+        holders = [Voter(election.manifest, election.fingerprint_bytes) for _ in voters]
+        issue_credentials(
+            election, list(zip(voters, holders, strict=True)), issuer_clients(election, clients)
+        )
+        return holders
+
+    def open_poll(election, clients):
+        """Open the poll; the issuers then publish their ledgers (§3)."""
+        election = lifecycle.transition(election, "open", actor=organizer)
+        publish_ledgers(election, issuer_clients(election, clients))
+        return election
+
     # Published: everyone votes, two trustees of three decrypt.
     election, clients = create(
         "published", hour - timedelta(days=3), hour - timedelta(days=2), hour - timedelta(hours=2)
     )
     sim = Simulation(election, organizer, trustees=clients)
-    sim.voters = issue_credentials(election, voters)
-    sim.election = lifecycle.transition(election, "open", actor=organizer)
+    sim.voters = issue(election, clients)
+    sim.election = open_poll(election, clients)
     for voter in sim.voters:
         ballot, _ = voter.ballot(
             random_choices(sim.election.manifest, rng), board_head(sim.election)
@@ -211,8 +228,8 @@ def seed_elections(
     election, clients = create(
         "open", hour - timedelta(days=1), hour - timedelta(hours=1), hour + timedelta(days=7)
     )
-    holders = issue_credentials(election, voters)
-    sim = Simulation(lifecycle.transition(election, "open", actor=organizer), organizer)
+    holders = issue(election, clients)
+    sim = Simulation(open_poll(election, clients), organizer)
     for voter in holders[HOLDERS:]:
         ballot, _ = voter.ballot(
             random_choices(sim.election.manifest, rng), board_head(sim.election)

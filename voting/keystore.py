@@ -1,7 +1,9 @@
 """Election private keys at rest: sealed with AES-256-GCM under a key derived from SECRET_KEY.
 
-The issuer's RSA key (which could mint credentials) and the board's Ed25519 seed (which signs
-heads) are stored in the database only sealed. The sealing key is
+The board's Ed25519 seed (which signs heads) is stored in the database only sealed. (The server
+holds no credential issuer key: the issuers are the trustees, docs/elections.md §3; an issuer key
+sealed here under SECRET_KEY let whoever held the database and SECRET_KEY mint credentials.) The
+sealing key is
 ``HKDF-SHA256(SECRET_KEY, info="mashwara/v1/election-key-seal")``, and each sealed value is bound
 to its election and purpose as associated data, so a copy of the database (or a backup) alone
 yields neither key, and a sealed key cannot be moved to another election or role. Rotating

@@ -3,9 +3,10 @@ bulletin board, decryption shares.
 
 What is deliberately absent: nothing links an account to a credential or a ballot. A roll entry
 knows its membership (the server must refuse a second credential) but records only that a
-credential was issued and the hash of the blinded request, which is uniformly random whatever the
-credential is. Board entries carry no account, no address, and a time truncated to the hour.
-The wire formats are specified in docs/elections.md.
+credential was requested, the hash of the blinded requests, and the requests and the issuers'
+blind signatures (``CredentialRequest``), each uniformly random whatever the credential is: the
+voter blinds afresh for every issuer. Board entries carry no account, no address, and a time
+truncated to the hour. The wire formats are specified in docs/elections.md.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ class Election(MultilingualText):
     # Frozen at draft → key_ceremony.
     definition = models.JSONField(null=True, blank=True, editable=False)
     ceremony_context = models.CharField(max_length=64, blank=True, editable=False)
-    issuer_public_key = models.TextField(blank=True, editable=False)
-    issuer_private_key = models.BinaryField(null=True, editable=False)
+    # The issuers' keys are the trustees' (``Trustee.issuer_key``): the server holds no key that
+    # can sign a credential.
     board_public_key = models.CharField(max_length=64, blank=True, editable=False)
     board_private_key = models.BinaryField(null=True, editable=False)
     # Frozen when the ceremony completes.
@@ -180,6 +181,12 @@ class Trustee(models.Model):
     shares_sent = models.BooleanField(default=False)
     verified = models.BooleanField(default=False)
     disqualified = models.BooleanField(default=False)
+    # The trustee's blind-signing RSA public key (SubjectPublicKeyInfo PEM) and its proof of
+    # possession, announced with the commitments; the private key never leaves the trustee.
+    issuer_key = models.TextField(blank=True)
+    issuer_key_proof = models.TextField(blank=True)
+    # The signed ledger of the roll ids this issuer signed for, published after the window.
+    ledger = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["index"]
@@ -266,6 +273,32 @@ class RollEntry(models.Model):
     @property
     def allowed(self) -> int:
         return 2 if self.reissued else 1
+
+
+class CredentialRequest(models.Model):
+    """One blinded credential request of a roll entry to one issuer, and the issuer's blind
+    signature once it has signed (docs/elections.md §3: the server is only the mailbox).
+
+    ``round`` is 1, or 2 after an authorised re-issue. The blinded message is uniformly random
+    whatever the credential is (each issuer's blinding factor is drawn afresh by the voter's
+    device), so neither it nor the blind signature links the roll entry to a credential."""
+
+    roll_entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="requests")
+    round = models.PositiveSmallIntegerField()
+    issuer = models.PositiveSmallIntegerField()
+    blinded_message = models.TextField()
+    blind_signature = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["roll_entry", "round", "issuer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roll_entry", "round", "issuer"], name="one_request_per_issuer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"request {self.round} of {self.roll_entry_id} to issuer {self.issuer}"
 
 
 class BoardHead(models.Model):

@@ -245,7 +245,12 @@ def ceremony_record(election: Election) -> dict[str, Any]:
 
     return {
         "trustees": [
-            {"index": t.index, "name": t.name, "announcement": t.commitments}
+            {
+                "index": t.index,
+                "name": t.name,
+                "announcement": t.commitments,
+                "issuer_key": {"pem": t.issuer_key, "proof": t.issuer_key_proof},
+            }
             for t in election.trustees.all()
         ],
         "shares": [s.message for s in CeremonyShare.objects.filter(election=election)],
@@ -270,6 +275,7 @@ def poll_json(election: Election) -> dict[str, Any]:
 
 def record_lines(election: Election) -> Iterator[bytes]:
     """The election record of docs/elections.md §8, one canonical JSON line at a time."""
+    from voting.services.credentials import ledgers_json
     from voting.services.tally import decryption_json
 
     def line(kind: str, body: dict[str, Any]) -> bytes:
@@ -278,6 +284,7 @@ def record_lines(election: Election) -> Iterator[bytes]:
     yield line("manifest", {"manifest": election.manifest, "fingerprint": election.fingerprint})
     yield line("ceremony", ceremony_record(election))
     yield line("roll", roll_json(election))
+    yield line("issuers", {"ledgers": ledgers_json(election)})
     yield line("poll", poll_json(election))
     last = 0
     while True:

@@ -49,6 +49,8 @@ class Simulation:
     organizer: Membership
     voters: list[Voter] = field(default_factory=list)
     trustees: list[TrusteeClient] = field(default_factory=list)
+    members: list[Membership] = field(default_factory=list)
+    trustee_members: list[Membership] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -61,8 +63,17 @@ def _member(convention: Convention, name: str, role: str, invited_by=None) -> Me
     return membership
 
 
-def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=None) -> Simulation:
-    """Convention, members, election, ceremony, credentials; the poll is open at the end."""
+def prepare(
+    voters: int,
+    *,
+    trustees: int = 3,
+    threshold: int = 2,
+    questions=None,
+    issue: bool = True,
+) -> Simulation:
+    """Convention, members, election, ceremony, credentials; the poll is open at the end. With
+    ``issue=False`` it stops in the credential window, before any request (``sim.members`` are
+    the voters' memberships, ``sim.trustee_members`` the trustees')."""
     suffix = secrets.token_hex(3)
     convention = Convention.objects.create(
         slug=f"simulation-{suffix}",
@@ -91,8 +102,14 @@ def prepare(voters: int, *, trustees: int = 3, threshold: int = 2, questions=Non
     sim = Simulation(election, organizer)
     election, sim.trustees = run_ceremony(election, organizer)
     election = lifecycle.transition(election, ElectionState.CREDENTIALS, actor=organizer)
-    sim.voters = issue_credentials(election, members)
+    sim.election, sim.members, sim.trustee_members = election, members, trustee_members
+    if not issue:
+        return sim
+    sim.voters = [Voter(election.manifest, election.fingerprint_bytes) for _ in members]
+    issuers = list(zip(trustee_members, sim.trustees, strict=True))[:threshold]
+    issue_credentials(election, list(zip(members, sim.voters, strict=True)), issuers)
     sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
+    publish_ledgers(sim.election, issuers)
     return sim
 
 
@@ -115,20 +132,51 @@ def run_ceremony(election: Election, organizer: Membership) -> tuple[Election, l
     return election, trustees
 
 
-def issue_credentials(election: Election, members: list[Membership]) -> list[Voter]:
-    """A credential for each of ``members`` (on the roll), made as a browser makes it."""
-    voters = []
-    for membership in members:
-        voter = Voter(election.manifest, election.fingerprint_bytes)
-        request = voter.credential_request()
-        signature = credentials.issue_credential(
+def issuer_clients(
+    election: Election, trustees: list[TrusteeClient]
+) -> list[tuple[Membership, TrusteeClient]]:
+    """The first ``threshold`` trustees of ``run_ceremony`` as issuers: (membership, client)."""
+    rows = list(election.trustees.order_by("index").select_related("membership"))
+    pairs = [(row.membership, client) for row, client in zip(rows, trustees, strict=True)]
+    return pairs[: election.threshold]
+
+
+def issue_credentials(
+    election: Election,
+    requests: list[tuple[Membership, Voter]],
+    issuers: list[tuple[Membership, TrusteeClient]],
+) -> None:
+    """Every voter posts its blinded requests, each of ``issuers`` signs its queue, every voter
+    collects and finalises (docs/elections.md §3, through the services)."""
+    for membership, voter in requests:
+        credentials.request_credential(
+            election=election, membership=membership, message=voter.credential_request()
+        )
+    for membership, client in issuers:
+        queue = credentials.issuer_queue(election=election, membership=membership)
+        items = queue["requests"]
+        for start in range(0, len(items), credentials.MAX_SIGNATURES_PER_POST):
+            chunk = {
+                **queue,
+                "requests": items[start : start + credentials.MAX_SIGNATURES_PER_POST],
+            }
+            credentials.submit_blind_signatures(
+                election=election, membership=membership, message=client.sign(chunk)
+            )
+    for membership, voter in requests:
+        voter.finish_credential(
+            credentials.credential_status(election=election, membership=membership)
+        )
+
+
+def publish_ledgers(election: Election, issuers: list[tuple[Membership, TrusteeClient]]) -> None:
+    """Each issuer publishes its signed ledger once the credential window has closed."""
+    for membership, client in issuers:
+        credentials.publish_ledger(
             election=election,
             membership=membership,
-            blinded_message=bytes.fromhex(request["blinded_message"]),
+            message=client.signed_ledger(election.fingerprint_bytes),
         )
-        voter.finish_credential({"blind_signature": signature.hex()})
-        voters.append(voter)
-    return voters
 
 
 def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:

@@ -32,6 +32,12 @@ urlpatterns = [
     path(E + "vote/credential/", ballot_pages.credential_page, name="credential_page"),
     path(E + "trustee/", ballot_pages.trustee_page, name="trustee_page"),
     path(E + "credential", members.credential, name="credential"),
+    path(E + "issuer/queue", members.issuer_queue, name="issuer_queue"),
+    path(E + "issuer/signatures", members.issuer_signatures, name="issuer_signatures"),
+    path(E + "issuer/ledger", members.issuer_ledger, name="issuer_ledger"),
+    path(
+        E + "issuers/<int:index>/ledger.json", public.issuer_ledger_json, name="issuer_ledger_json"
+    ),
     path(E + "ceremony.json", members.ceremony_status, name="ceremony_json"),
     path(E + "ceremony/commitments", members.ceremony_commitments, name="ceremony_commitments"),
     path(E + "ceremony/shares", members.ceremony_shares, name="ceremony_shares"),

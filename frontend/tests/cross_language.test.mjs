@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
 import * as C from "../crypto/index.js";
 import { buildBallot, choicesMatch, cj, fingerprintOf, openBallot, sealedPart, sha256f, signBallot, trackerOf } from "../src/voting/election.js";
-import { importIssuer, verifyCredential } from "../src/voting/issuer.js";
+import { importIssuers, verifyCredential } from "../src/voting/issuer.js";
 import { hex, readVectors, unhex, withRandomValues } from "./helpers.mjs";
 import { entryHash } from "./voting_helpers.mjs";
 
@@ -208,7 +208,7 @@ describe("cross-language vectors from Python", () => {
     const secret = rng.draw();
     assert.equal(C.scalarHex(secret), item.credential_secret);
     assert.equal(C.pointHex(C.baseMul(secret)), item.credential.key);
-    await verifyCredential(await importIssuer(manifest.issuer_public_key), fingerprint, item.credential);
+    await verifyCredential(await importIssuers(manifest), fingerprint, item.credential);
 
     // The audited ballot: sealed (no credential), its reveal opens it to the choices.
     const audited = buildBallot(manifest, fingerprint, item.audited.choices, rng);

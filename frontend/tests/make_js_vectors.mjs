@@ -307,7 +307,8 @@ async function ballotVector() {
       { type: "ranked", options: ["w", "x", "y", "z"].map((l) => ({ label: label(l) })) },
     ],
     joint_public_key: C.pointHex(joint.public),
-    issuer_public_key: json("blindRsaPublicKey", { pem }),
+    trustees: { threshold: 1, names: ["t1"] },
+    issuers: { threshold: 1, keys: [{ trustee: 1, pem: json("blindRsaPublicKey", { pem }).pem }] },
   };
   const fingerprint = fingerprintOf(manifest);
   const secret = rng.draw();
@@ -318,7 +319,7 @@ async function ballotVector() {
   const rBytes = C.hexToBytes(r.toString(16).padStart(2 * kLen, "0"));
   const { blindedMessage, inv } = await withRandomValues([salt, rBytes], () => C.blindRsa.blind(key, prepared));
   const signature = await C.blindRsa.finalize(key, prepared, rsaBlindSign(numbers, blindedMessage), inv);
-  const credential = { key: C.pointHex(C.baseMul(secret)), prefix: hex(prefix), signature: hex(signature) };
+  const credential = { key: C.pointHex(C.baseMul(secret)), signatures: [{ issuer: 1, prefix: hex(prefix), signature: hex(signature) }] };
   const hour = "2026-01-01T10:00:00Z";
   const genesis = sha256f("board-genesis", fingerprint);
 

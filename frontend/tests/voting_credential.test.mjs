@@ -19,7 +19,7 @@ import {
 } from "../src/voting/credential-store.js";
 import { CredentialTextError, extractCredentialCode } from "../src/voting/credential-text.js";
 import { fingerprintOf } from "../src/voting/election.js";
-import { issuer, suite } from "./voting_helpers.mjs";
+import { signedStatus, testIssuers } from "./voting_helpers.mjs";
 import { sampleManifest } from "./voting_helpers.mjs";
 
 const memory = new Map();
@@ -30,42 +30,48 @@ globalThis.localStorage = {
 };
 
 async function obtain() {
-  const { privateKey, pem } = await issuer();
-  const manifest = { ...sampleManifest(baseMul(7n)), issuer_public_key: { pem } };
+  const { privateKeys, trustees, issuers } = await testIssuers();
+  const manifest = { ...sampleManifest(baseMul(7n)), trustees, issuers };
   const fingerprint = fingerprintOf(manifest);
   const pending = await startRequest(manifest, fingerprint);
-  const blindSignature = await suite.blindSign(privateKey, hexToBytes(pending.blinded));
-  const stored = await finishRequest(manifest, pending, bytesToHex(blindSignature));
-  return { manifest, fingerprint, pending, stored, privateKey };
+  const status = await signedStatus(pending, privateKeys);
+  const { stored } = await finishRequest(manifest, pending, status);
+  return { manifest, fingerprint, pending, stored, status, privateKeys };
 }
 
-test("a credential is blinded, signed, unblinded and verifies", async () => {
+test("a credential is blinded once per issuer, signed by each, unblinded and verifies", async () => {
   const { manifest, fingerprint, pending, stored } = await obtain();
-  assert.equal(hexToBytes(pending.blinded).length, 384);
+  assert.deepEqual(pending.requests.map((r) => r.issuer), [1, 2]);
+  assert.equal(hexToBytes(pending.requests[0].blinded).length, 384);
+  assert.notEqual(pending.requests[0].prepared.slice(0, 64), pending.requests[1].prepared.slice(0, 64), "one prefix per issuer");
   assert.equal(stored.election, bytesToHex(fingerprint));
-  assert.equal(stored.credential.prefix.length, 64);
-  assert.ok(!pending.blinded.includes(stored.credential.key), "the server never sees the credential key");
+  assert.deepEqual(stored.credential.signatures.map((s) => [s.issuer, s.prefix.length]), [[1, 64], [2, 64]]);
+  assert.ok(!pending.requests.some((r) => r.blinded.includes(stored.credential.key)), "the server never sees the credential key");
   await verifyStored(manifest, fingerprint, stored);
 });
 
-test("a signature that does not unblind to a valid one is refused", async () => {
-  const { manifest, pending } = await obtain();
-  await assert.rejects(finishRequest(manifest, pending, "01".repeat(384)), /does not verify/);
+test("until the threshold of issuers has signed there is no credential; a bad answer is not counted", async () => {
+  const { manifest, pending, status } = await obtain();
+  const one = { requests: [status.requests[0], { ...status.requests[1], blind_signature: null }] };
+  assert.deepEqual(await finishRequest(manifest, pending, one), { signed: 1, valid: 1, stored: null });
+  const bad = { requests: [status.requests[0], { ...status.requests[1], blind_signature: "01".repeat(384) }] };
+  assert.deepEqual(await finishRequest(manifest, pending, bad), { signed: 2, valid: 1, stored: null });
 });
 
 test("the credential code carries the credential to another device, and only for its election", async () => {
   const { manifest, fingerprint, stored } = await obtain();
   const code = encodeCode(stored);
-  assert.ok(code.startsWith("mashwara-credential-1:"));
+  assert.ok(code.startsWith("mashwara-credential-2:"));
   assert.ok(code.split("\n").every((line) => line.length <= 64));
-  const back = decodeCode(`  ${code.replace(/\n/g, "\n  ")}\n`, fingerprint);
+  const back = decodeCode(`  ${code.replace(/\n/g, "\n  ")}\n`, fingerprint, manifest);
   assert.deepEqual(back, stored);
   await verifyStored(manifest, fingerprint, back);
   const other = fingerprintOf({ ...manifest, election: "cd".repeat(16) });
-  assert.throws(() => decodeCode(code, other), CredentialError);
+  assert.throws(() => decodeCode(code, other, manifest), CredentialError);
   const damaged = code.slice(0, 100) + (code[100] === "A" ? "B" : "A") + code.slice(101);
-  await assert.rejects(async () => verifyStored(manifest, fingerprint, decodeCode(damaged, fingerprint)));
-  assert.throws(() => decodeCode("hello", fingerprint), /not a credential code/);
+  await assert.rejects(async () => verifyStored(manifest, fingerprint, decodeCode(damaged, fingerprint, manifest)));
+  assert.throws(() => decodeCode(code.slice(0, -8), fingerprint, manifest), CredentialError);
+  assert.throws(() => decodeCode("hello", fingerprint, manifest), /not a credential code/);
 });
 
 test("credentials and pending requests are kept per election in browser storage", async () => {

@@ -8,11 +8,11 @@ import { bytesToHex } from "../crypto/bytes.js";
 import { generateKeyPair } from "../crypto/elgamal.js";
 import { electionCode, fingerprintOf } from "../src/voting/election.js";
 import { installPage, until } from "./page_harness.mjs";
-import { issuer, sampleManifest } from "./voting_helpers.mjs";
+import { sampleManifest, testIssuers } from "./voting_helpers.mjs";
 
 test("the credential page fetches the manifest without cookies; only the credential request is signed in", async () => {
-  const { pem } = await issuer();
-  const manifest = { ...sampleManifest(generateKeyPair().public), issuer_public_key: { pem } };
+  const { trustees, issuers } = await testIssuers();
+  const manifest = { ...sampleManifest(generateKeyPair().public), trustees, issuers };
   const fingerprint = fingerprintOf(manifest);
   const page = installPage({
     appId: "credential-app",

@@ -28,11 +28,11 @@ export function sampleManifest(jointKey) {
 
 export function sampleCredential() {
   const { secret, public: key } = generateKeyPair();
-  return { secret, credential: { key: pointHex(key), prefix: "11".repeat(32), signature: "22".repeat(384) } };
+  return { secret, credential: { key: pointHex(key), signatures: [{ issuer: 1, prefix: "11".repeat(32), signature: "22".repeat(384) }] } };
 }
 
 
-const PEM = readFileSync(`${ROOT}tests/crypto/vectors/blind-rsa-test-key.pem`, "utf8");
+const PEMS = ["blind-rsa-test-key.pem", "blind-rsa-test-key-2.pem"].map((name) => readFileSync(`${ROOT}tests/crypto/vectors/${name}`, "utf8"));
 export const suite = new BlindRSA({ ...Params.RSABSSA_SHA384_PSS_Randomized, supportsRSARAW: false });
 
 function der(pem, label) {
@@ -40,9 +40,9 @@ function der(pem, label) {
   return Uint8Array.from(atob(body.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
 }
 
-export async function issuer() {
+export async function issuer(which = 0) {
   const algorithm = { name: "RSA-PSS", hash: "SHA-384" };
-  const privateKey = await crypto.subtle.importKey("pkcs8", der(PEM, "PRIVATE KEY"), algorithm, true, ["sign"]);
+  const privateKey = await crypto.subtle.importKey("pkcs8", der(PEMS[which], "PRIVATE KEY"), algorithm, true, ["sign"]);
   const jwk = await crypto.subtle.exportKey("jwk", privateKey);
   const publicKey = await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "PS384", ext: true }, algorithm, true, ["verify"]);
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
@@ -51,11 +51,31 @@ export async function issuer() {
 }
 
 
-/** A real credential from the test issuer key (blind-signed as the server would). */
-export async function realCredential(manifest, fingerprint, privateKey) {
+/** The test issuers: 2 keys, threshold 2; { privateKeys, issuers (the manifest's member) }. */
+export async function testIssuers() {
+  const keys = [await issuer(0), await issuer(1)];
+  return {
+    privateKeys: keys.map((k) => k.privateKey),
+    trustees: { threshold: 2, names: ["t1", "t2"] },
+    issuers: { threshold: 2, keys: keys.map((k, i) => ({ trustee: i + 1, pem: k.pem })) },
+  };
+}
+
+/** The status the server answers once the issuers signed the pending requests. */
+export async function signedStatus(pending, privateKeys) {
+  const requests = [];
+  for (const r of pending.requests) {
+    const blindSignature = await suite.blindSign(privateKeys[r.issuer - 1], hexToBytes(r.blinded));
+    requests.push({ issuer: r.issuer, blinded_message: r.blinded, blind_signature: bytesToHex(blindSignature) });
+  }
+  return { requests };
+}
+
+/** A real credential from the test issuer keys (blind-signed as the issuers would). */
+export async function realCredential(manifest, fingerprint, privateKeys) {
   const pending = await startRequest(manifest, fingerprint);
-  const blindSignature = await suite.blindSign(privateKey, hexToBytes(pending.blinded));
-  return signingCredential(await finishRequest(manifest, pending, bytesToHex(blindSignature)));
+  const { stored } = await finishRequest(manifest, pending, await signedStatus(pending, privateKeys));
+  return signingCredential(stored);
 }
 
 /** A board entry's chain hash (§5): h_i over h_{i−1}, i, kind, hour, tracker, digest, reveal. */

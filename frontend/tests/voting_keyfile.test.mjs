@@ -8,7 +8,7 @@ import { newSecrets } from "../src/voting/trustee.js";
 
 const PASSPHRASE = "correct horse battery staple";
 const FAST = 100000;
-const key = () => ({ election: "ab".repeat(16), ceremonyContext: new Uint8Array(32).fill(3), threshold: 2, secrets: newSecrets(2, 2) });
+const key = () => ({ election: "ab".repeat(16), ceremonyContext: new Uint8Array(32).fill(3), threshold: 2, secrets: newSecrets(2, 2), issuerKey: new Uint8Array(64).fill(7) });
 
 test("a key file opens with its passphrase and gives back the secrets", async () => {
   const original = key();

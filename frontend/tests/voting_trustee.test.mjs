@@ -17,7 +17,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { ballotContext, buildBallot, cj, fingerprintOf, sealedPart, sha256f, signBallot } from "../src/voting/election.js";
 import { TrusteeRefusal, announcements, checkTally, decryptionMessage, newSecrets, nextCeremonyStep } from "../src/voting/trustee.js";
 import { forgeRanking, positionsOf, preferencesOf } from "./ranking_forgery.mjs";
-import { issuer, realCredential, sampleManifest } from "./voting_helpers.mjs";
+import { realCredential, sampleManifest, testIssuers } from "./voting_helpers.mjs";
 
 const CONTEXT = new Uint8Array(32).fill(9);
 
@@ -124,8 +124,8 @@ const headOf = (seed, fingerprint, entries) => signHead(seed, fingerprint, entri
 async function election() {
   const keys = keysFor(3, 2);
   const seed = new Uint8Array(32).fill(4);
-  const { privateKey, pem } = await issuer();
-  const definition = { ...sampleManifest(generator()), board_public_key: bytesToHex(ed25519.getPublicKey(seed)), issuer_public_key: { pem } };
+  const { privateKeys: privateKey, trustees, issuers } = await testIssuers();
+  const definition = { ...sampleManifest(generator()), board_public_key: bytesToHex(ed25519.getPublicKey(seed)), trustees };
   delete definition.joint_public_key;
   delete definition.ceremony_context;
   const context = sha256f("ceremony-context", cj(definition));
@@ -142,7 +142,7 @@ async function election() {
   const found = announcements(statusBound(1));
   let X = found.get(1).commitments[0];
   for (const i of [2, 3]) X = X.add(found.get(i).commitments[0]);
-  const manifest = { ...definition, joint_public_key: pointHex(X), ceremony_context: bytesToHex(context) };
+  const manifest = { ...definition, joint_public_key: pointHex(X), ceremony_context: bytesToHex(context), issuers };
   const fingerprint = fingerprintOf(manifest);
   return { keys: bound, statusBound, manifest, fingerprint, seed, found, privateKey };
 }

@@ -87,10 +87,17 @@ def test_member_pages_fit_the_budget_and_stay_on_this_host(
 
     from voting.crypto import blind_rsa
 
-    # The demo also seeds elections: one quick issuer key, credential codes kept out of var/.
+    # The demo also seeds elections: the trustees' issuer keys made once per index, credential
+    # codes kept out of var/.
     settings.VAR_DIR = tmp_path
-    key = blind_rsa.generate_private_key(3072)
-    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: key)
+    keys = {}
+
+    def issuer_key(index: int):
+        if index not in keys:
+            keys[index] = blind_rsa.generate_private_key(3072)
+        return keys[index]
+
+    monkeypatch.setattr("voting.clients.new_issuer_key", issuer_key)
 
     call_command("seed_demo", stdout=StringIO())
     state = logged_in_state(browser, live_server.url, username)

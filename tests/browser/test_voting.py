@@ -17,22 +17,34 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from voting.crypto import blind_rsa
+from tests.voting.conftest import cached_issuer_key
 from voting.models import ElectionState
 from voting.services import credentials
+from voting.simulation import issue_credentials, publish_ledgers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def issuer_key():
-    return blind_rsa.generate_private_key(3072)
+    return cached_issuer_key(1)
 
 
 @pytest.fixture(autouse=True)
-def _cached_issuer_key(monkeypatch, issuer_key):
-    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+def _cached_issuer_key(monkeypatch):
+    """The Python trustees' issuer keys come from a per-index cache (RSA-3072 generation is
+    slow); the browser trustee page makes its own."""
+    monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
+
+
+def sign_queues(world, indices: list[int]) -> None:
+    """Issuers ``indices`` (Python trustee clients) sign their queues, as the daemon would."""
+    for membership, client in world.issuers(indices):
+        queue = credentials.issuer_queue(election=world.election, membership=membership)
+        credentials.submit_blind_signatures(
+            election=world.election, membership=membership, message=client.sign(queue)
+        )
 
 
 def signed_in_context(browser, live_server, membership, **options):
@@ -114,11 +126,17 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
 
     page.route(f"**/elections/{uuid}/credential", lose_first_answer)
     page.click("#request-button")
+    # The page waits for the issuers (the trustees): none has signed yet.
+    page.wait_for_selector("#credential-app[data-signed='0']")
+    assert "0 of 3 issuers have signed (2 needed)" in page.text_content("#credential-status-line")
+    sign_queues(world, [1])
+    page.wait_for_selector("#credential-app[data-signed='1']")
+    sign_queues(world, [3])
     page.wait_for_selector("#credential-code-box:not([hidden])")
     page.unroute(f"**/elections/{uuid}/credential")
     assert lost == [200]
     code = page.text_content("#credential-code")
-    assert code.startswith("mashwara-credential-1:")
+    assert code.startswith("mashwara-credential-2:")
     assert voter.pk in set(
         election.roll.filter(issued=1).values_list("membership_id", flat=True)
     ), "the roll shows the credential as issued"
@@ -126,16 +144,14 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
     # The other voters get theirs with the Python client; then the poll opens.
     from voting.clients import Voter
 
-    others = []
-    for membership in world.voter_members[1:]:
-        other = Voter(world.refresh().manifest, election.fingerprint_bytes)
-        blinded = bytes.fromhex(other.credential_request()["blinded_message"])
-        signature = credentials.issue_credential(
-            election=election, membership=membership, blinded_message=blinded
-        )
-        other.finish_credential({"blind_signature": signature.hex()})
-        others.append(other)
+    others = [
+        Voter(world.refresh().manifest, election.fingerprint_bytes) for _ in world.voter_members[1:]
+    ]
+    issue_credentials(
+        election, list(zip(world.voter_members[1:], others, strict=True)), world.issuers([1, 3])
+    )
     world.move(ElectionState.OPEN)
+    publish_ledgers(world.election, world.issuers([1, 3]))
 
     # 2. On the ballot page the voter encrypts, audits that ballot (the page then encrypts the
     # same choices afresh, under a new nonce), and casts the fresh one.
@@ -446,7 +462,7 @@ def test_a_returning_voter_is_told_a_new_ballot_replaces_the_earlier_one(browser
     world.open_poll()
     context, page = ballot_page_holding(browser, live_server, world, world.voters[0], {})
     assert page.is_hidden("#cast-before"), "a browser that never cast sees no note"
-    choose(page, "1", ["3"], {1: "1"})
+    choose(page, "1", ["3"], {1: "1", 0: "2", 2: "3"})
     encrypt(page)
     page.click("#cast-button")
     page.wait_for_selector("#receipt:not([hidden])")

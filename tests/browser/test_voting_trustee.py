@@ -76,6 +76,11 @@ def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_s
     election = world.refresh()
     assert election.fingerprint and election.joint_public_key
 
+    # The issuers: trustee 1's key is in the browser's key file, trustee 2 is the Python client.
+    world.trustee_clients = [
+        TrusteeClient(1, 2, bytes.fromhex(election.ceremony_context), issuer_key=key.issuer_key),
+        other,
+    ]
     world.open_poll()
     for voter, choice in zip(
         world.voters, [[[0], [0, 1], [0, 1, 2]], [[1], [1], [2, 1, 0]]], strict=True

@@ -27,17 +27,25 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="session")
-def issuer_key():
+def issuer_keys():
+    """One RSA-3072 issuer key per trustee index, made once (generation is slow)."""
     from voting.crypto import blind_rsa
 
-    return blind_rsa.generate_private_key(3072)
+    keys = {}
+
+    def key(index: int):
+        if index not in keys:
+            keys[index] = blind_rsa.generate_private_key(3072)
+        return keys[index]
+
+    return key
 
 
 @pytest.fixture(autouse=True)
-def _quick_demo(monkeypatch, settings, tmp_path, issuer_key):
-    """seed_demo also seeds elections: reuse one issuer key (RSA-3072 generation is slow) and
-    keep the demo credential codes out of the real var/."""
-    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+def _quick_demo(monkeypatch, settings, tmp_path, issuer_keys):
+    """seed_demo also seeds elections: reuse the trustees' issuer keys (RSA-3072 generation is
+    slow) and keep the demo credential codes out of the real var/."""
+    monkeypatch.setattr("voting.clients.new_issuer_key", issuer_keys)
     settings.VAR_DIR = tmp_path
 
 

@@ -41,6 +41,7 @@ from voting.crypto.threshold import (
 VECTORS = Path(__file__).parent / "vectors"
 OUTPUT = VECTORS / "cross-language.json"
 RSA_KEY = VECTORS / "blind-rsa-test-key.pem"
+RSA_KEY_2 = VECTORS / "blind-rsa-test-key-2.pem"  # the second issuer of the ballot vector
 
 
 def seed(name: str) -> bytes:
@@ -334,11 +335,16 @@ def _ballot() -> dict[str, Any]:
     from voting.verify.ballots import tracker_of
     from voting.verify.canonical import dumps
     from voting.verify.election import credential_message, fingerprint
+    from voting.verify.issuers import issuers_json
 
     s = seed("ballot-v2")
     rng = DeterministicNonces(s)
     joint = generate_keypair(rng)
-    key = blind_rsa.BlindRsaPrivateKey.from_pem(RSA_KEY.read_text())
+    if not RSA_KEY_2.exists():
+        RSA_KEY_2.write_text(blind_rsa.generate_private_key(3072).to_pem())
+    keys = [
+        blind_rsa.BlindRsaPrivateKey.from_pem(path.read_text()) for path in (RSA_KEY, RSA_KEY_2)
+    ]
     manifest = {
         "protocol": "mashwara/v1",
         "questions": [
@@ -346,25 +352,39 @@ def _ballot() -> dict[str, Any]:
             {"type": "approval", "min": 1, "max": 2, "options": [{"label": {"en": "B"}}] * 3},
             {"type": "ranked", "options": [{"label": {"en": "C"}}] * 3},
         ],
+        "trustees": {"threshold": 2, "names": ["t1", "t2"]},
         "joint_public_key": joint.public.hex(),
-        "issuer_public_key": to_json(key.public),
+        "issuers": issuers_json(2, [(1, keys[0].public.to_pem()), (2, keys[1].public.to_pem())]),
     }
     fp = fingerprint(manifest)
     voter = Voter(manifest, fp, secret=rng.draw())
-    prepared = blind_rsa.prepare(
-        credential_message(fp, voter.public_key.encoding),
-        _expand(b"mashwara-vector/ballot-rsa-prefix", 32),
-    )
-    salt = _expand(b"mashwara-vector/ballot-rsa-salt", 48)
-    r = int.from_bytes(_expand(b"mashwara-vector/ballot-rsa-r", key.public.modulus_length), "big")
-    blinded, inv = blind_rsa.blind(key.public, prepared, salt=salt, r=r % key.public.n)
-    voter.credential = {
-        "key": voter.public_key.hex(),
-        "prefix": prepared[: blind_rsa.PREFIX_LENGTH].hex(),
-        "signature": blind_rsa.finalize(
+    signatures, blinding = [], []
+    for index, key in enumerate(keys, start=1):
+        prepared = blind_rsa.prepare(
+            credential_message(fp, voter.public_key.encoding),
+            _expand(b"mashwara-vector/ballot-rsa-prefix-%d" % index, 32),
+        )
+        salt = _expand(b"mashwara-vector/ballot-rsa-salt-%d" % index, 48)
+        r = (
+            int.from_bytes(
+                _expand(b"mashwara-vector/ballot-rsa-r-%d" % index, key.public.modulus_length),
+                "big",
+            )
+            % key.public.n
+        )
+        blinded, inv = blind_rsa.blind(key.public, prepared, salt=salt, r=r)
+        signature = blind_rsa.finalize(
             key.public, prepared, blind_rsa.blind_sign(key, blinded), inv
-        ).hex(),
-    }
+        )
+        signatures.append(
+            {
+                "issuer": index,
+                "prefix": prepared[: blind_rsa.PREFIX_LENGTH].hex(),
+                "signature": signature.hex(),
+            }
+        )
+        blinding.append({"issuer": index, "salt": salt.hex(), "r": format(r, "x")})
+    voter.credential = {"key": voter.public_key.hex(), "signatures": signatures}
     hour = "2026-01-01T10:00:00Z"
     genesis = chain.genesis(fp)
 
@@ -408,7 +428,7 @@ def _ballot() -> dict[str, Any]:
         "fingerprint": fp.hex(),
         "credential_secret": voter.secret.hex(),
         "credential": voter.credential,
-        "credential_rsa": {"salt": salt.hex(), "r": format(r % key.public.n, "x")},
+        "credential_rsa": blinding,
         "genesis": genesis.hex(),
         "hour": hour,
         "audited": {

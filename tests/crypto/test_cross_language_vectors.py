@@ -191,13 +191,14 @@ def check_ballot_vector(item: dict) -> None:
     )
     from voting.verify.canonical import dumps
     from voting.verify.election import fingerprint, shapes
+    from voting.verify.issuers import parse_issuers
 
     manifest = item["manifest"]
     fp = fingerprint(manifest)
     assert fp.hex() == item["fingerprint"]
     shape_list = shapes(manifest)
     joint = Point.from_hex(manifest["joint_public_key"])
-    issuer = from_json(blind_rsa.BlindRsaPublicKey, manifest["issuer_public_key"])
+    issuer = parse_issuers(manifest)
 
     sealed = parse_sealed(item["audited"]["sealed"], shape_list)
     verify_sealed(sealed, shape_list, fp, joint)

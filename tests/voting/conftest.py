@@ -1,4 +1,5 @@
-"""Fixtures of the election tests: a cached issuer key (RSA-3072 generation takes seconds)."""
+"""Fixtures of the election tests: cached issuer keys, one per trustee index (RSA-3072
+generation takes about a second)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,24 @@ import pytest
 
 from voting.crypto import blind_rsa
 
+_KEYS: dict[int, blind_rsa.BlindRsaPrivateKey] = {}
 
-@pytest.fixture(scope="session")
+
+def cached_issuer_key(index: int) -> blind_rsa.BlindRsaPrivateKey:
+    if index not in _KEYS:
+        _KEYS[index] = blind_rsa.generate_private_key(3072)
+    return _KEYS[index]
+
+
+@pytest.fixture
 def issuer_key():
-    return blind_rsa.generate_private_key(3072)
+    """Trustee 1's issuer key."""
+    return cached_issuer_key(1)
 
 
 @pytest.fixture(autouse=True)
-def _cached_issuer_key(monkeypatch, issuer_key):
-    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+def _cached_issuer_keys(monkeypatch):
+    monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
 
 
 @pytest.fixture

@@ -113,17 +113,34 @@ def _resign(voter: Voter, ballot: dict) -> dict:
     return body
 
 
-def _forged_voter(world) -> Voter:
+def forged_voter(world, keys=None) -> Voter:
+    """A voter whose credential is signed by RSA keys that are not the election's issuers
+    (fresh ones by default), in the issuers' places 1…k."""
     from voting.crypto import blind_rsa
+    from voting.verify.issuers import issuers_json
 
+    k = world.election.threshold
+    n = len(world.election.manifest["issuers"]["keys"])
+    keys = keys or [blind_rsa.generate_private_key(3072) for _ in range(n)]
     voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
-    other = blind_rsa.generate_private_key(3072)
-    voter.manifest = dict(voter.manifest, issuer_public_key={"pem": other.public.to_pem()})
+    own = [(i, keys[i - 1].public.to_pem()) for i in range(1, n + 1)]
+    voter.manifest = dict(voter.manifest, issuers=issuers_json(k, own))
     request = voter.credential_request()
-    signature = blind_rsa.blind_sign(other, bytes.fromhex(request["blinded_message"]))
-    voter.finish_credential({"blind_signature": signature.hex()})
+    answers = [
+        {
+            **item,
+            "blind_signature": blind_rsa.blind_sign(
+                keys[item["issuer"] - 1], bytes.fromhex(item["blinded_message"])
+            ).hex(),
+        }
+        for item in request["requests"]
+    ]
+    assert voter.finish_credential({"requests": answers}) is not None
     voter.manifest = world.election.manifest
     return voter
+
+
+_forged_voter = forged_voter
 
 
 @pytest.mark.parametrize(

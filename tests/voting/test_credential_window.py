@@ -40,15 +40,11 @@ def _request_credential(world, membership, *, language: str = "en"):
 
 
 def _issue(world, memberships) -> None:
-    for membership in memberships:
-        voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
-        signature = credentials.issue_credential(
-            election=world.election,
-            membership=membership,
-            blinded_message=bytes.fromhex(voter.credential_request()["blinded_message"]),
-        )
-        voter.finish_credential({"blind_signature": signature.hex()})
-        world.voters.append(voter)
+    from voting.simulation import issue_credentials
+
+    voters = [Voter(world.election.manifest, world.election.fingerprint_bytes) for _ in memberships]
+    issue_credentials(world.election, list(zip(memberships, voters, strict=True)), world.issuers())
+    world.voters.extend(voters)
 
 
 def _roll(world) -> dict:
@@ -253,21 +249,21 @@ def test_opening_the_poll_waits_for_an_issuance_in_flight(world, monkeypatch):
 
     world.open_credentials()
     signing, release, done = threading.Event(), threading.Event(), []
-    real_sign = credentials.blind_rsa.blind_sign
+    real_parse = credentials.parse_requests
 
-    def slow_sign(key, message):
+    def slow_parse(issuers, message):
         signing.set()
         release.wait(10)
-        return real_sign(key, message)
+        return real_parse(issuers, message)
 
-    monkeypatch.setattr(credentials.blind_rsa, "blind_sign", slow_sign)
+    monkeypatch.setattr(credentials, "parse_requests", slow_parse)
     voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
-    blinded = bytes.fromhex(voter.credential_request()["blinded_message"])
+    message = voter.credential_request()
 
     def issue():
         try:
-            credentials.issue_credential(
-                election=world.election, membership=world.voter_members[0], blinded_message=blinded
+            credentials.request_credential(
+                election=world.election, membership=world.voter_members[0], message=message
             )
             done.append("issued")
         finally:

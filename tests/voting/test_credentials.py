@@ -1,4 +1,6 @@
-"""Credentials: one blind signature per roll entry, retry-safe, the audited re-issue rule."""
+"""Credentials: the server as a mailbox between voters and issuers — one round of blinded
+requests per roll entry, retry-safe, every blind signature checked against its issuer's key,
+the audited re-issue rule, ledgers."""
 
 from __future__ import annotations
 
@@ -10,8 +12,15 @@ from django.urls import reverse
 
 from convention.models import AuditEntry
 from voting.clients import Voter
-from voting.exceptions import CredentialAlreadyIssued, CredentialWindowClosed, NotOnRoll
-from voting.models import RollEntry
+from voting.exceptions import (
+    CredentialAlreadyIssued,
+    CredentialWindowClosed,
+    InvalidCredentialRequest,
+    NotAllowed,
+    NotOnRoll,
+    WrongState,
+)
+from voting.models import CredentialRequest, RollEntry
 from voting.services import credentials
 
 
@@ -21,53 +30,84 @@ def issuing(world):
     return world
 
 
-def _request(world, voter: Voter, client: Client):
-    return client.post(
-        reverse("voting:credential", args=[world.election.uuid]),
-        data=json.dumps(voter.credential_request()),
-        content_type="application/json",
-    )
-
-
-def test_voter_obtains_a_credential_over_http(issuing):
-    membership = issuing.voter_members[0]
+def _client(membership) -> Client:
     client = Client()
     client.force_login(membership.user)
-    voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
-    response = _request(issuing, voter, client)
+    return client
+
+
+def _post(client: Client, url: str, body) -> object:
+    return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def _url(world, name: str) -> str:
+    return reverse(f"voting:{name}", args=[world.election.uuid])
+
+
+def _sign(world, index: int) -> dict:
+    """Issuer ``index`` signs its queue over HTTP."""
+    client = _client(world.trustee_members[index - 1])
+    queue = client.get(_url(world, "issuer_queue")).json()
+    response = _post(
+        client, _url(world, "issuer_signatures"), world.trustee_clients[index - 1].sign(queue)
+    )
     assert response.status_code == 200, response.content
-    credential = voter.finish_credential(response.json())
+    return queue
+
+
+def test_voter_obtains_a_credential_from_two_of_three_issuers_over_http(issuing):
+    membership = issuing.voter_members[0]
+    client = _client(membership)
+    voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
+    response = _post(client, _url(issuing, "credential"), voter.credential_request())
+    assert response.status_code == 200, response.content
+    status = response.json()
+    assert [r["issuer"] for r in status["requests"]] == [1, 2, 3]
+    assert all(r["blind_signature"] is None for r in status["requests"])
+    queue = _sign(issuing, 3)
+    assert [r["roll_id"] for r in queue["requests"]] == [status["roll_id"]]
+    assert voter.finish_credential(client.get(_url(issuing, "credential")).json()) is None
+    _sign(issuing, 1)
+    credential = voter.finish_credential(client.get(_url(issuing, "credential")).json())
     assert credential["key"] == voter.public_key.hex()
+    assert [s["issuer"] for s in credential["signatures"]] == [1, 3]
     entry = RollEntry.objects.get(election=issuing.election, membership=membership)
     assert entry.issued == 1
-    # Nothing about the credential itself is stored with the entry.
-    stored = json.dumps(list(RollEntry.objects.values()), default=str)
-    for value in credential.values():
-        assert value not in stored
+    # Nothing about the credential itself is stored with the entry or its requests.
+    stored = json.dumps(
+        [list(RollEntry.objects.values()), list(CredentialRequest.objects.values())], default=str
+    )
+    assert credential["key"] not in stored
+    for signature in credential["signatures"]:
+        assert signature["signature"] not in stored and signature["prefix"] not in stored
 
 
-def test_retry_with_same_request_gets_same_signature_and_one_credential(issuing):
+def test_retry_with_the_same_requests_records_one_round(issuing):
     membership = issuing.voter_members[0]
     voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
-    blinded = bytes.fromhex(voter.credential_request()["blinded_message"])
-    first = credentials.issue_credential(
-        election=issuing.election, membership=membership, blinded_message=blinded
+    message = voter.credential_request()
+    first = credentials.request_credential(
+        election=issuing.election, membership=membership, message=message
     )
-    second = credentials.issue_credential(
-        election=issuing.election, membership=membership, blinded_message=blinded
+    second = credentials.request_credential(
+        election=issuing.election, membership=membership, message=message
     )
     assert first == second
     assert RollEntry.objects.get(membership=membership).issued == 1
+    assert CredentialRequest.objects.count() == 3
 
 
 def test_second_credential_is_refused(issuing):
-    membership = issuing.voter_members[0]
-    client = Client()
-    client.force_login(membership.user)
+    client = _client(issuing.voter_members[0])
     election = issuing.election
-    first = _request(issuing, Voter(election.manifest, election.fingerprint_bytes), client)
+    first = _post(
+        client,
+        _url(issuing, "credential"),
+        Voter(election.manifest, election.fingerprint_bytes).credential_request(),
+    )
     assert first.status_code == 200
-    refused = _request(issuing, Voter(election.manifest, election.fingerprint_bytes), client)
+    again = Voter(election.manifest, election.fingerprint_bytes).credential_request()
+    refused = _post(client, _url(issuing, "credential"), again)
     assert refused.status_code == 409 and refused.json()["error"] == "already_issued"
 
 
@@ -75,26 +115,63 @@ def test_member_not_on_roll_is_refused(issuing):
     outsider = issuing.trustee_members[0]  # a trustee without the participant role
     voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
     with pytest.raises(NotOnRoll):
-        credentials.issue_credential(
-            election=issuing.election,
-            membership=outsider,
-            blinded_message=bytes.fromhex(voter.credential_request()["blinded_message"]),
+        credentials.request_credential(
+            election=issuing.election, membership=outsider, message=voter.credential_request()
         )
 
 
 def test_malformed_request_is_refused(issuing):
-    client = Client()
-    client.force_login(issuing.voter_members[0].user)
-    url = reverse("voting:credential", args=[issuing.election.uuid])
-    for body in ({"blinded_message": "zz"}, {"blinded_message": "00"}, {"other": 1}):
-        response = client.post(url, data=json.dumps(body), content_type="application/json")
+    client = _client(issuing.voter_members[0])
+    good = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes).credential_request()
+    requests = good["requests"]
+    bodies = [
+        {"blinded_message": requests[0]["blinded_message"]},  # the old single-issuer format
+        {"requests": requests[:2]},  # not every issuer
+        {"requests": [requests[1], requests[0], requests[2]]},  # out of order
+        {"requests": [dict(requests[0], blinded_message="zz"), *requests[1:]]},
+        {"requests": [dict(requests[0], blinded_message="00"), *requests[1:]]},
+        {"requests": [dict(requests[0], blinded_message="ff" * 384), *requests[1:]]},  # ≥ n
+        {"other": 1},
+    ]
+    for body in bodies:
+        response = _post(client, _url(issuing, "credential"), body)
         assert response.status_code == 400, body
     assert not RollEntry.objects.filter(issued__gt=0).exists()
+    assert not CredentialRequest.objects.exists()
 
 
 def test_anonymous_request_is_refused(issuing):
     voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
-    assert _request(issuing, voter, Client()).status_code == 401
+    assert (
+        _post(Client(), _url(issuing, "credential"), voter.credential_request()).status_code == 401
+    )
+
+
+def test_an_issuer_cannot_store_a_garbage_or_misplaced_signature(issuing):
+    for membership in issuing.voter_members[:2]:
+        voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
+        credentials.request_credential(
+            election=issuing.election, membership=membership, message=voter.credential_request()
+        )
+    issuer = issuing.trustee_members[0]
+    queue = credentials.issuer_queue(election=issuing.election, membership=issuer)
+    first, second = queue["requests"]
+    signed = issuing.trustee_clients[0].sign(queue)["signatures"]
+    other_request = CredentialRequest.objects.filter(issuer=2).first().pk
+    for item in (
+        # a valid signature by this issuer, but of the other voter's request
+        {"request": first["request"], "blind_signature": signed[1]["blind_signature"]},
+        {"request": first["request"], "blind_signature": "00" * 384},
+        # a request addressed to issuer 2
+        {"request": other_request, "blind_signature": signed[0]["blind_signature"]},
+    ):
+        with pytest.raises(InvalidCredentialRequest):
+            credentials.submit_blind_signatures(
+                election=issuing.election, membership=issuer, message={"signatures": [item]}
+            )
+    assert not CredentialRequest.objects.exclude(blind_signature="").exists()
+    with pytest.raises(NotAllowed):  # a voter is not an issuer
+        credentials.issuer_queue(election=issuing.election, membership=issuing.voter_members[1])
 
 
 def test_reissue_allows_exactly_one_more_and_is_audited(issuing):
@@ -103,10 +180,8 @@ def test_reissue_allows_exactly_one_more_and_is_audited(issuing):
 
     def obtain():
         voter = Voter(election.manifest, election.fingerprint_bytes)
-        return credentials.issue_credential(
-            election=election,
-            membership=membership,
-            blinded_message=bytes.fromhex(voter.credential_request()["blinded_message"]),
+        return credentials.request_credential(
+            election=election, membership=membership, message=voter.credential_request()
         )
 
     obtain()
@@ -125,21 +200,60 @@ def test_reissue_allows_exactly_one_more_and_is_audited(issuing):
     assert audit.detail["roll_id"] == entry.roll_id
     roll = Client().get(reverse("voting:roll_json", args=[election.uuid])).json()
     assert roll["issued"] == 1 and roll["reissued"] == 1
+    queue = credentials.issuer_queue(election=election, membership=issuing.trustee_members[0])
+    assert [r["roll_id"] for r in queue["requests"]] == [entry.roll_id] * 2
 
 
 def test_no_credentials_outside_the_window(world):
     world.run_ceremony()
+    voter = Voter(world.election.manifest, world.election.fingerprint_bytes)
+    member = world.voter_members[0]
     with pytest.raises(CredentialWindowClosed):
-        credentials.issue_credential(
-            election=world.election, membership=world.voter_members[0], blinded_message=b"\0"
+        credentials.request_credential(
+            election=world.election, membership=member, message=voter.credential_request()
         )
     world.open_poll()
+    late = Voter(world.election.manifest, world.election.fingerprint_bytes)
     with pytest.raises(CredentialWindowClosed):
-        credentials.issue_credential(
-            election=world.election, membership=world.voter_members[0], blinded_message=b"\0"
+        credentials.request_credential(
+            election=world.election, membership=member, message=late.credential_request()
         )
+    with pytest.raises(CredentialWindowClosed):
+        credentials.submit_blind_signatures(
+            election=world.election, membership=world.trustee_members[0], message={"signatures": []}
+        )
+    assert (
+        credentials.issuer_queue(election=world.election, membership=world.trustee_members[0])[
+            "requests"
+        ]
+        == []
+    )
     world.move("closed")
     with pytest.raises(CredentialWindowClosed):
-        credentials.issue_credential(
-            election=world.election, membership=world.voter_members[0], blinded_message=b"\0"
+        credentials.request_credential(
+            election=world.election, membership=member, message=late.credential_request()
         )
+
+
+def test_ledgers_are_published_after_the_window_signed_and_served(issuing):
+    world = issuing
+    world.obtain_credentials()
+    fingerprint = world.election.fingerprint_bytes
+    ledger = world.trustee_clients[0].signed_ledger(fingerprint)
+    with pytest.raises(WrongState):  # not while credentials are being issued
+        credentials.publish_ledger(
+            election=world.election, membership=world.trustee_members[0], message=ledger
+        )
+    world.move("open")
+    forged = world.trustee_clients[1].signed_ledger(fingerprint)  # issuer 2's, posted by 1
+    with pytest.raises(InvalidCredentialRequest):
+        credentials.publish_ledger(
+            election=world.election, membership=world.trustee_members[0], message=forged
+        )
+    client = _client(world.trustee_members[0])
+    assert _post(client, _url(world, "issuer_ledger"), ledger).status_code == 200
+    url = reverse("voting:issuer_ledger_json", args=[world.election.uuid, 1])
+    served = Client().get(url).json()
+    assert served == ledger and len(served["ledger"]["entries"]) == len(world.voter_members)
+    missing = reverse("voting:issuer_ledger_json", args=[world.election.uuid, 3])
+    assert Client().get(missing).status_code == 404

@@ -111,7 +111,40 @@ def test_ceremony_refuses_bad_proofs_and_wrong_index(world):
             election=world.election, trustee=trustee, message=TrusteeClient(2, 2, cc).announce()
         )
     ceremony.submit_commitments(election=world.election, trustee=trustee, message=announcement)
-    assert world.trustee(1).commitments == announcement
+    assert world.trustee(1).commitments == {
+        k: v for k, v in announcement.items() if k != "issuer_key"
+    }
+    assert world.trustee(1).issuer_key == announcement["issuer_key"]["pem"]
+
+
+def test_ceremony_refuses_an_issuer_key_without_proof_of_possession_or_too_small(world):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    world.move(S.KEY_CEREMONY)
+    cc = bytes.fromhex(world.election.ceremony_context)
+    trustee = world.trustee(1)
+    announcement = TrusteeClient(1, 2, cc).announce()
+    other = TrusteeClient(2, 2, cc).announce()["issuer_key"]
+    small = (
+        rsa.generate_private_key(65537, 2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    for issuer_key in (
+        dict(announcement["issuer_key"], proof=other["proof"]),  # proof by another key
+        dict(other),  # trustee 2's key and proof (bound to index 2)
+        {"pem": small, "proof": "00" * 256},
+        None,
+    ):
+        message = dict(announcement, issuer_key=issuer_key)
+        with pytest.raises(CeremonyRejected):
+            ceremony.submit_commitments(election=world.election, trustee=trustee, message=message)
+    without = {k: v for k, v in announcement.items() if k != "issuer_key"}
+    with pytest.raises(CeremonyRejected):
+        ceremony.submit_commitments(election=world.election, trustee=trustee, message=without)
+    assert world.trustee(1).commitments is None
 
 
 def test_ceremony_complaint_answered_in_clear_completes(world):

@@ -58,8 +58,8 @@ def test_seed_demo_twice_gives_rooms_and_an_election_in_each_useful_state():
     opened = states[ElectionState.OPEN]
     assert BoardEntry.objects.filter(election=opened).exists()
     codes = credentials_file().read_text()
-    assert codes.count("mashwara-credential-1:") == 2 and str(opened.uuid) in codes
-    assert "mashwara-credential-1:" in first and "What to try" in first
+    assert codes.count("mashwara-credential-2:") == 2 and str(opened.uuid) in codes
+    assert "mashwara-credential-2:" in first and "What to try" in first
 
     # A demo voter finds the credential window from the convention page.
     client = Client()
@@ -72,4 +72,4 @@ def test_seed_demo_twice_gives_rooms_and_an_election_in_each_useful_state():
     counts = (Election.objects.count(), Post.objects.count(), AuditEntry.objects.count())
     second = seed()
     assert counts == (Election.objects.count(), Post.objects.count(), AuditEntry.objects.count())
-    assert "mashwara-credential-1:" not in second and "saved in" in second
+    assert "mashwara-credential-2:" not in second and "saved in" in second

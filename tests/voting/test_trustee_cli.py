@@ -10,6 +10,8 @@ import sys
 import pytest
 from django.test import Client
 
+from tests.voting.conftest import cached_issuer_key
+from voting.crypto.errors import CryptoError
 from voting.crypto.group import Scalar
 from voting.crypto.serialization import to_json
 from voting.crypto.threshold import EncryptedShare, TrusteeAnnouncement, create_trustee
@@ -24,7 +26,23 @@ FAST = 100_000  # the lowest iteration count a key file may ask for: keeps these
 
 
 def a_key(index: int = 1, threshold: int = 2) -> TrusteeKey:
-    return TrusteeKey("ab" * 16, CONTEXT, threshold, steps.new_secrets(index, threshold))
+    return TrusteeKey(
+        "ab" * 16, CONTEXT, threshold, steps.new_secrets(index, threshold), cached_issuer_key(index)
+    )
+
+
+def issuers_from_key_files(world, files: list) -> None:
+    """The world's trustee clients become the issuers whose keys the CLI made (the key files),
+    so that ``world.obtain_credentials`` has them sign."""
+    from voting.clients import TrusteeClient
+
+    cc = bytes.fromhex(world.election.ceremony_context)
+    world.trustee_clients = []
+    for path in files:
+        key = keyfile.open_keyfile(keyfile.loads_keyfile(path.read_bytes()), PASSPHRASE)
+        world.trustee_clients.append(
+            TrusteeClient(key.index, key.threshold, cc, issuer_key=key.issuer_key)
+        )
 
 
 # -- key file ------------------------------------------------------------------------------------
@@ -66,6 +84,10 @@ def test_key_file_refuses_a_short_passphrase_and_absurd_work_factors():
 # -- ceremony steps on JSON ----------------------------------------------------------------------
 
 
+def _without_issuer_key(announcement: dict) -> dict:
+    return {k: v for k, v in announcement.items() if k != "issuer_key"}
+
+
 def _status(keys: list[TrusteeKey], me: int, shares: list[dict], complaints=(), answers=()):
     return {
         "ceremony_context": CONTEXT.hex(),
@@ -76,7 +98,8 @@ def _status(keys: list[TrusteeKey], me: int, shares: list[dict], complaints=(), 
             {
                 "index": k.index,
                 "name": f"t{k.index}",
-                "commitments": steps.announcement(k),
+                "commitments": _without_issuer_key(steps.announcement(k)),
+                "issuer_key": steps.announcement(k)["issuer_key"],
                 "shares_sent": True,
                 "verified": False,
                 "disqualified": False,
@@ -96,7 +119,12 @@ def test_announcement_from_the_key_file_verifies_and_is_stable():
     from voting.crypto.serialization import from_json
     from voting.crypto.threshold import verify_announcement
 
-    verify_announcement(CONTEXT, from_json(TrusteeAnnouncement, first), 3)
+    verify_announcement(CONTEXT, from_json(TrusteeAnnouncement, _without_issuer_key(first)), 3)
+    from voting.verify.issuers import check_issuer_key
+
+    assert check_issuer_key(CONTEXT, 2, first["issuer_key"]) == key.issuer_key.public.to_pem()
+    with pytest.raises(CryptoError):  # the proof of possession is bound to the index
+        check_issuer_key(CONTEXT, 3, first["issuer_key"])
 
 
 def test_a_bad_share_draws_a_complaint_and_the_answer_settles_it():
@@ -189,7 +217,7 @@ def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
             str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
         )  # fmt: skip
         assert code == 0, out
-        assert "commitments of trustee" in out
+        assert "commitments and issuer key of trustee" in out
     for _ in range(2):
         for member in world.trustee_members:
             code, out = _run(
@@ -200,6 +228,10 @@ def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
     election = world.refresh()
     assert election.fingerprint, "the ceremony did not complete"
     assert "ceremony complete" in out
+    assert "it holds your issuer key as issuer" in out
+    manifest_keys = [k["pem"] for k in election.manifest["issuers"]["keys"]]
+    issuers_from_key_files(world, [files[m.pk] for m in world.trustee_members])
+    assert [c.issuer_key.public.to_pem() for c in world.trustee_clients] == manifest_keys
 
     world.open_poll()
     for voter, choice in zip(
@@ -242,6 +274,7 @@ def test_the_cli_refuses_to_decrypt_a_tally_that_is_not_the_board(
     assert _run(live_server, world.election, session, "ceremony", "--key-file", path,
                 monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # fmt: skip
     world.refresh()
+    issuers_from_key_files(world, [tmp_path / "t.key"])
     world.open_poll()
     ballots = [voter.ballot([[0], [1], [0, 1, 2]], world.head())[0] for voter in world.voters]
     for ballot in ballots:
@@ -299,7 +332,8 @@ def test_a_key_file_written_by_the_cli_opens_in_the_browser_code(tmp_path):
         f"const text = readFileSync({json.dumps(str(path))}, 'utf8');\n"
         f"const key = await openKeyFile(parseKeyFile(text), {json.dumps(PASSPHRASE)});\n"
         "console.log(JSON.stringify({ election: key.election, threshold: key.threshold,"
-        " secrets: toJson('trusteeSecrets', key.secrets) }));\n"
+        " secrets: toJson('trusteeSecrets', key.secrets),"
+        " issuer_key: Buffer.from(key.issuerKey).toString('hex') }));\n"
     )
     result = subprocess.run(
         [node, "--input-type=module", "-e", script],
@@ -310,7 +344,12 @@ def test_a_key_file_written_by_the_cli_opens_in_the_browser_code(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     opened = json.loads(result.stdout)
-    assert opened == {"election": key.election, "threshold": 2, "secrets": to_json(key.secrets)}
+    assert opened == {
+        "election": key.election,
+        "threshold": 2,
+        "secrets": to_json(key.secrets),
+        "issuer_key": key.issuer_key.to_der().hex(),
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -355,6 +394,7 @@ def test_the_cli_refuses_a_board_with_an_unproven_ballot_that_could_isolate_a_vo
         assert _run(live_server, world.election, session, step, "--key-file", path,
                     monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # fmt: skip
     world.refresh()
+    issuers_from_key_files(world, [tmp_path / "t.key"])
     world.open_poll()
     victim, other, accomplice = world.voters
     ballots = [v.ballot([[0], [1], [0, 1, 2]], world.head())[0] for v in (victim, other)]
@@ -429,7 +469,7 @@ def test_the_cli_signed_in_with_user_can_post_a_ceremony_step(
     code = main([*argv, "--user", user.username, "generate", "--key-file", str(tmp_path / "k")])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "commitments of trustee 2 published" in out.out
+    assert "commitments and issuer key of trustee 2 published" in out.out
 
 
 @pytest.mark.django_db(transaction=True)
@@ -462,7 +502,7 @@ def test_the_cli_signs_in_with_an_authenticator_code_and_explains_a_wrong_one(
     code = main([*argv, user.username, "--totp", totp_code(secret), "generate", "--key-file", key])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "commitments of trustee 2 published" in out.out
+    assert "commitments and issuer key of trustee 2 published" in out.out
 
 
 @pytest.mark.django_db(transaction=True)

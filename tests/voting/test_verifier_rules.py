@@ -245,6 +245,8 @@ def test_a_non_canonical_line_is_named(record, kind, rewrite, message):
         ("second head", "a second head line"),
         ("entry after the head", "an entry line after the board"),
         ("no poll line", "no poll line"),
+        ("poll before issuers", "issuers line after a poll line"),
+        ("no issuers line", "no issuers line"),
         ("no tally line", "no tally line"),
     ],
 )
@@ -261,6 +263,11 @@ def test_lines_out_of_order_or_missing_are_named(record, change, message):
         lines.insert(head + 1, lines.pop(_entries(lines)[-1]))
     elif change == "no poll line":
         del lines[_index(lines, "poll")]
+    elif change == "poll before issuers":
+        issuers, poll = _index(lines, "issuers"), _index(lines, "poll")
+        lines[issuers], lines[poll] = lines[poll], lines[issuers]
+    elif change == "no issuers line":
+        del lines[_index(lines, "issuers")]
     else:
         del lines[tally]
     failed = _failed(lines)
@@ -371,11 +378,11 @@ def test_a_record_with_no_ballot_verifies(world):
     world.open_poll()
     lines = _published(world)
     kinds = [json.loads(line)["type"] for line in lines]
-    assert kinds == ["manifest", "ceremony", "roll", "poll", "head", "tally", "results"]
-    head = json.loads(lines[4])["head"]
+    assert kinds == ["manifest", "ceremony", "roll", "issuers", "poll", "head", "tally", "results"]
+    head = json.loads(lines[5])["head"]
     assert head["count"] == 0
     assert head["hash"] == chain.genesis(world.election.fingerprint_bytes).hex()
-    tally = json.loads(lines[5])["tally"]
+    tally = json.loads(lines[6])["tally"]
     assert tally["counted"] == 0
     assert {ct["a"] for q in tally["questions"] for ct in q} == {"00" * 32}
     report = verify_record(lines, workers=1)

@@ -62,9 +62,20 @@ def test_whole_election_over_http(db):
         client = Client()
         client.force_login(membership.user)
         voter = Voter(manifest["manifest"], fingerprint)
-        voter.finish_credential(_post(client, url("credential"), voter.credential_request()))
-        voters.append(voter)
+        status = _post(client, url("credential"), voter.credential_request())
+        assert voter.finish_credential(status) is None  # no issuer has signed yet
+        voters.append((client, voter))
+    for client, trustee in trustees[:2]:  # issuers 1 and 2 sign; issuer 3 stays away
+        queue = client.get(url("issuer_queue")).json()
+        assert len(queue["requests"]) == VOTERS
+        assert _post(client, url("issuer_signatures"), trustee.sign(queue))["stored"] == VOTERS
+    for client, voter in voters:
+        assert voter.finish_credential(client.get(url("credential")).json()) is not None
+        assert [s["issuer"] for s in voter.credential["signatures"]] == [1, 2]
+    voters = [voter for _, voter in voters]
     world.move(ElectionState.OPEN)
+    for client, trustee in trustees[:2]:
+        _post(client, url("issuer_ledger"), trustee.signed_ledger(fingerprint))
     rng = random.Random(7)
     expected_single = [0, 0]
     for number, voter in enumerate(voters):

@@ -14,7 +14,8 @@ from django.utils import timezone
 from convention.models import Convention, Membership, MembershipRole, Phase, Role, User
 from voting.clients import TrusteeClient, Voter
 from voting.models import Election, ElectionState, Trustee
-from voting.services import ceremony, credentials, lifecycle, tally
+from voting.services import ceremony, lifecycle, tally
+from voting.simulation import issue_credentials, publish_ledgers
 
 QUESTIONS = [
     {
@@ -124,17 +125,20 @@ class World:
             self.run_ceremony()
         self.move(ElectionState.CREDENTIALS)
 
-    def obtain_credentials(self) -> list[Voter]:
-        for membership in self.voter_members:
-            voter = Voter(self.election.manifest, self.election.fingerprint_bytes)
-            request = voter.credential_request()
-            signature = credentials.issue_credential(
-                election=self.election,
-                membership=membership,
-                blinded_message=bytes.fromhex(request["blinded_message"]),
-            )
-            voter.finish_credential({"blind_signature": signature.hex()})
-            self.voters.append(voter)
+    def issuers(self, indices: list[int] | None = None) -> list[tuple[Membership, TrusteeClient]]:
+        """(membership, client) of the issuers that sign: the first ``threshold`` by default."""
+        indices = indices or list(range(1, self.election.threshold + 1))
+        return [(self.trustee_members[i - 1], self.trustee_clients[i - 1]) for i in indices]
+
+    def obtain_credentials(self, issuers: list[int] | None = None) -> list[Voter]:
+        voters = [
+            Voter(self.election.manifest, self.election.fingerprint_bytes)
+            for _ in self.voter_members
+        ]
+        issue_credentials(
+            self.election, list(zip(self.voter_members, voters, strict=True)), self.issuers(issuers)
+        )
+        self.voters.extend(voters)
         return self.voters
 
     def open_poll(self) -> None:
@@ -143,6 +147,8 @@ class World:
         if not self.voters:
             self.obtain_credentials()
         self.move(ElectionState.OPEN)
+        signed = [(m, c) for m, c in self.issuers(list(range(1, len(self.trustee_clients) + 1)))]
+        publish_ledgers(self.election, [(m, c) for m, c in signed if c.ledger])
 
     def head(self) -> dict[str, Any]:
         """The running head, read as a ballot page reads it (cookie-less GET head.json)."""

@@ -105,6 +105,36 @@ class BlindRsaPrivateKey:
             raise InvalidKey("not an RSA private key")
         return cls.from_cryptography(key)
 
+    def to_cryptography(self) -> rsa.RSAPrivateKey:
+        p, q, d = self.p, self.q, self.d
+        return rsa.RSAPrivateNumbers(
+            p,
+            q,
+            d,
+            rsa.rsa_crt_dmp1(d, p),
+            rsa.rsa_crt_dmq1(d, q),
+            rsa.rsa_crt_iqmp(p, q),
+            rsa.RSAPublicNumbers(self.public.e, self.public.n),
+        ).private_key()
+
+    def to_der(self) -> bytes:
+        """PKCS#8 DER, the form the trustee key file holds (WebCrypto exports the same)."""
+        return self.to_cryptography().private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @classmethod
+    def from_der(cls, der: bytes) -> BlindRsaPrivateKey:
+        try:
+            key = serialization.load_der_private_key(der, password=None)
+        except (ValueError, TypeError) as exc:
+            raise InvalidKey(f"not an unencrypted PKCS#8 private key: {exc}") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise InvalidKey("not an RSA private key")
+        return cls.from_cryptography(key)
+
     def to_pem(self) -> str:
         p, q, d = self.p, self.q, self.d
         numbers = rsa.RSAPrivateNumbers(
@@ -228,6 +258,17 @@ def verify(
         )
     except _CryptographyInvalidSignature:
         raise InvalidSignature("blind RSA signature does not verify") from None
+
+
+def sign(private_key: BlindRsaPrivateKey, message: bytes) -> bytes:
+    """A standard (non-blind) RSASSA-PSS signature, SHA-384, MGF1-SHA-384, 48-byte random salt:
+    what an issuer signs its ledger and its proof of possession with; ``verify`` checks it."""
+    key = private_key.to_cryptography()
+    return key.sign(
+        message,
+        padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=SALT_LENGTH),
+        hashes.SHA384(),
+    )
 
 
 def finalize(

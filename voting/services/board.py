@@ -17,12 +17,11 @@ from django.db import connections, transaction
 
 from convention.models import current_hour
 from voting import keystore
-from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.group import Point
-from voting.crypto.serialization import from_json
 from voting.models import BoardEntry, BoardHead, Election
 from voting.verify import board as chain
 from voting.verify.election import Shape, max_ballot_bytes, shapes
+from voting.verify.issuers import Issuers, parse_issuers
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class ElectionKeys:
     fingerprint: bytes
     shapes: list[Shape]
     joint_key: Point
-    issuer: BlindRsaPublicKey
+    issuers: Issuers
     max_bytes: int
     board_seed: bytes
 
@@ -46,8 +45,8 @@ def _keys(election_pk: int, fingerprint: str) -> ElectionKeys:
         fingerprint=bytes.fromhex(fingerprint),
         shapes=shape_list,
         joint_key=Point.from_hex(manifest["joint_public_key"]),
-        issuer=from_json(BlindRsaPublicKey, manifest["issuer_public_key"]),
-        max_bytes=max_ballot_bytes(shape_list),
+        issuers=parse_issuers(manifest),
+        max_bytes=max_ballot_bytes(shape_list, manifest["issuers"]["threshold"]),
         board_seed=keystore.unseal(
             election.board_private_key, election_uuid=election.uuid.hex, purpose="board"
         ),

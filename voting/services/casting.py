@@ -136,7 +136,7 @@ def _submit(
         verify_reveal(ballot, reveal, keys.joint_key)
         key = None
     else:
-        verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuer)
+        verify_ballot(ballot, keys.shapes, keys.fingerprint, keys.joint_key, keys.issuers)
         key = ballot.credential_key.hex()
     rows = b"".join(ct.a.encoding + ct.b.encoding for ct in ballot.ciphertexts())
     tracker = ballot.tracker.hex()

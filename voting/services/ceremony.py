@@ -36,6 +36,7 @@ from voting.models import (
 )
 from voting.verify import board as board_chain
 from voting.verify.election import fingerprint
+from voting.verify.issuers import check_issuer_key, issuers_json
 
 
 def _locked(election: Election, trustee: Trustee) -> tuple[Election, Trustee]:
@@ -64,9 +65,22 @@ def announcements(election: Election) -> list[TrusteeAnnouncement]:
 
 @transaction.atomic
 def submit_commitments(*, election: Election, trustee: Trustee, message: Any) -> None:
+    """The announcement, with the trustee's issuer key ``{"pem", "proof"}`` as member
+    ``issuer_key`` (docs/elections.md §6): an RSA key of ≥ 3072 bits, e = 65537, and an RSA-PSS
+    signature by it over the ceremony context and the trustee's index."""
     election, trustee = _locked(election, trustee)
     if trustee.commitments is not None:
         raise CeremonyRejected("commitments were already published")
+    if not isinstance(message, dict) or "issuer_key" not in message:
+        raise CeremonyRejected("the announcement must carry your issuer_key")
+    message = dict(message)
+    issuer_key = message.pop("issuer_key")
+    try:
+        pem = check_issuer_key(bytes.fromhex(election.ceremony_context), trustee.index, issuer_key)
+    except CryptoError as exc:
+        raise CeremonyRejected(f"issuer_key: {exc}") from None
+    if election.trustees.exclude(pk=trustee.pk).filter(issuer_key=pem).exists():
+        raise CeremonyRejected("issuer_key: another trustee announced this key")
     announcement = _decode(TrusteeAnnouncement, message, "$")
     if announcement.trustee != trustee.index:
         raise CeremonyRejected("the announcement names another trustee")
@@ -77,7 +91,9 @@ def submit_commitments(*, election: Election, trustee: Trustee, message: Any) ->
     except CryptoError as exc:
         raise CeremonyRejected(str(exc)) from None
     trustee.commitments = to_json(announcement)
-    trustee.save(update_fields=["commitments"])
+    trustee.issuer_key = pem
+    trustee.issuer_key_proof = issuer_key["proof"]
+    trustee.save(update_fields=["commitments", "issuer_key", "issuer_key_proof"])
 
 
 @transaction.atomic
@@ -172,6 +188,9 @@ def _maybe_complete(election: Election) -> None:
     manifest = dict(election.definition)
     manifest["joint_public_key"] = joint.hex()
     manifest["ceremony_context"] = election.ceremony_context
+    manifest["issuers"] = issuers_json(
+        election.threshold, [(t.index, t.issuer_key) for t in trustees]
+    )
     fp = fingerprint(manifest)
     election.joint_public_key = joint.hex()
     election.manifest = manifest
@@ -196,6 +215,10 @@ def status(election: Election, trustee: Trustee | None) -> dict[str, Any]:
                 "index": t.index,
                 "name": t.name,
                 "commitments": t.commitments,
+                "issuer_key": {"pem": t.issuer_key, "proof": t.issuer_key_proof}
+                if t.issuer_key
+                else None,
+                "ledger": t.ledger is not None,
                 "shares_sent": t.shares_sent,
                 "verified": t.verified,
                 "disqualified": t.disqualified,

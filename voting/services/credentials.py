@@ -1,34 +1,37 @@
-"""Issuing anonymous credentials by blind signature, and the audited re-issue rule
-(docs/elections.md §3).
+"""The credential mailbox and the audited re-issue rule (docs/elections.md §3).
 
-The issuer signs a blinded message it cannot read; the roll entry records only how many
-credentials were issued and the hash of the last blinded request (so that a retry after a lost
-response gets the same signature rather than a second credential). The roll entry is locked
-while this happens, so two concurrent requests cannot both be served.
+The server signs nothing: the issuers are the election's trustees, each holding its own RSA key
+on its own device. A voter's device posts one blinded request per issuer; each issuer fetches
+its queue, blind-signs and posts the blind signatures back; the device collects them and
+finalises the credential once it holds ``threshold`` of them. The server records, per roll
+entry, the requests of each round and the answers, and checks each answer against the issuer's
+public key (so an issuer cannot store garbage). The roll entry is locked while a request is
+recorded, so two concurrent requests cannot both be recorded; a retry of the identical request
+is answered with the same status.
 
-Credentials are issued only while the election is in state ``credentials``, never once the poll
-is open. An issuance updates its roll entry and a ballot inserts a board entry, and PostgreSQL
-keeps the writing transaction's id (``xmin``) with every row: were the two interleaved, a copy of
-the database would order each issuance against each ballot and so link roll entries to ballots.
-Each issuance holds a key-share lock on the election row until it commits; opening the poll
-takes that row ``FOR UPDATE`` and so waits for every issuance in flight, and a ballot is accepted
-only once it reads the state ``open`` under its own lock on that row, which it gets after opening
-committed. Every issuance therefore has its transaction id, and has committed, before the first
-ballot's transaction takes one (tests/voting/test_credential_window.py checks ``xmin``).
+Credentials are requested and signed only while the election is in state ``credentials``, never
+once the poll is open. A request or a stored signature updates rows of its roll entry and a
+ballot inserts a board entry, and PostgreSQL keeps the writing transaction's id (``xmin``) with
+every row: were the two interleaved, a copy of the database would order each issuance against
+each ballot and so link roll entries to ballots. Each issuance holds a key-share lock on the
+election row until it commits; opening the poll takes that row ``FOR UPDATE`` and so waits for
+every issuance in flight, and a ballot is accepted only once it reads the state ``open`` under
+its own lock on that row, which it gets after opening committed. Every issuance therefore has its
+transaction id, and has committed, before the first ballot's transaction takes one
+(tests/voting/test_credential_window.py checks ``xmin``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from typing import Any
 
 from django.db import connections, transaction
 
 from convention.models import Membership, Role
 from convention.services.audit import record
-from voting import keystore
-from voting.crypto import blind_rsa
-from voting.crypto.errors import CryptoError
+from voting.crypto.serialization import canonical_json
 from voting.exceptions import (
     CredentialAlreadyIssued,
     CredentialWindowClosed,
@@ -37,73 +40,277 @@ from voting.exceptions import (
     NotOnRoll,
     WrongState,
 )
-from voting.models import Election, ElectionState, RollEntry
+from voting.models import CredentialRequest, Election, ElectionState, RollEntry, Trustee
+from voting.verify.issuers import InvalidLedger, Issuers, check_ledger, parse_issuers
 
+# Voters request and issuers sign only while the credential window is open; ledgers are
+# published once it has closed, so they are complete.
 ISSUING_STATES = (ElectionState.CREDENTIALS,)
+LEDGER_STATES = (
+    ElectionState.OPEN,
+    ElectionState.CLOSED,
+    ElectionState.TALLIED,
+    ElectionState.PUBLISHED,
+)
+MAX_SIGNATURES_PER_POST = 500
 
 
-@lru_cache(maxsize=16)
-def _issuer_key(election_pk: int, fingerprint: str) -> blind_rsa.BlindRsaPrivateKey:
-    # Unsealing and loading (with its key validation) costs far more than signing: once per
-    # process and election.
-    election = Election.objects.get(pk=election_pk, fingerprint=fingerprint)
-    pem = keystore.unseal(
-        election.issuer_private_key, election_uuid=election.uuid.hex, purpose="issuer"
-    )
-    return blind_rsa.BlindRsaPrivateKey.from_pem(pem)
+@lru_cache(maxsize=64)
+def _issuers(election_pk: int, fingerprint: str) -> Issuers:
+    return parse_issuers(Election.objects.get(pk=election_pk, fingerprint=fingerprint).manifest)
 
 
-def _issuer(election: Election) -> blind_rsa.BlindRsaPrivateKey:
-    return _issuer_key(election.pk, election.fingerprint)
+def election_issuers(election: Election) -> Issuers:
+    if not election.fingerprint:  # a copy loaded before the ceremony completed
+        election.refresh_from_db(fields=["fingerprint", "threshold"])
+    return _issuers(election.pk, election.fingerprint)
 
 
-def _key_share_lock(election: Election) -> None:
-    """Hold the election row ``FOR KEY SHARE`` until the transaction ends. That mode conflicts
-    only with ``FOR UPDATE``, the lock the transition to ``open`` takes: issuances run side by
-    side, opening waits until they have all committed, and a ballot (``FOR NO KEY UPDATE``) never
-    waits behind an issuance, so it cannot take its transaction id while one is in flight.
-    SQLite runs one writing transaction at a time, which gives the same order."""
+def _key_share_lock(election: Election) -> str:
+    """Hold the election row ``FOR KEY SHARE`` until the transaction ends, and return its state
+    as read under that lock. That mode conflicts only with ``FOR UPDATE``, the lock the
+    transition to ``open`` takes: issuances run side by side, opening waits until they have all
+    committed, and a ballot (``FOR NO KEY UPDATE``) never waits behind an issuance, so it cannot
+    take its transaction id while one is in flight. SQLite runs one writing transaction at a
+    time, which gives the same order."""
     connection = connections[Election.objects.db]
     if connection.vendor != "postgresql":
-        return
+        return Election.objects.values_list("state", flat=True).get(pk=election.pk)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {Election._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+            f"SELECT state FROM {Election._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
             [election.pk],
         )
+        return cursor.fetchone()[0]
 
 
-def issue_credential(
-    *, election: Election, membership: Membership, blinded_message: bytes
-) -> bytes:
-    """Blind-sign ``blinded_message`` for the voter's roll entry; returns the blind signature."""
-    with transaction.atomic():
-        _key_share_lock(election)
-        election = Election.objects.get(pk=election.pk)
-        if election.state not in ISSUING_STATES:
-            raise CredentialWindowClosed()
-        entry = (
-            RollEntry.objects.select_for_update()
-            .filter(election=election, membership=membership)
-            .first()
+def _hex(value: Any, what: str) -> bytes:
+    if not isinstance(value, str) or value != value.lower() or len(value) % 2:
+        raise InvalidCredentialRequest(f"{what} must be lowercase hex")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise InvalidCredentialRequest(f"{what} must be lowercase hex") from None
+
+
+def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes]]:
+    """``{"requests": [{"issuer": i, "blinded_message": hex}…]}``: one per issuer of the
+    manifest, ascending, each exactly its modulus length and below its modulus."""
+    if not isinstance(message, dict) or set(message) != {"requests"}:
+        raise InvalidCredentialRequest('expected {"requests": [{"issuer", "blinded_message"}…]}')
+    items = message["requests"]
+    if not isinstance(items, list) or len(items) != len(issuers.keys):
+        raise InvalidCredentialRequest(
+            f"send one request to each of the {len(issuers.keys)} issuers"
         )
-        if entry is None:
-            raise NotOnRoll()
-        issuer = _issuer(election)
-        if len(blinded_message) != issuer.public.modulus_length:
-            raise InvalidCredentialRequest()
-        request_hash = hashlib.sha256(blinded_message).hexdigest()
-        if entry.issued >= entry.allowed and request_hash != entry.blinded_hash:
+    result = []
+    for expected, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or set(item) != {"issuer", "blinded_message"}:
+            raise InvalidCredentialRequest('each request is {"issuer", "blinded_message"}')
+        if item["issuer"] != expected:
+            raise InvalidCredentialRequest("the requests must name issuers 1…n in order")
+        blinded = _hex(item["blinded_message"], "blinded_message")
+        key = issuers.key(expected)
+        if len(blinded) != key.modulus_length or int.from_bytes(blinded, "big") >= key.n:
+            raise InvalidCredentialRequest(
+                f"the blinded message for issuer {expected} does not fit its key"
+            )
+        result.append((expected, blinded))
+    return result
+
+
+def _entry_of(election: Election, membership: Membership, *, lock: bool) -> RollEntry:
+    query = RollEntry.objects.filter(election=election, membership=membership)
+    entry = (query.select_for_update() if lock else query).first()
+    if entry is None:
+        raise NotOnRoll()
+    return entry
+
+
+def _status(
+    election: Election, entry: RollEntry, requests: list[CredentialRequest] | None = None
+) -> dict[str, Any]:
+    """What the voter's page reads (``GET …/credential``): its roll id (to find in the public
+    roll), whether a credential was requested for it, and the current round's requests with the
+    blind signatures received so far."""
+    if requests is None:
+        requests = list(entry.requests.filter(round=entry.issued)) if entry.issued else []
+    return {
+        "roll_id": entry.roll_id,
+        "issued": entry.issued,
+        "reissued": entry.reissued,
+        "threshold": election.threshold,
+        "requests": [
+            {
+                "issuer": r.issuer,
+                "blinded_message": r.blinded_message,
+                "blind_signature": r.blind_signature or None,
+            }
+            for r in requests
+        ],
+    }
+
+
+def credential_status(*, election: Election, membership: Membership) -> dict[str, Any]:
+    if not election.fingerprint:
+        raise WrongState("the key ceremony is not complete")
+    return _status(election, _entry_of(election, membership, lock=False))
+
+
+def request_credential(
+    *, election: Election, membership: Membership, message: Any
+) -> dict[str, Any]:
+    """Record the voter's blinded requests to every issuer (one round per allowed credential);
+    the identical request again gets the same status, any other request for an entry whose
+    credentials are used up is refused."""
+    with transaction.atomic():
+        if _key_share_lock(election) not in ISSUING_STATES:
+            raise CredentialWindowClosed()
+        requests = parse_requests(election_issuers(election), message)
+        entry = _entry_of(election, membership, lock=True)
+        request_hash = hashlib.sha256(
+            canonical_json([[i, b.hex()] for i, b in requests])
+        ).hexdigest()
+        if request_hash == entry.blinded_hash:
+            return _status(election, entry)
+        if entry.issued >= entry.allowed:
             raise CredentialAlreadyIssued()
+        entry.issued += 1
+        entry.blinded_hash = request_hash
+        entry.save(update_fields=["issued", "blinded_hash"])
+        created = CredentialRequest.objects.bulk_create(
+            CredentialRequest(
+                roll_entry=entry, round=entry.issued, issuer=i, blinded_message=blinded.hex()
+            )
+            for i, blinded in requests
+        )
+        return _status(election, entry, created)
+
+
+# -- issuers -------------------------------------------------------------------------------------
+
+
+def _issuer_of(election: Election, membership: Membership) -> Trustee:
+    trustee = Trustee.objects.filter(election=election, membership=membership).first()
+    if trustee is None:
+        raise NotAllowed("you are not a trustee of this election")
+    return trustee
+
+
+def issuer_queue(*, election: Election, membership: Membership) -> dict[str, Any]:
+    """The requests addressed to the caller's issuer key that it has not signed yet, each with
+    the roll id it is for (for the issuer's ledger)."""
+    trustee = _issuer_of(election, membership)
+    if not election.fingerprint:
+        raise WrongState("the key ceremony is not complete")
+    pending = (
+        CredentialRequest.objects.filter(
+            roll_entry__election=election, issuer=trustee.index, blind_signature=""
+        )
+        .select_related("roll_entry")
+        .order_by("pk")
+    )
+    return {
+        "issuer": trustee.index,
+        "state": election.state,
+        "open": election.state in ISSUING_STATES,
+        "requests": [
+            {
+                "request": r.pk,
+                "roll_id": r.roll_entry.roll_id,
+                "round": r.round,
+                "blinded_message": r.blinded_message,
+            }
+            for r in pending
+        ]
+        if election.state in ISSUING_STATES
+        else [],
+    }
+
+
+def submit_blind_signatures(
+    *, election: Election, membership: Membership, message: Any
+) -> dict[str, Any]:
+    """``{"signatures": [{"request": id, "blind_signature": hex}…]}``: each checked against the
+    issuer's public key (``s^e mod n`` is the blinded message) before it is stored; a request
+    already answered keeps its answer (RSA signing is deterministic: a retry sends the same)."""
+    trustee = _issuer_of(election, membership)
+    if not isinstance(message, dict) or set(message) != {"signatures"}:
+        raise InvalidCredentialRequest('expected {"signatures": [{"request", "blind_signature"}…]}')
+    items = message["signatures"]
+    if not isinstance(items, list) or len(items) > MAX_SIGNATURES_PER_POST:
+        raise InvalidCredentialRequest(f"send at most {MAX_SIGNATURES_PER_POST} signatures")
+    with transaction.atomic():
+        if _key_share_lock(election) not in ISSUING_STATES:
+            raise CredentialWindowClosed()
+        key = election_issuers(election).key(trustee.index)
+        answers: dict[int, bytes] = {}
+        for item in items:
+            if not isinstance(item, dict) or set(item) != {"request", "blind_signature"}:
+                raise InvalidCredentialRequest('each signature is {"request", "blind_signature"}')
+            if type(item["request"]) is not int:
+                raise InvalidCredentialRequest("request must be a request id")
+            answers[item["request"]] = _hex(item["blind_signature"], "blind_signature")
+        # One query locks every named request addressed to this issuer; one statement stores
+        # the new answers.
+        requests = {
+            r.pk: r
+            for r in CredentialRequest.objects.select_for_update().filter(
+                pk__in=list(answers), roll_entry__election=election, issuer=trustee.index
+            )
+        }
+        changed = []
+        for request_id, signature in answers.items():
+            request = requests.get(request_id)
+            if request is None:
+                raise InvalidCredentialRequest(f"request {request_id} is not addressed to you")
+            blinded = int(request.blinded_message, 16)
+            if (
+                len(signature) != key.modulus_length
+                or pow(int.from_bytes(signature, "big"), key.e, key.n) != blinded
+            ):
+                raise InvalidCredentialRequest(
+                    f"the blind signature for request {request.pk} does not verify under your key"
+                )
+            if not request.blind_signature:
+                request.blind_signature = signature.hex()
+                changed.append(request)
+        CredentialRequest.objects.bulk_update(changed, ["blind_signature"], batch_size=500)
+        stored = len(changed)
+    return {"stored": stored}
+
+
+def publish_ledger(*, election: Election, membership: Membership, message: Any) -> None:
+    """The issuer's signed ledger ``{"ledger", "signature"}`` (docs/elections.md §3), accepted
+    once the credential window has closed; published once (the same ledger again is a no-op)."""
+    trustee = _issuer_of(election, membership)
+    with transaction.atomic():
+        election = Election.objects.get(pk=election.pk)
+        trustee = Trustee.objects.select_for_update().get(pk=trustee.pk)
+        if election.state not in LEDGER_STATES:
+            raise WrongState("ledgers are published once the credential window has closed")
         try:
-            signature = blind_rsa.blind_sign(issuer, blinded_message)
-        except CryptoError:
-            raise InvalidCredentialRequest() from None
-        if request_hash != entry.blinded_hash:
-            entry.issued += 1
-            entry.blinded_hash = request_hash
-            entry.save(update_fields=["issued", "blinded_hash"])
-    return signature
+            check_ledger(
+                election_issuers(election), election.fingerprint_bytes, trustee.index, message
+            )
+        except InvalidLedger as exc:
+            raise InvalidCredentialRequest(str(exc)) from None
+        if trustee.ledger is not None:
+            if canonical_json(trustee.ledger) != canonical_json(message):
+                raise WrongState("your ledger was already published")
+            return
+        trustee.ledger = message
+        trustee.save(update_fields=["ledger"])
+
+
+def ledgers_json(election: Election) -> list[dict[str, Any]]:
+    """Every published ledger, as the record's ``issuers`` line holds them."""
+    return [
+        {"issuer": index, **ledger}
+        for index, ledger in election.trustees.exclude(ledger=None)
+        .order_by("index")
+        .values_list("index", "ledger")
+    ]
 
 
 def authorize_reissue(*, election: Election, actor: Membership, roll_id: str, reason: str) -> None:

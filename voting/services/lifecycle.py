@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from convention.models import Convention, Membership, Phase, Role, current_hour
 from convention.services.audit import record
 from voting import keystore
-from voting.crypto import blind_rsa, board_key
-from voting.crypto.serialization import to_json
+from voting.crypto import board_key
 from voting.exceptions import InvalidElection, NotAllowed, WrongState
 from voting.models import (
     BoardHead,
@@ -45,11 +44,6 @@ from voting.verify.election import (
 S = ElectionState
 SCHEDULER = "scheduler"
 LANGUAGES = ("en", "fa-af", "ps")
-
-
-def generate_issuer_key() -> blind_rsa.BlindRsaPrivateKey:
-    """A fresh RSA-3072 issuer key (tests replace this with a cached key: generation is slow)."""
-    return blind_rsa.generate_private_key(3072)
 
 
 def _text(value: Any, what: str, *, required: bool = True, limit: int = 500) -> dict[str, str]:
@@ -227,7 +221,6 @@ def build_definition(election: Election) -> dict[str, Any]:
             "threshold": election.threshold,
             "names": [t.name for t in election.trustees.all()],
         },
-        "issuer_public_key": None,
         "board_public_key": None,
     }
 
@@ -240,18 +233,14 @@ def _start_ceremony(election: Election) -> None:
     found = problems(election)
     if found:
         raise WrongState(" ".join(found))
-    issuer = generate_issuer_key()
+    # No issuer key here: the issuers are the trustees, whose keys join the manifest when the
+    # ceremony completes (docs/elections.md §1).
     seed = board_key.generate_seed()
     uid = election.uuid.hex
-    election.issuer_private_key = keystore.seal(
-        issuer.to_pem().encode("ascii"), election_uuid=uid, purpose="issuer"
-    )
     election.board_private_key = keystore.seal(seed, election_uuid=uid, purpose="board")
     definition = build_definition(election)
-    definition["issuer_public_key"] = to_json(issuer.public)
     definition["board_public_key"] = board_key.public_key(seed).hex()
     election.definition = definition
-    election.issuer_public_key = issuer.public.to_pem()
     election.board_public_key = definition["board_public_key"]
     election.ceremony_context = ceremony_context(definition).hex()
 
@@ -297,15 +286,17 @@ def _reset(election: Election) -> None:
     CeremonyShare.objects.filter(election=election).delete()
     CeremonyComplaint.objects.filter(election=election).delete()
     BoardHead.objects.filter(election=election).delete()
-    election.trustees.update(commitments=None, shares_sent=False, verified=False)
-    for field in (
-        "definition",
-        "manifest",
-        "issuer_private_key",
-        "board_private_key",
-    ):
+    election.trustees.update(
+        commitments=None,
+        shares_sent=False,
+        verified=False,
+        issuer_key="",
+        issuer_key_proof="",
+        ledger=None,
+    )
+    for field in ("definition", "manifest", "board_private_key"):
         setattr(election, field, None)
-    for field in ("ceremony_context", "issuer_public_key", "board_public_key"):
+    for field in ("ceremony_context", "board_public_key"):
         setattr(election, field, "")
     election.joint_public_key = ""
     election.fingerprint = ""

@@ -92,6 +92,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         ceremony_context=bytes.fromhex(status["ceremony_context"]),
         threshold=status["threshold"],
         secrets=steps.new_secrets(index, status["threshold"]),
+        issuer_key=steps.new_issuer_key(),
     )
     sealed = keyfile.seal(key, _passphrase(args, confirm=True))
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -99,7 +100,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         handle.write(keyfile.dumps_keyfile(sealed))
     print(f"key file written to {path}: keep a copy offline; it cannot be recovered")
     client.post_ceremony("commitments", steps.announcement(key))
-    print(f"commitments of trustee {index} published")
+    print(f"commitments and issuer key of trustee {index} published")
     return 0
 
 
@@ -121,6 +122,13 @@ def cmd_ceremony(args: argparse.Namespace) -> int:
             continue
         if status.get("complete"):
             _print_status(status)
+            published = client.manifest()
+            steps.check_manifest(key, status, published)
+            steps.check_announced_issuer_keys(status, published["manifest"])
+            print(
+                f"manifest checked: it holds your issuer key as issuer {key.index} and every "
+                "issuer key the trustees announced"
+            )
             return 0
         if time.monotonic() >= deadline:
             _print_status(status)

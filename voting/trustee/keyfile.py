@@ -1,6 +1,7 @@
 """The passphrase-protected trustee key file (docs/elections.md §6.1).
 
-A trustee's secrets (polynomial coefficients and communication key, protocol §6) exist only in
+A trustee's secrets (polynomial coefficients and communication key, protocol §6, and its
+blind-signing RSA issuer key as PKCS#8 DER, docs/elections.md §3) exist only in
 the trustee's hands: the browser or this CLI writes them once into a key file sealed with
 AES-256-GCM under a key derived from the trustee's passphrase by PBKDF2-HMAC-SHA256. PBKDF2 and
 AES-GCM are what WebCrypto offers natively, so the browser needs no extra code to read or write
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
+from voting.crypto.blind_rsa import BlindRsaPrivateKey
 from voting.crypto.errors import CryptoError
 from voting.crypto.serialization import canonical_json, from_json, parse_json, to_json
 from voting.crypto.threshold import TrusteeSecrets
@@ -50,6 +52,7 @@ class TrusteeKey:
     ceremony_context: bytes
     threshold: int
     secrets: TrusteeSecrets
+    issuer_key: BlindRsaPrivateKey
 
     @property
     def index(self) -> int:
@@ -78,7 +81,9 @@ def seal(key: TrusteeKey, passphrase: str, *, iterations: int = ITERATIONS) -> d
         "kdf": {"name": KDF, "iterations": iterations, "salt": salt.hex()},
         "cipher": {"name": CIPHER, "nonce": nonce.hex()},
     }
-    plaintext = canonical_json(to_json(key.secrets))
+    plaintext = canonical_json(
+        {**to_json(key.secrets), "issuer_key": key.issuer_key.to_der().hex()}
+    )
     ciphertext = AESGCM(_derive(passphrase, salt, iterations)).encrypt(
         nonce, plaintext, canonical_json(header)
     )
@@ -135,12 +140,16 @@ def open_keyfile(data: Any, passphrase: str) -> TrusteeKey:
     except InvalidTag:
         raise KeyFileError("wrong passphrase, or the key file was altered") from None
     try:
-        trustee_secrets = from_json(TrusteeSecrets, parse_json(plaintext))
+        content = parse_json(plaintext)
+        if not isinstance(content, dict) or "issuer_key" not in content:
+            raise CryptoError("the issuer key is missing")
+        issuer_key = BlindRsaPrivateKey.from_der(_hex(content.pop("issuer_key"), "issuer_key"))
+        trustee_secrets = from_json(TrusteeSecrets, content)
     except CryptoError as exc:
         raise KeyFileError(f"the key file's contents are malformed: {exc}") from None
     if trustee_secrets.index != index or len(trustee_secrets.coefficients) != threshold:
         raise KeyFileError("the key file's contents do not match its header")
-    return TrusteeKey(election, context, threshold, trustee_secrets)
+    return TrusteeKey(election, context, threshold, trustee_secrets, issuer_key)
 
 
 def dumps_keyfile(data: dict[str, Any]) -> str:

@@ -47,13 +47,22 @@ from voting.crypto.threshold import (
     verification_keys,
 )
 from voting.trustee.keyfile import TrusteeKey
+from voting.verify.election import FROZEN_AT_CEREMONY_END, InvalidManifest
+from voting.verify.issuers import (
+    Issuers,
+    check_issuer_key,
+    issuer_key_message,
+    parse_issuers,
+    verify_credential_signatures,
+)
 
 
 class TrusteeRefusal(Exception):
     """The server published something a trustee must not act on; the message says what."""
 
 
-# -- framing helpers of docs/elections.md §0 (kept here: this package imports voting.crypto only)
+# -- framing helpers of docs/elections.md §0 (this package imports voting.crypto and the pure,
+# Django-free voting.verify modules only)
 
 
 def _frame(data: bytes) -> bytes:
@@ -84,7 +93,7 @@ def announcement(key: TrusteeKey) -> dict[str, Any]:
         prove_knowledge(commitment_context(ctx, own.index, j), a)
         for j, a in enumerate(own.coefficients)
     ]
-    return to_json(
+    announced = to_json(
         TrusteeAnnouncement(
             own.index,
             tuple(commitments),
@@ -93,6 +102,22 @@ def announcement(key: TrusteeKey) -> dict[str, Any]:
             prove_knowledge(communication_context(ctx, own.index), own.communication_key),
         )
     )
+    announced["issuer_key"] = issuer_key_announcement(key.issuer_key, ctx, own.index)
+    return announced
+
+
+def issuer_key_announcement(
+    issuer_key: blind_rsa.BlindRsaPrivateKey, ceremony_context: bytes, index: int
+) -> dict[str, str]:
+    """``{"pem", "proof"}``: the issuer's public key and an RSA-PSS signature by it over the
+    ceremony context and the trustee's index (proof of possession, docs/elections.md §6)."""
+    proof = blind_rsa.sign(issuer_key, issuer_key_message(ceremony_context, index))
+    return {"pem": issuer_key.public.to_pem(), "proof": proof.hex()}
+
+
+def new_issuer_key() -> blind_rsa.BlindRsaPrivateKey:
+    """A fresh RSA-3072 (e = 65537) blind-signing key, made on the trustee's device."""
+    return blind_rsa.generate_private_key(blind_rsa.MIN_MODULUS_BITS)
 
 
 def check_status(key: TrusteeKey, status: dict[str, Any]) -> None:
@@ -113,6 +138,9 @@ def check_status(key: TrusteeKey, status: dict[str, Any]) -> None:
         expected = [Point.base(a).hex() for a in key.secrets.coefficients]
         if published != expected:
             raise TrusteeRefusal("the commitments published for you are not this key file's")
+    announced_key = _trustee(status, key.index).get("issuer_key")
+    if announced_key is not None and announced_key.get("pem") != key.issuer_key.public.to_pem():
+        raise TrusteeRefusal("the issuer key published for you is not this key file's")
 
 
 def _trustee(status: dict[str, Any], index: int) -> dict[str, Any]:
@@ -241,15 +269,48 @@ def check_manifest(key: TrusteeKey, status: dict[str, Any], published: dict[str,
         raise TrusteeRefusal("the manifest does not hash to its fingerprint")
     if manifest["ceremony_context"] != key.ceremony_context.hex():
         raise TrusteeRefusal("the manifest is not from this key file's ceremony")
-    definition = {
-        k: v for k, v in manifest.items() if k not in ("joint_public_key", "ceremony_context")
-    }
+    definition = {k: v for k, v in manifest.items() if k not in FROZEN_AT_CEREMONY_END}
     if sha256f("ceremony-context", canonical_json(definition)) != key.ceremony_context:
         raise TrusteeRefusal("the manifest's definition does not match the ceremony context")
     joint = joint_public_key(announcements(status).values())
     if manifest["joint_public_key"] != joint.hex():
         raise TrusteeRefusal("the manifest's joint key is not the sum of the commitments")
+    check_own_issuer_key(key, manifest)
     return fingerprint
+
+
+def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
+    """Our issuer key is the manifest's issuer ``i``, and every issuer key there is one the
+    trustees announced: a server that swapped in keys of its own could mint credentials."""
+    try:
+        issuers = parse_issuers(manifest)
+    except InvalidManifest as exc:
+        raise TrusteeRefusal(f"the manifest's issuers are malformed: {exc}") from None
+    if issuers.keys.get(key.index) != key.issuer_key.public:
+        raise TrusteeRefusal(
+            f"the manifest does not hold your issuer key as issuer {key.index}: "
+            "the server could mint credentials with a key of its own"
+        )
+    if issuers.threshold != key.threshold:
+        raise TrusteeRefusal("the manifest's issuer threshold is not the ceremony's")
+    return issuers
+
+
+def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Every issuer key of the manifest is the one its trustee announced, with a valid proof of
+    possession over this ceremony (so a key the server made would need the trustee's consent)."""
+    issuers = parse_issuers(manifest)
+    cc = bytes.fromhex(status["ceremony_context"])
+    for trustee in status["trustees"]:
+        announced = trustee.get("issuer_key")
+        try:
+            pem = check_issuer_key(cc, trustee["index"], announced)
+        except CryptoError as exc:
+            raise TrusteeRefusal(f"trustee {trustee['index']}'s issuer key: {exc}") from None
+        if blind_rsa.BlindRsaPublicKey.from_pem(pem) != issuers.keys.get(trustee["index"]):
+            raise TrusteeRefusal(
+                f"the manifest's issuer {trustee['index']} is not the key that trustee announced"
+            )
 
 
 def tally_layout(manifest: dict[str, Any]) -> list[int]:
@@ -297,14 +358,17 @@ def check_counted_ballot(
         if len(nonce) != 32:
             raise ValueError("the ballot nonce is not 32 bytes")
         key = Point.from_hex(ballot["credential"]["key"])
-        issuer = from_json(blind_rsa.BlindRsaPublicKey, manifest["issuer_public_key"])
-        message = b"".join(
-            _frame(p) for p in (b"mashwara/v1/credential", fingerprint, key.to_bytes())
-        )
-        blind_rsa.verify(
-            issuer,
-            bytes.fromhex(ballot["credential"]["prefix"]) + message,
-            bytes.fromhex(ballot["credential"]["signature"]),
+        credential = ballot["credential"]
+        if set(credential) != {"key", "signatures"}:
+            raise ValueError("a credential has exactly key and signatures")
+        verify_credential_signatures(
+            parse_issuers(manifest),
+            fingerprint,
+            key.to_bytes(),
+            tuple(
+                (s["issuer"], bytes.fromhex(s["prefix"]), bytes.fromhex(s["signature"]))
+                for s in credential["signatures"]
+            ),
         )
         unsigned = {k: v for k, v in ballot.items() if k != "signature"}
         verify_credential_signature(
@@ -482,6 +546,7 @@ __all__ = [
     "check_status",
     "check_tally",
     "decryption_message",
+    "new_issuer_key",
     "new_secrets",
     "next_ceremony_step",
     "recompute_tally",

@@ -33,7 +33,8 @@ from voting.crypto.question import EncryptedQuestion, sum_proof_needed, verify_q
 from voting.crypto.ranking import EncryptedRanking, RankingOpening, open_ranking, verify_ranking
 from voting.crypto.serialization import canonical_json, from_json
 from voting.verify.canonical import SAFE_INTEGER, sha256f
-from voting.verify.election import Shape, ballot_context, credential_message
+from voting.verify.election import Shape, ballot_context
+from voting.verify.issuers import MAX_ISSUERS, Issuers, verify_credential_signatures
 
 T = TypeVar("T")
 
@@ -81,8 +82,8 @@ class Ballot:
     board_count: int | None = None
     board_hash: bytes | None = None
     credential_key: Point | None = None
-    prefix: bytes | None = None
-    issuer_signature: bytes | None = None
+    # (issuer, prefix, RSA signature) per issuer signature of the credential, ascending issuers.
+    issuer_signatures: tuple[tuple[int, bytes, bytes], ...] | None = None
     signature: CredentialSignature | None = None
     signed_bytes: bytes | None = None
 
@@ -216,15 +217,31 @@ def _board_reference(value: Any) -> tuple[int, bytes]:
     return count, _hex(value["hash"], 32, "the board reference's hash")
 
 
+def _issuer_signatures(value: Any) -> tuple[tuple[int, bytes, bytes], ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_ISSUERS:
+        raise _malformed(f"the credential's signatures must be a list of 1 to {MAX_ISSUERS}")
+    result = []
+    for item in value:
+        item = _object(item, {"issuer", "prefix", "signature"}, "an issuer signature")
+        issuer = item["issuer"]
+        if type(issuer) is not int or not 1 <= issuer <= MAX_ISSUERS:
+            raise _malformed("an issuer signature's issuer must be a trustee index")
+        prefix = _hex(item["prefix"], blind_rsa.PREFIX_LENGTH, "the credential prefix")
+        signature = _hex(item["signature"], None, "the credential signature")
+        if len(signature) > 1024:
+            raise _malformed("the credential signature is too long")
+        result.append((issuer, prefix, signature))
+    return tuple(result)
+
+
 def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
     """Parse an untrusted cast ballot (already decoded by ``canonical.loads``)."""
     value = _object(value, set(BALLOT_KEYS), "the ballot")
-    credential = _object(value["credential"], {"key", "prefix", "signature"}, "the credential")
+    credential = _object(value["credential"], {"key", "signatures"}, "the credential")
     election, nonce, parsed, answers = _sealed_part(value, shapes)
     board_count, board_hash = _board_reference(value["board"])
     key = _decode(Point, credential["key"], "$.credential.key")
-    prefix = _hex(credential["prefix"], blind_rsa.PREFIX_LENGTH, "the credential prefix")
-    issuer_signature = _hex(credential["signature"], None, "the credential signature")
+    issuer_signatures = _issuer_signatures(credential["signatures"])
     signature = _decode(CredentialSignature, value["signature"], "$.signature")
     election_member = _member("election", value["election"])
     nonce_member = _member("nonce", value["nonce"])
@@ -245,24 +262,24 @@ def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
         board_count=board_count,
         board_hash=board_hash,
         credential_key=key,
-        prefix=prefix,
-        issuer_signature=issuer_signature,
+        issuer_signatures=issuer_signatures,
         signature=signature,
         signed_bytes=signed_bytes,
     )
 
 
-def verify_credential(
-    ballot: Ballot, fingerprint: bytes, issuer: blind_rsa.BlindRsaPublicKey
-) -> None:
+def verify_credential(ballot: Ballot, fingerprint: bytes, issuers: Issuers) -> None:
+    """``threshold`` valid signatures by distinct issuers of the manifest (docs/elections.md
+    §3)."""
     if ballot.election != fingerprint:
         raise BallotRejected("wrong_election", "the ballot is for another election")
-    message = credential_message(fingerprint, ballot.credential_key.encoding)
     try:
-        blind_rsa.verify(issuer, ballot.prefix + message, ballot.issuer_signature)
-    except CryptoError:
+        verify_credential_signatures(
+            issuers, fingerprint, ballot.credential_key.encoding, ballot.issuer_signatures
+        )
+    except CryptoError as exc:
         raise BallotRejected(
-            "unknown_issuer", "the credential was not signed by this election's issuer"
+            "unknown_issuer", f"the credential was not issued by this election's issuers: {exc}"
         ) from None
 
 
@@ -312,12 +329,12 @@ def verify_ballot(
     shapes: list[Shape],
     fingerprint: bytes,
     joint_key: Point,
-    issuer: blind_rsa.BlindRsaPublicKey,
+    issuers: Issuers,
 ) -> None:
     """Every check of docs/elections.md §4 on a cast ballot, cheapest first."""
     if ballot.sealed:
         raise BallotRejected("malformed", "a cast ballot needs a credential and a signature")
-    verify_credential(ballot, fingerprint, issuer)
+    verify_credential(ballot, fingerprint, issuers)
     try:
         verify_credential_signature(
             fingerprint, ballot.credential_key, ballot.signed_bytes, ballot.signature

@@ -25,6 +25,11 @@ MAX_OPTIONS = 20
 MAX_RANKED_OPTIONS = 10
 
 
+# Members added to the definition when the key ceremony completes (docs/elections.md §1): the
+# ceremony context is the hash of the manifest without them.
+FROZEN_AT_CEREMONY_END = ("joint_public_key", "ceremony_context", "issuers")
+
+
 class InvalidManifest(ValueError):
     """A manifest that does not describe a well-formed election."""
 
@@ -134,7 +139,7 @@ def credential_message(fingerprint_bytes: bytes, credential_key: bytes) -> bytes
     return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
 
 
-def max_ballot_bytes(shape_list: list[Shape]) -> int:
+def max_ballot_bytes(shape_list: list[Shape], issuer_signatures: int = 1) -> int:
     """A generous upper bound of a well-formed ballot's JSON size, used to refuse big bodies
     before parsing them. A ranked answer also holds ``n`` positions (§5 questions of ``n``
     options, bounds ``1..1``) and ``2n`` one-value range proofs (places, links): 8.5, 23.5 and
@@ -143,7 +148,9 @@ def max_ballot_bytes(shape_list: list[Shape]) -> int:
     def question(options: int, low: int, high: int) -> int:
         return options * (150 + 2 * 2 * 70) + (high - low + 1) * 2 * 70 + 100
 
-    size = 4096  # envelope, nonce, board reference, credential (RSA up to 8192 bits), signature
+    # Envelope, nonce, board reference, credential key, Schnorr signature; per issuer signature
+    # its index, prefix and RSA signature (up to 8192 bits).
+    size = 2048 + 2200 * issuer_signatures
     for shape in shape_list:
         for part in shape.parts:
             size += question(part.options, part.low, part.high)

@@ -49,12 +49,14 @@ from voting.verify.ballots import (
 )
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
 from voting.verify.election import (
+    FROZEN_AT_CEREMONY_END,
     InvalidManifest,
     ceremony_context,
     fingerprint,
     ranked_pairs,
     shapes,
 )
+from voting.verify.issuers import InvalidLedger, check_issuer_key, check_ledger, parse_issuers
 from voting.verify.results import aggregate, results_from_counts, undecided_pairs
 
 HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
@@ -74,14 +76,15 @@ ENTRY_KEYS = {
 }
 # docs/elections.md §8: the line types in the order they come; ``entry`` and ``decryption`` may
 # repeat (and may be absent: a board with no entry, a tally of no ballot), the others appear once.
-LINE_ORDER = ("manifest", "ceremony", "roll", "poll", "entry", "head", "tally", "decryption")
-LINE_ORDER += ("results",)
+LINE_ORDER = ("manifest", "ceremony", "roll", "issuers", "poll", "entry", "head", "tally")
+LINE_ORDER += ("decryption", "results")
 REPEATED = {"entry", "decryption"}
 OPTIONAL = {"entry", "decryption"}
 LINE_KEYS = {
     "manifest": {"type", "manifest", "fingerprint"},
     "ceremony": {"type", "trustees", "shares", "complaints", "answers"},
     "roll": {"type", "size", "issued", "reissued", "by_registrar", "entries"},
+    "issuers": {"type", "ledgers"},
     "poll": {"type", "opened", "closed"},
     "head": {"type", "head"},
     "tally": {"type", "tally"},
@@ -173,7 +176,7 @@ CHECKS = [
     (
         "ceremony",
         "key ceremony: commitments, proofs, all n(n−1) encrypted shares, complaints answered, "
-        "joint key",
+        "joint key, issuer keys",
     ),
     ("roll", "roll: counts and identifiers"),
     ("poll", "poll hours: every entry's hour within [opened, closed], non-decreasing"),
@@ -205,6 +208,11 @@ CHECKS = [
     ("combination", "combination: the Lagrange combination gives the published counts"),
     ("results", "results (counts, approval totals, Schulze) from the counts"),
     ("eligibility", "eligibility: counted credentials within issued credentials and the roll"),
+    (
+        "ledgers",
+        "issuer ledgers: signed, roll ids of the roll, agreeing with its issued flags; "
+        "counted credentials signed by each issuer ≤ its ledger",
+    ),
 ]
 
 
@@ -217,7 +225,7 @@ def _init_worker(manifest: dict[str, Any]) -> None:
     _CONTEXT["shapes"] = shapes(manifest)
     _CONTEXT["fingerprint"] = fingerprint(manifest)
     _CONTEXT["joint"] = Point.from_hex(manifest["joint_public_key"])
-    _CONTEXT["issuer"] = from_json(BlindRsaPublicKey, manifest["issuer_public_key"])
+    _CONTEXT["issuers"] = parse_issuers(manifest)
 
 
 class Checked(NamedTuple):
@@ -232,6 +240,7 @@ class Checked(NamedTuple):
     hash: str | None = None
     reveal: bytes = b""
     key: str | None = None
+    issuers: tuple[int, ...] = ()
     board_count: int | None = None
     board_hash: bytes | None = None
     rows: bytes = b""
@@ -320,7 +329,7 @@ def _check_entry_strictly(line: str) -> Checked:
         if audited:
             verify_sealed(ballot, shape_list, fp, joint)
         else:
-            verify_ballot(ballot, shape_list, fp, joint, _CONTEXT["issuer"])
+            verify_ballot(ballot, shape_list, fp, joint, _CONTEXT["issuers"])
             if entry["reveal"] is not None:
                 error = "a cast ballot carries a reveal"
     except BallotRejected as exc:
@@ -339,6 +348,7 @@ def _check_entry_strictly(line: str) -> Checked:
         **common,
         reveal=reveal_bytes,
         key=None if audited else ballot.credential_key.hex(),
+        issuers=() if audited else tuple(i for i, _, _ in ballot.issuer_signatures),
         board_count=ballot.board_count,
         board_hash=ballot.board_hash,
         rows=rows,
@@ -367,7 +377,111 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
 # -- the record, in the main process -------------------------------------------------------------
 
 
-class _Verifier:
+class _IssuerLedgers:
+    """The issuers line and the ledger checks (docs/elections.md §8), kept apart from the rest;
+    mixed into ``_Verifier``, whose state (``c``, ``manifest``, ``roll``, ``counted``) they read."""
+
+    c: dict[str, Check]
+    manifest: dict[str, Any] | None
+    roll: dict[str, Any] | None
+    report: Report
+    counted: dict[str, tuple[int, int]]
+    issuers_of: dict[str, set[int]]
+    ledgers: dict[int, list[str]]
+
+    def _announced_issuer_keys(self, trustees: list[dict[str, Any]]) -> None:
+        """Each issuer key of the manifest is the one its trustee announced in the ceremony,
+        with a valid proof of possession bound to the ceremony context and the index."""
+        check = self.c["ceremony"]
+        cc = bytes.fromhex(self.manifest["ceremony_context"])
+        try:
+            issuers = parse_issuers(self.manifest)
+        except InvalidManifest as exc:
+            check.fail(f"issuers: {exc}")
+            return
+        for index, trustee in enumerate(trustees, start=1):
+            try:
+                pem = check_issuer_key(cc, index, trustee.get("issuer_key"))
+            except CryptoError as exc:
+                check.fail(f"trustee {index}'s issuer key: {exc}")
+                continue
+            if BlindRsaPublicKey.from_pem(pem) != issuers.keys.get(index):
+                check.fail(
+                    f"the manifest's issuer {index} is not the key trustee {index} announced"
+                )
+
+    def issuers_line(self, item: dict[str, Any]) -> None:
+        """``{"type": "issuers", "ledgers": [{"issuer": i, "ledger": …, "signature": …}]}``:
+        each published ledger signed by its issuer's key, for this election, listing only roll
+        ids of the roll, each at most once (twice if re-issued) and only if marked issued."""
+        check = self.c["ledgers"]
+        check.done = True
+        if self.manifest is None or self.roll is None:
+            check.fail("no valid manifest and roll before the issuers' ledgers")
+            return
+        try:
+            issuers = parse_issuers(self.manifest)
+            fp = bytes.fromhex(self.report.fingerprint)
+            roll = {e["id"]: e for e in self.roll["entries"]}
+            items = item["ledgers"]
+            if not isinstance(items, list):
+                raise TypeError("ledgers must be a list")
+            for published in items:
+                index = published["issuer"] if isinstance(published, dict) else None
+                if index not in issuers.keys or index in self.ledgers:
+                    check.fail(f"a ledger names issuer {index!r}, unknown or already seen")
+                    continue
+                signed = {k: v for k, v in published.items() if k != "issuer"}
+                try:
+                    entries = check_ledger(issuers, fp, index, signed)
+                except InvalidLedger as exc:
+                    check.fail(f"issuer {index}: {exc}")
+                    continue
+                self.ledgers[index] = entries
+                counts: dict[str, int] = {}
+                for roll_id in entries:
+                    counts[roll_id] = counts.get(roll_id, 0) + 1
+                for roll_id, times in counts.items():
+                    entry = roll.get(roll_id)
+                    if entry is None:
+                        check.fail(
+                            f"issuer {index}'s ledger lists {roll_id[:16]}…, not on the roll"
+                        )
+                    elif not entry["issued"]:
+                        check.fail(
+                            f"issuer {index}'s ledger lists {roll_id[:16]}…, which the roll "
+                            "shows as not issued"
+                        )
+                    elif times > (2 if entry["reissued"] else 1):
+                        check.fail(f"issuer {index}'s ledger lists {roll_id[:16]}… {times} times")
+        except (InvalidManifest, KeyError, TypeError, AttributeError, ValueError) as exc:
+            check.fail(f"malformed issuers line: {exc}")
+
+    def _ledger_bounds(self) -> None:
+        """Per issuer, the distinct counted credentials carrying its signature ≤ its ledger:
+        an issuer's signature cannot be forged, so each one comes from a request it signed."""
+        check = self.c["ledgers"]
+        if not check.done:
+            return
+        signed_by: dict[int, int] = {}
+        for key in self.counted:
+            for index in self.issuers_of.get(key, ()):
+                signed_by[index] = signed_by.get(index, 0) + 1
+        for index, count in sorted(signed_by.items()):
+            ledger = self.ledgers.get(index)
+            if ledger is None:
+                check.fail(
+                    f"{count} counted credentials carry issuer {index}'s signature, but issuer "
+                    f"{index} published no valid ledger"
+                )
+            elif count > len(ledger):
+                check.fail(
+                    f"{count} counted credentials carry issuer {index}'s signature, but its "
+                    f"ledger lists only {len(ledger)} roll entries"
+                )
+
+
+class _Verifier(_IssuerLedgers):
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.report = Report({key: Check(name) for key, name in CHECKS})
@@ -383,6 +497,8 @@ class _Verifier:
         self.count = 0
         self.trackers: dict[str, int] = {}
         self.ballots_of: dict[str, int] = {}  # credential key → ballot entries
+        self.issuers_of: dict[str, set[int]] = {}  # credential key → issuers that signed it
+        self.ledgers: dict[int, list[str]] = {}  # issuer → roll ids of its valid ledger
         self.audits = 0
         self.audited_a: dict[bytes, int] = {}  # every ciphertext A of an audited entry → position
         # credential key → (board.count, position) of its counted ballot, and position of its
@@ -403,11 +519,7 @@ class _Verifier:
         manifest = item["manifest"]
         try:
             self.shape_list = shapes(manifest)
-            definition = {
-                k: v
-                for k, v in manifest.items()
-                if k not in ("joint_public_key", "ceremony_context")
-            }
+            definition = {k: v for k, v in manifest.items() if k not in FROZEN_AT_CEREMONY_END}
             _hex32(manifest["ceremony_context"], "the ceremony context")
             if manifest["ceremony_context"] != ceremony_context(definition).hex():
                 check.fail("the ceremony context is not the hash of the definition")
@@ -422,7 +534,7 @@ class _Verifier:
             if not 1 <= _int(trustees["threshold"], "the threshold", 1) <= len(names):
                 raise Malformed("the threshold must be between 1 and the number of trustees")
             _hex32(manifest["board_public_key"], "the board public key")
-            from_json(BlindRsaPublicKey, manifest["issuer_public_key"])
+            parse_issuers(manifest)
             Point.from_hex(manifest["joint_public_key"])
             self.manifest = manifest
         except (
@@ -449,7 +561,7 @@ class _Verifier:
         try:
             trustees = _list(item["trustees"], "the trustees")
             for trustee in trustees:
-                _keys(trustee, {"index", "name", "announcement"}, "a trustee")
+                _keys(trustee, {"index", "name", "announcement", "issuer_key"}, "a trustee")
             if [t["name"] for t in trustees] != names:
                 check.fail("the trustees differ from the manifest's")
             for expected, trustee in enumerate(trustees, start=1):
@@ -497,6 +609,7 @@ class _Verifier:
             joint = joint_public_key(self.announcements).hex()
             if joint != manifest["joint_public_key"]:
                 check.fail("the joint public key is not the sum of the trustees' commitments")
+            self._announced_issuer_keys(trustees)
         except (CryptoError, Malformed, KeyError, TypeError) as exc:
             check.fail(f"malformed ceremony: {exc}")
 
@@ -658,6 +771,7 @@ class _Verifier:
             self.c["references"].fail(f"bad board reference at position {position}")
         seen = self.ballots_of.get(key, 0) + 1
         self.ballots_of[key] = seen
+        self.issuers_of.setdefault(key, set()).update(item.issuers)
         if seen == chain.MAX_BALLOTS_PER_CREDENTIAL + 1:
             self.c["caps"].fail(
                 f"credential {key[:16]}… has more than {chain.MAX_BALLOTS_PER_CREDENTIAL} "
@@ -735,6 +849,7 @@ class _Verifier:
         _guarded(self.c["combination"], shares)
         _guarded(self.c["results"], lambda: self._results(totals))
         _guarded(self.c["eligibility"], self._eligibility)
+        _guarded(self.c["ledgers"], self._ledger_bounds)
 
     def _selection(self) -> None:
         check = self.c["selection"]
@@ -956,6 +1071,7 @@ LINE_CHECK = {
     "manifest": "manifest",
     "ceremony": "ceremony",
     "roll": "roll",
+    "issuers": "ledgers",
     "poll": "poll",
     "entry": "chain",
     "head": "head",

@@ -111,12 +111,14 @@ def trustee_page(request: HttpRequest, uuid) -> HttpResponse:
             "election": election,
             "trustee": trustee,
             # The ceremony is complete once the election has its fingerprint, even while the
-            # election waits in its key-ceremony state for the credential window.
+            # election waits in its key-ceremony state for the credential window; the trustees
+            # then issue credentials (credential window) and publish their ledgers (poll).
             "in_ceremony": election.state == ElectionState.KEY_CEREMONY
             and not election.fingerprint,
             "ceremony_done": bool(election.fingerprint)
-            and election.state
-            in (ElectionState.KEY_CEREMONY, ElectionState.CREDENTIALS, ElectionState.OPEN),
+            and election.state == ElectionState.KEY_CEREMONY,
+            "issuing": election.state == ElectionState.CREDENTIALS,
+            "publishing_ledger": election.state == ElectionState.OPEN,
             "decrypting": election.state == ElectionState.CLOSED,
         },
     )

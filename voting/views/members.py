@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from convention.permissions import Action, decide
 from convention.selectors import membership_of
@@ -78,23 +78,41 @@ def _trustee(election: Election, membership) -> Trustee:
     return trustee
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @json_endpoint(Action.VOTE)
 def credential(request: HttpRequest, election: Election, membership) -> JsonResponse:
-    data = _body(request)
-    if not isinstance(data, dict) or set(data) != {"blinded_message"}:
-        raise InvalidCredentialRequest('expected {"blinded_message": hex}')
-    value = data["blinded_message"]
-    if not isinstance(value, str) or value != value.lower() or len(value) % 2:
-        raise InvalidCredentialRequest("blinded_message must be lowercase hex")
-    try:
-        blinded = bytes.fromhex(value)
-    except ValueError:
-        raise InvalidCredentialRequest("blinded_message must be lowercase hex") from None
-    signature = credentials.issue_credential(
-        election=election, membership=membership, blinded_message=blinded
+    """GET: the roll entry's credential status and the blind signatures received so far;
+    POST ``{"requests": [{"issuer", "blinded_message"}…]}``: record the blinded requests."""
+    if request.method == "GET":
+        return JsonResponse(credentials.credential_status(election=election, membership=membership))
+    return JsonResponse(
+        credentials.request_credential(
+            election=election, membership=membership, message=_body(request)
+        )
     )
-    return JsonResponse({"blind_signature": signature.hex()})
+
+
+@require_GET
+@json_endpoint(Action.ACT_AS_TRUSTEE)
+def issuer_queue(request: HttpRequest, election: Election, membership) -> JsonResponse:
+    return JsonResponse(credentials.issuer_queue(election=election, membership=membership))
+
+
+@require_POST
+@json_endpoint(Action.ACT_AS_TRUSTEE)
+def issuer_signatures(request: HttpRequest, election: Election, membership) -> JsonResponse:
+    return JsonResponse(
+        credentials.submit_blind_signatures(
+            election=election, membership=membership, message=_body(request)
+        )
+    )
+
+
+@require_POST
+@json_endpoint(Action.ACT_AS_TRUSTEE)
+def issuer_ledger(request: HttpRequest, election: Election, membership) -> JsonResponse:
+    credentials.publish_ledger(election=election, membership=membership, message=_body(request))
+    return JsonResponse({"accepted": True})
 
 
 @require_GET

@@ -143,6 +143,18 @@ def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
 
 
 @require_GET
+def issuer_ledger_json(request: HttpRequest, uuid, index: int) -> JsonResponse:
+    """Issuer ``index``'s signed ledger ``{"ledger", "signature"}`` once published."""
+    from voting.models import Trustee
+
+    election = _frozen(uuid)
+    trustee = Trustee.objects.filter(election=election, index=index).first()
+    if trustee is None or trustee.ledger is None:
+        raise Http404("no ledger")
+    return JsonResponse(trustee.ledger)
+
+
+@require_GET
 def board_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     after = _int(request.GET.get("after"), 0, 0, 2**31)

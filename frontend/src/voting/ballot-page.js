@@ -439,7 +439,7 @@ async function importCode(scanned) {
   try {
     const file = document.getElementById("import-file").files[0];
     const text = typeof scanned === "string" ? scanned : file ? await file.text() : document.getElementById("import-code").value;
-    const stored = await verifyStored(state.manifest, state.fingerprint, decodeCode(text, state.fingerprint));
+    const stored = await verifyStored(state.manifest, state.fingerprint, decodeCode(text, state.fingerprint, state.manifest));
     saveCredential(stored);
     state.credential = stored;
     line(t("imported"));

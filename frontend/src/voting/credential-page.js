@@ -1,10 +1,12 @@
-// The credential page: make, blind, request, unblind, verify and store the voter's credential,
-// then show the code that carries it to another device (docs/elections.md §3). The manifest is
+// The credential page: make the credential key, blind it for every issuer, post the requests,
+// then poll while the issuers (the trustees) sign, unblind and verify their answers, and store
+// the credential once `threshold` of them verify; then show the code that carries it to another
+// device (docs/elections.md §3). The manifest is
 // fetched without cookies (only the credential request itself needs the session), and the
 // election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
-import { finishRequest, startRequest } from "./credential.js";
+import { finishRequest, requestBody, startRequest } from "./credential.js";
 import {
   encodeCode,
   loadCredential,
@@ -64,6 +66,8 @@ async function drawQRCode(code) {
   figure.hidden = false;
 }
 
+const POLL_SECONDS = 2;
+
 async function request(manifest, fingerprint) {
   const button = document.getElementById("request-button");
   if (button) button.disabled = true;
@@ -73,33 +77,40 @@ async function request(manifest, fingerprint) {
     if (!pending) {
       status(t("making"));
       pending = await startRequest(manifest, fingerprint);
-      savePending(pending); // before sending: a lost answer is retried with the same request
+      savePending(pending); // before sending: a lost answer is retried with the same requests
     }
     status(t("requesting"));
-    const answer = await postJson(
-      app.dataset.credentialUrl,
-      { blinded_message: pending.blinded },
-      { csrf: app.dataset.csrf, onRetry: (seconds) => status(t("retrying", { seconds })) },
-    );
-    let stored;
-    try {
-      stored = await finishRequest(manifest, pending, answer.blind_signature);
-    } catch {
-      status(t("bad_signature"));
-      return;
+    let answer = await postJson(app.dataset.credentialUrl, requestBody(pending), {
+      csrf: app.dataset.csrf,
+      onRetry: (seconds) => status(t("retrying", { seconds })),
+    });
+    const total = manifest.issuers.keys.length;
+    const needed = manifest.issuers.threshold;
+    for (;;) {
+      const { signed, valid, stored } = await finishRequest(manifest, pending, answer);
+      if (stored) {
+        saveCredential(stored);
+        removePending(fingerprintHex);
+        status(t("done"));
+        showCode(stored);
+        return;
+      }
+      app.dataset.signed = String(valid);
+      if (signed > valid && signed - valid + needed > total) {
+        status(t("bad_signature"));
+        return;
+      }
+      status(t("waiting_issuers", { signed: valid, total, needed }));
+      await new Promise((resolve) => setTimeout(resolve, POLL_SECONDS * 1000));
+      answer = await getJson(app.dataset.credentialUrl);
     }
-    saveCredential(stored);
-    removePending(fingerprintHex);
-    status(t("done"));
-    showCode(stored);
   } catch (error) {
     if (error instanceof NetworkFailure) status(t("offline"));
     else if (error instanceof ServerRefusal) {
       // Refused, not lost: this request will never be answered, so do not retry it on reload.
       removePending(fingerprintHex);
       status(t("refused", { message: error.message }));
-    }
-    else status(`${t("error")} ${error.message}`);
+    } else status(`${t("error")} ${error.message}`);
     if (button) button.disabled = false;
   }
 }
@@ -129,8 +140,8 @@ async function main() {
     button.disabled = false;
     button.addEventListener("click", () => request(manifest, fingerprint));
   }
-  // A request whose answer was lost: finish it now, with the identical blinded message (the
-  // server answers it again even though the roll already shows the credential as issued).
+  // A request whose answers were lost or not all in yet: finish it now, with the identical
+  // requests (the server answers them again even though the roll already shows them issued).
   if (loadPending(app.dataset.fingerprint)) request(manifest, fingerprint);
 }
 

@@ -5,9 +5,9 @@
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from "../../crypto/bytes.js";
 import { baseMul, decodeScalar, encodeScalar, pointHex, scalarFromHex, scalarHex } from "../../crypto/group.js";
 import { CredentialTextError, extractCredentialCode } from "./credential-text.js";
-import { importIssuer, verifyCredential } from "./issuer.js";
+import { importIssuers, verifyCredential } from "./issuer.js";
 
-const CODE_PREFIX = "mashwara-credential-1:";
+const CODE_PREFIX = "mashwara-credential-2:";
 const STORE = "mashwara/v1/credential/";
 const PENDING = "mashwara/v1/credential-request/";
 
@@ -23,18 +23,17 @@ export class CredentialError extends Error {
   }
 }
 
-/** A stored credential is whole: P = kG, for this election, signed by its issuer. */
+/** A stored credential is whole: P = kG, for this election, signed by `threshold` issuers. */
 export async function verifyStored(manifest, fingerprint, stored) {
   if (stored.election !== bytesToHex(fingerprint)) throw new CredentialError("the credential is for another election", "election");
   const secret = scalarFromHex(stored.secret);
   if (secret === 0n || pointHex(baseMul(secret)) !== stored.credential.key) {
     throw new CredentialError("the credential key does not match its secret");
   }
-  const issuer = await importIssuer(manifest.issuer_public_key);
   try {
-    await verifyCredential(issuer, fingerprint, stored.credential);
+    await verifyCredential(await importIssuers(manifest), fingerprint, stored.credential);
   } catch {
-    throw new CredentialError("the credential's signature does not verify: the code is damaged", "corrupted");
+    throw new CredentialError("the credential's signatures do not verify: the code is damaged", "corrupted");
   }
   return stored;
 }
@@ -59,25 +58,26 @@ function fromBase64url(text) {
 // -- the credential code --------------------------------------------------------------------------
 
 /**
- * "mashwara-credential-1:" + base64url(fingerprint[0:8] ‖ k ‖ prefix ‖ RSA signature), in lines
+ * "mashwara-credential-2:" + base64url(fingerprint[0:8] ‖ k ‖ for each issuer signature, in
+ * order: issuer (1 byte) ‖ prefix (32) ‖ RSA signature (that issuer's modulus length)), in lines
  * of 64 characters for printing. The code carries the secret: whoever holds it can vote.
  */
 export function encodeCode(stored) {
   const bytes = concatBytes(
     hexToBytes(stored.election, 32).subarray(0, 8),
     encodeScalar(scalarFromHex(stored.secret)),
-    hexToBytes(stored.credential.prefix, 32),
-    hexToBytes(stored.credential.signature),
+    ...stored.credential.signatures.flatMap((s) => [Uint8Array.of(s.issuer), hexToBytes(s.prefix, 32), hexToBytes(s.signature)]),
   );
   const text = CODE_PREFIX + toBase64url(bytes);
   return text.match(/.{1,64}/g).join("\n");
 }
 
 /**
- * Read a code from any text that holds it (see extractCredentialCode); the result still needs
- * verifyStored.
+ * Read a code from any text that holds it (see extractCredentialCode) of an election whose
+ * manifest is `manifest` (it says how many signatures there are and each issuer's modulus
+ * length); the result still needs verifyStored.
  */
-export function decodeCode(text, fingerprint) {
+export function decodeCode(text, fingerprint, manifest) {
   let compact;
   try {
     compact = extractCredentialCode(text);
@@ -92,7 +92,7 @@ export function decodeCode(text, fingerprint) {
   } catch {
     throw new CredentialError("the credential code is damaged");
   }
-  if (bytes.length < 72 + 256) throw new CredentialError("the credential code is too short");
+  if (bytes.length < 40) throw new CredentialError("the credential code is too short");
   if (!equalBytes(bytes.subarray(0, 8), fingerprint.subarray(0, 8))) {
     throw new CredentialError("this credential code is for another election", "election");
   }
@@ -102,15 +102,36 @@ export function decodeCode(text, fingerprint) {
   } catch {
     throw new CredentialError("the credential code is damaged");
   }
-  return {
-    election: bytesToHex(fingerprint),
-    secret: scalarHex(secret),
-    credential: {
-      key: pointHex(baseMul(secret)),
-      prefix: bytesToHex(bytes.subarray(40, 72)),
-      signature: bytesToHex(bytes.subarray(72)),
-    },
-  };
+  const lengths = new Map((manifest?.issuers?.keys ?? []).map((item) => [item.trustee, modulusBytes(item.pem)]));
+  const signatures = [];
+  let offset = 40;
+  for (let i = 0; i < (manifest?.issuers?.threshold ?? 0); i++) {
+    const issuer = bytes[offset];
+    const length = lengths.get(issuer);
+    if (length === undefined || offset + 33 + length > bytes.length) throw new CredentialError("the credential code is damaged");
+    signatures.push({
+      issuer,
+      prefix: bytesToHex(bytes.subarray(offset + 1, offset + 33)),
+      signature: bytesToHex(bytes.subarray(offset + 33, offset + 33 + length)),
+    });
+    offset += 33 + length;
+  }
+  if (offset !== bytes.length) throw new CredentialError("the credential code is damaged");
+  return { election: bytesToHex(fingerprint), secret: scalarHex(secret), credential: { key: pointHex(baseMul(secret)), signatures } };
+}
+
+/** The modulus length in bytes of a SubjectPublicKeyInfo PEM RSA key (3072 bits → 384). */
+function modulusBytes(pem) {
+  // The modulus is the first INTEGER of the RSAPublicKey inside the SPKI's BIT STRING; for the
+  // key sizes in use its length is encoded in two bytes after 0x02 0x82, with a leading zero.
+  const der = Uint8Array.from(atob(String(pem).replace(/-----[A-Z ]+-----|\s+/g, "")), (ch) => ch.charCodeAt(0));
+  for (let i = 0; i + 4 < der.length; i++) {
+    if (der[i] === 0x02 && der[i + 1] === 0x82) {
+      const length = (der[i + 2] << 8) | der[i + 3];
+      return der[i + 4] === 0 ? length - 1 : length;
+    }
+  }
+  throw new CredentialError("an issuer key is malformed");
 }
 
 // -- browser storage --------------------------------------------------------------------------------

@@ -40,8 +40,9 @@ async function deriveKey(passphrase, salt, iterations) {
 }
 
 /**
- * Seal { election (32 hex), ceremonyContext (bytes), threshold, secrets } under `passphrase`;
- * returns the key file as JSON data.
+ * Seal { election (32 hex), ceremonyContext (bytes), threshold, secrets, issuerKey (PKCS#8 DER
+ * bytes of the trustee's RSA issuer key, docs/elections.md §3) } under `passphrase`; returns the
+ * key file as JSON data.
  */
 export async function sealKeyFile(key, passphrase, iterations = ITERATIONS) {
   if (typeof passphrase !== "string" || [...passphrase].length < MIN_PASSPHRASE) {
@@ -59,7 +60,8 @@ export async function sealKeyFile(key, passphrase, iterations = ITERATIONS) {
     kdf: { name: KDF, iterations, salt: bytesToHex(salt) },
     cipher: { name: CIPHER, nonce: bytesToHex(nonce) },
   };
-  const plaintext = utf8(canonicalJson(toJson("trusteeSecrets", key.secrets)));
+  if (!(key.issuerKey instanceof Uint8Array) || key.issuerKey.length === 0) throw new KeyFileError("the issuer key is missing");
+  const plaintext = utf8(canonicalJson({ ...toJson("trusteeSecrets", key.secrets), issuer_key: bytesToHex(key.issuerKey) }));
   const aes = await deriveKey(passphrase, salt, iterations);
   const ciphertext = await subtle().encrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8(canonicalJson(header)) }, aes, plaintext);
   return { ...header, ciphertext: bytesToHex(new Uint8Array(ciphertext)) };
@@ -87,7 +89,7 @@ export function parseKeyFile(text) {
   }
 }
 
-/** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets }. */
+/** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets, issuerKey }. */
 export async function openKeyFile(data, passphrase) {
   const keys = data && typeof data === "object" ? Object.keys(data).sort() : [];
   if (keys.join() !== [...HEADER_KEYS, "ciphertext"].sort().join()) throw new KeyFileError("this is not a Mashwara trustee key file", "not_a_key_file");
@@ -110,11 +112,17 @@ export async function openKeyFile(data, passphrase) {
   } catch {
     throw new KeyFileError("wrong passphrase, or the key file was altered", "wrong_passphrase");
   }
-  const secrets = fromJson("trusteeSecrets", parseJson(new TextDecoder().decode(plaintext)));
+  const content = parseJson(new TextDecoder().decode(plaintext));
+  if (!content || typeof content !== "object" || typeof content.issuer_key !== "string") {
+    throw new KeyFileError("the key file's contents are malformed: the issuer key is missing");
+  }
+  const issuerKey = hex(content.issuer_key, "issuer_key");
+  delete content.issuer_key;
+  const secrets = fromJson("trusteeSecrets", content);
   if (secrets.trustee !== trustee || secrets.coefficients.length !== threshold) {
     throw new KeyFileError("the key file's contents do not match its header");
   }
-  return { election: data.election, ceremonyContext, threshold, secrets };
+  return { election: data.election, ceremonyContext, threshold, secrets, issuerKey };
 }
 
 /** The text written to disk (readable JSON; any layout is accepted back). */

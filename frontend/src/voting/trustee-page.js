@@ -6,7 +6,20 @@
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { KeyFileError, keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
 import { has, secureContext, setText, t } from "./messages.js";
-import { announcement, checkTally, decryptionMessage, newSecrets, nextCeremonyStep, TrusteeRefusal } from "./trustee.js";
+import {
+  announcement,
+  checkOwnIssuerKey,
+  checkTally,
+  decryptionMessage,
+  issuerKeyAnnouncement,
+  issuerSigner,
+  newIssuerKey,
+  newSecrets,
+  nextCeremonyStep,
+  signQueue,
+  signedLedger,
+  TrusteeRefusal,
+} from "./trustee.js";
 
 const app = document.getElementById("trustee-app");
 const base = app.dataset.base; // /elections/<uuid>/
@@ -22,6 +35,7 @@ function status(text) {
   line.scrollIntoView?.({ block: "nearest" });
 }
 const POLL_SECONDS = 30;
+const ISSUE_POLL_SECONDS = 2;
 
 function log(text) {
   const item = document.createElement("li");
@@ -84,6 +98,7 @@ async function advance(key) {
     const due = nextCeremonyStep(key, ceremony);
     if (due === null) {
       if (ceremony.complete) {
+        await checkManifestHoldsMyKey(key);
         status("");
         return;
       }
@@ -92,6 +107,7 @@ async function advance(key) {
       return;
     }
     const [step, body] = due;
+    if (step === "commitments") body.issuer_key = await issuerKeyAnnouncement(key);
     const updated = await postJson(`${base}ceremony/${step}`, body, { csrf });
     renderStatus(updated);
     if (step === "verification") {
@@ -119,6 +135,7 @@ function generate(ceremony) {
         ceremonyContext: Uint8Array.from(ceremony.ceremony_context.match(/../g), (h) => parseInt(h, 16)),
         threshold: ceremony.threshold,
         secrets: newSecrets(ceremony.my_index, ceremony.threshold),
+        issuerKey: await newIssuerKey(),
       };
       const sealed = await sealKeyFile(key, first);
       const link = document.getElementById("keyfile-link");
@@ -141,7 +158,8 @@ function generate(ceremony) {
   publish.addEventListener("click", async () => {
     publish.disabled = true;
     try {
-      renderStatus(await postJson(`${base}ceremony/commitments`, announcement(key), { csrf }));
+      const body = { ...announcement(key), issuer_key: await issuerKeyAnnouncement(key) };
+      renderStatus(await postJson(`${base}ceremony/commitments`, body, { csrf }));
       log(t("sent_commitments"));
       box.hidden = true;
       document.getElementById("load-box").hidden = false;
@@ -151,6 +169,59 @@ function generate(ceremony) {
       publish.disabled = false;
     }
   });
+}
+
+// -- issuing credentials ------------------------------------------------------------------------------
+
+async function checkManifestHoldsMyKey(key) {
+  const published = await getJson(`${base}manifest.json`);
+  await checkOwnIssuerKey(key, published.manifest);
+  log(t("manifest_holds_key"));
+  return published.fingerprint;
+}
+
+const LEDGER = "mashwara/v1/issuer-ledger/";
+const ledgerKey = (key) => `${LEDGER}${app.dataset.election}/${key.secrets.trustee}`;
+const loadLedger = (key) => JSON.parse(globalThis.localStorage?.getItem(ledgerKey(key)) ?? "{}");
+
+function saveLedger(key, ledger) {
+  globalThis.localStorage?.setItem(ledgerKey(key), JSON.stringify(ledger));
+  const lines = Object.entries(ledger).map(([request, rollId]) => JSON.stringify({ request: Number(request), roll_id: rollId }));
+  const link = document.getElementById("ledger-link");
+  link.href = URL.createObjectURL(new Blob([lines.map((l) => `${l}\n`).join("")], { type: "application/jsonl" }));
+  link.download = `mashwara-issuer-${key.secrets.trustee}-${app.dataset.election.slice(0, 8)}.jsonl`;
+  link.hidden = false;
+  setText("issued-count", t("issued_count", { count: Object.keys(ledger).length }));
+}
+
+async function issue(key) {
+  await checkManifestHoldsMyKey(key);
+  document.getElementById("issue-box").hidden = false;
+  const signer = await issuerSigner(key);
+  const ledger = loadLedger(key);
+  saveLedger(key, ledger);
+  status(t("issuing"));
+  for (;;) {
+    const queue = await getJson(`${base}issuer/queue`);
+    if (queue.state !== "credentials") break;
+    if (queue.requests.length) {
+      const { message, signed } = signQueue(signer, queue);
+      for (const [request, rollId] of signed) ledger[request] = rollId;
+      saveLedger(key, ledger); // the ledger first: it must never miss a signature the server holds
+      await postJson(`${base}issuer/signatures`, message, { csrf });
+    }
+    await new Promise((resolve) => setTimeout(resolve, ISSUE_POLL_SECONDS * 1000));
+  }
+  status(t("window_closed"));
+}
+
+async function publishLedger(key) {
+  const fingerprint = await checkManifestHoldsMyKey(key);
+  const ledger = loadLedger(key);
+  await postJson(`${base}issuer/ledger`, await signedLedger(key, fingerprint, Object.values(ledger)), { csrf });
+  log(t("ledger_published", { count: Object.keys(ledger).length }));
+  status("");
+  app.dataset.ledgerPublished = "true";
 }
 
 // -- decryption -------------------------------------------------------------------------------------
@@ -212,6 +283,8 @@ async function main() {
       const key = await loadKey();
       document.getElementById("passphrase").value = "";
       if (stage === "decryption") await decrypt(key);
+      else if (stage === "issuing") await issue(key);
+      else if (stage === "ledger") await publishLedger(key);
       else await advance(key);
     } catch (error) {
       status(explain(error));

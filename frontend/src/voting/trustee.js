@@ -33,7 +33,7 @@ import {
   verificationKeys,
 } from "../../crypto/threshold.js";
 import { ballotContext, cj, sha256f, shapes, trackerOf } from "./election.js";
-import { importIssuer, verifyCredential } from "./issuer.js";
+import { importIssuers, verifyCredential } from "./issuer.js";
 
 /**
  * A reason to stop, with a code the page translates (`refusal_<code>` in its message list) and
@@ -77,6 +77,7 @@ export const REFUSALS = {
   share_mismatch: "your secret share does not match your public verification key",
   nothing_counted: "no ballot was counted: there is nothing to decrypt",
   bad_ballot: "counted ballot %(position)s does not verify: refusing to decrypt",
+  issuer_key_missing: "the manifest does not hold your issuer key as issuer %(index)s: the server could mint credentials with a key of its own",
 };
 
 const refusal = (code, params) => new TrusteeRefusal(code, params);
@@ -227,6 +228,7 @@ export function checkManifest(key, status, published) {
   const definition = { ...manifest };
   delete definition.joint_public_key;
   delete definition.ceremony_context;
+  delete definition.issuers;
   if (bytesToHex(sha256f("ceremony-context", cj(definition))) !== manifest.ceremony_context) {
     throw refusal("definition_mismatch", {});
   }
@@ -358,7 +360,7 @@ export async function checkTally(key, status, published, entries, finalHead, rol
   const fingerprint = checkManifest(key, status, published);
   const { manifest } = published;
   const counted = verifyBoard(fingerprint, manifest, entries, finalHead);
-  const issuer = await importIssuer(manifest.issuer_public_key);
+  const issuer = await importIssuers(manifest);
   for (let i = 0; i < counted.length; i++) {
     await checkCountedBallot(fingerprint, manifest, issuer, counted[i]);
     if (i % 20 === 19) {
@@ -388,3 +390,99 @@ export function decryptionMessage(key, status, fingerprint, tally) {
   };
 }
 
+
+// -- issuing credentials (docs/elections.md §3) -------------------------------------------------------
+
+const RSA_PSS = { name: "RSA-PSS", hash: "SHA-384" };
+const subtle = () => globalThis.crypto.subtle;
+const fromB64url = (text) => BigInt(`0x${bytesToHex(Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))) || "0"}`);
+
+/** A fresh RSA-3072 (e = 65537) issuer key, made in this browser: its PKCS#8 DER bytes. */
+export async function newIssuerKey() {
+  const pair = await subtle().generateKey(
+    { ...RSA_PSS, modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]) },
+    true,
+    ["sign", "verify"],
+  );
+  return new Uint8Array(await subtle().exportKey("pkcs8", pair.privateKey));
+}
+
+/** frame("mashwara/v1/issuer-key") ‖ frame(cc) ‖ frame(int(i)): what the proof of possession signs. */
+export function issuerKeyMessage(ceremonyContext, index) {
+  return concatBytes(frame(utf8("mashwara/v1/issuer-key")), frame(ceremonyContext), frame(int8(index)));
+}
+
+const signingKey = (key) => subtle().importKey("pkcs8", key.issuerKey, RSA_PSS, true, ["sign"]);
+
+async function pssSign(key, message) {
+  const signature = await subtle().sign({ name: "RSA-PSS", saltLength: 48 }, await signingKey(key), message);
+  return bytesToHex(new Uint8Array(signature));
+}
+
+/** The issuer's public key as SubjectPublicKeyInfo PEM. */
+export async function issuerPublicPem(key) {
+  const jwk = await subtle().exportKey("jwk", await signingKey(key));
+  const publicKey = await subtle().importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "PS384", ext: true }, RSA_PSS, true, ["verify"]);
+  const der = new Uint8Array(await subtle().exportKey("spki", publicKey));
+  const base64 = btoa(String.fromCharCode(...der));
+  return `-----BEGIN PUBLIC KEY-----\n${base64.match(/.{1,64}/g).join("\n")}\n-----END PUBLIC KEY-----\n`;
+}
+
+/** {"pem", "proof"}: the announced issuer key and its proof of possession (elections §6). */
+export async function issuerKeyAnnouncement(key) {
+  return { pem: await issuerPublicPem(key), proof: await pssSign(key, issuerKeyMessage(key.ceremonyContext, key.secrets.trustee)) };
+}
+
+/** Our issuer key is the manifest's issuer i (else the server could have swapped in its own). */
+export async function checkOwnIssuerKey(key, manifest) {
+  const index = key.secrets.trustee;
+  const mine = (await subtle().exportKey("jwk", await signingKey(key))).n;
+  const issuers = await importIssuers(manifest).catch(() => null);
+  const theirs = issuers?.keys.get(index);
+  const published = theirs ? (await subtle().exportKey("jwk", theirs)).n : null;
+  if (published !== mine || issuers.threshold !== key.threshold) throw refusal("issuer_key_missing", { index });
+}
+
+function modPow(base, exponent, modulus) {
+  let result = 1n;
+  base %= modulus;
+  while (exponent > 0n) {
+    if (exponent & 1n) result = (result * base) % modulus;
+    base = (base * base) % modulus;
+    exponent >>= 1n;
+  }
+  return result;
+}
+
+/** An RSA signer with the CRT from the key's JWK: blindSign(hex) → hex (RFC 9474 BlindSign). */
+export async function issuerSigner(key) {
+  const jwk = await subtle().exportKey("jwk", await signingKey(key));
+  const [n, e, p, q, dp, dq, qi] = ["n", "e", "p", "q", "dp", "dq", "qi"].map((name) => fromB64url(jwk[name]));
+  const length = (n.toString(16).length + 1) >> 1;
+  return {
+    blindSign(blindedHex) {
+      const m = BigInt(`0x${blindedHex}`);
+      if (blindedHex.length !== 2 * length || m >= n) throw new Error("a blinded message does not fit the issuer key");
+      const sp = modPow(m % p, dp, p);
+      const sq = modPow(m % q, dq, q);
+      const h = (qi * (((sp - sq) % p) + p)) % p;
+      const s = sq + h * q;
+      if (modPow(s, e, n) !== m) throw new Error("signing failure: the RSA result does not verify");
+      return s.toString(16).padStart(2 * length, "0");
+    },
+  };
+}
+
+/** The signatures for a queue (GET …/issuer/queue) and the roll ids signed, for the ledger. */
+export function signQueue(signer, queue) {
+  return {
+    message: { signatures: queue.requests.map((r) => ({ request: r.request, blind_signature: signer.blindSign(r.blinded_message) })) },
+    signed: queue.requests.map((r) => [r.request, r.roll_id]),
+  };
+}
+
+/** The signed ledger {ledger, signature} of the roll ids this issuer signed for. */
+export async function signedLedger(key, fingerprintHex, rollIds) {
+  const ledger = { format: "mashwara/v1/issuer-ledger", election: fingerprintHex, issuer: key.secrets.trustee, entries: [...rollIds].sort() };
+  return { ledger, signature: await pssSign(key, utf8(canonicalJson(ledger))) };
+}
