@@ -92,31 +92,31 @@ test("the downloaded file, with its translated heading, imports on another devic
   const code = encodeCode(stored);
   for (const heading of ["Your credential code", "کود اعتبارنامهٔ شما", "ستاسو د اعتبار کوډ"]) {
     const file = `${heading}\n\n${code}\n`; // what credential-page.js downloads
-    const back = decodeCode(file, fingerprint);
+    const back = decodeCode(file, fingerprint, manifest);
     assert.deepEqual(back, stored);
     await verifyStored(manifest, fingerprint, back);
   }
 });
 
 test("a printed copy typed back in imports: groups, line breaks, capitals, Dari digits, marks", async () => {
-  const { fingerprint, stored } = await obtain();
+  const { manifest, fingerprint, stored } = await obtain();
   const code = encodeCode(stored).replace(/\n/g, "");
-  const body = code.slice("mashwara-credential-1:".length);
+  const body = code.slice("mashwara-credential-2:".length);
   const grouped = body.match(/.{1,4}/g).map((group, i) => (i % 8 === 7 ? `${group}\n` : `${group} `)).join("");
-  const typed = `Mashwara - credential-1:\n${grouped}`;
-  assert.deepEqual(decodeCode(`کود:\r\n${typed}\r\n`, fingerprint), stored);
+  const typed = `Mashwara - credential-2:\n${grouped}`;
+  assert.deepEqual(decodeCode(`کود:\r\n${typed}\r\n`, fingerprint, manifest), stored);
   const digitsDari = code.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)));
-  assert.deepEqual(decodeCode(`\u200f${digitsDari}\u200e`, fingerprint), stored);
+  assert.deepEqual(decodeCode(`\u200f${digitsDari}\u200e`, fingerprint, manifest), stored);
   // Text after a blank line (a note under the code) is not part of the code.
-  assert.deepEqual(decodeCode(`Heading\n\n${encodeCode(stored)}\n\nKeep it secret\n`, fingerprint), stored);
+  assert.deepEqual(decodeCode(`Heading\n\n${encodeCode(stored)}\n\nKeep it secret\n`, fingerprint, manifest), stored);
 });
 
 test("extractCredentialCode finds the code and nothing else", () => {
-  assert.equal(extractCredentialCode("a heading\n\nmashwara-credential-1:ab_c\n-d9\n\nfooter"), "mashwara-credential-1:ab_c-d9");
-  assert.equal(extractCredentialCode("x mashwara-\ncredential-1 : AbC. rest"), "mashwara-credential-1:AbC");
+  assert.equal(extractCredentialCode("a heading\n\nmashwara-credential-2:ab_c\n-d9\n\nfooter"), "mashwara-credential-2:ab_c-d9");
+  assert.equal(extractCredentialCode("x mashwara-\ncredential-2 : AbC. rest"), "mashwara-credential-2:AbC");
   assert.throws(() => extractCredentialCode("no code here"), (e) => e instanceof CredentialTextError && e.kind === "format");
   assert.throws(() => extractCredentialCode("mashwara-credential-9:AAAA"), (e) => e.kind === "format");
-  assert.throws(() => extractCredentialCode("mashwara-credential-1:"), (e) => e.kind === "format");
+  assert.throws(() => extractCredentialCode("mashwara-credential-2:"), (e) => e.kind === "format");
 });
 
 test("a damaged code says which check failed", async () => {
@@ -124,7 +124,7 @@ test("a damaged code says which check failed", async () => {
   const code = encodeCode(stored);
   const kind = async (text) => {
     try {
-      await verifyStored(manifest, fingerprint, decodeCode(text, fingerprint));
+      await verifyStored(manifest, fingerprint, decodeCode(text, fingerprint, manifest));
       return "ok";
     } catch (error) {
       return error.kind;

@@ -52,7 +52,7 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     saved = tmp_path / "credential.txt"
     download.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
-    assert not text.startswith("mashwara-credential-1:"), "the file starts with its heading"
+    assert not text.startswith("mashwara-credential-2:"), "the file starts with its heading"
     assert code in text
 
     # Printing draws the QR code in the browser (window.print itself is stubbed out here).
@@ -84,7 +84,7 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     other.click("#import-button")
     other.wait_for_selector("#import-status:not(:empty)")
     message = other.text_content("#import-status")
-    assert "mashwara" not in message.lower() or "mashwara-credential-1:" in message
+    assert "mashwara" not in message.lower() or "mashwara-credential-2:" in message
     corrupted = other.text_content("#voting-messages [data-key='bad_code_corrupted']")
     assert message == corrupted
 

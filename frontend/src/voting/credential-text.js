@@ -8,7 +8,7 @@
 
 const PREFIX = "mashwara-credential-";
 // Format markers this reader accepts (the digit after the prefix, then ':').
-const VERSIONS = new Set(["1"]);
+const VERSIONS = new Set(["2"]);
 
 export class CredentialTextError extends Error {
   constructor(kind, message) {
@@ -34,7 +34,7 @@ function normalise(text) {
 }
 
 /**
- * The compact code ("mashwara-credential-1:" + base64url, no whitespace) found in `text`.
+ * The compact code ("mashwara-credential-2:" + base64url, no whitespace) found in `text`.
  * The prefix may be split by whitespace and typed in any case; the code's body runs over
  * whitespace and line breaks and ends at a blank line, at the first character outside the
  * base64url alphabet, or at the end of the text. Throws CredentialTextError("format") when the
