@@ -43,7 +43,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE = os.environ.get("BENCH_DATABASE", "mashwara_bench")
+
+from bench.database import database_name, fresh_database_url  # noqa: E402
+
+DATABASE = database_name("mashwara_bench")
 QUESTION = [
     {
         "type": "approval",
@@ -53,15 +56,6 @@ QUESTION = [
         "options": [{"label": {"en": f"Option {i}"}} for i in range(5)],
     }
 ]
-
-
-def _database_url() -> str:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        db.execute(f"CREATE DATABASE {DATABASE}")
-    return f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 
 
 def _encrypt(args) -> bytes:
@@ -209,7 +203,7 @@ def main() -> int:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             args.port = probe.getsockname()[1]
-    os.environ["DATABASE_URL"] = _database_url()
+    os.environ["DATABASE_URL"] = fresh_database_url(DATABASE)
     os.environ.pop("REDIS_URL", None)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -1,8 +1,8 @@
 """Benchmark of credential issuance with 3 issuers (threshold 2), on this machine's PostgreSQL.
 
 Run ``.venv/bin/python bench/issuance.py --voters N`` (PostgreSQL on 127.0.0.1, trust auth; it
-recreates the database ``$BENCH_DATABASE``, default ``wt_iss``). Steps, through the services the
-HTTP views call (docs/elections.md §3):
+recreates the database ``$BENCH_DATABASE``, default ``mashwara_bench_issuance``). Steps, through
+the services the HTTP views call (docs/elections.md §3):
 
 1. N voters prepare and blind their requests for the 3 issuers (the browser's work, timed apart)
    and post them: requests recorded per second;
@@ -32,17 +32,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE = os.environ.get("BENCH_DATABASE", "wt_iss")
+
+from bench.database import database_name, fresh_database_url  # noqa: E402
+
+DATABASE = database_name("mashwara_bench_issuance")
 BATCH = 500
-
-
-def _database_url() -> str:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        db.execute(f"CREATE DATABASE {DATABASE}")
-    return f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 
 
 def _sign_all(credentials, election, membership, client) -> tuple[float, float, int]:
@@ -73,7 +67,7 @@ def main() -> int:
     parser.add_argument("--poll", type=float, default=1.0, help="voter page's poll, seconds")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = _database_url()
+    os.environ["DATABASE_URL"] = fresh_database_url(DATABASE)
     os.environ.pop("REDIS_URL", None)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -128,7 +128,7 @@ def main() -> int:
             probe.bind(("127.0.0.1", 0))
             ports.append(probe.getsockname()[1])
     port, ballot_port = ports
-    os.environ["DATABASE_URL"] = cast_bench._database_url()
+    os.environ["DATABASE_URL"] = cast_bench.fresh_database_url(cast_bench.DATABASE)
     os.environ.pop("REDIS_URL", None)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

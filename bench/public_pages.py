@@ -25,17 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE = os.environ.get("BENCH_DATABASE", "mashwara_bench_pages")
+
+from bench.database import database_name, fresh_database_url  # noqa: E402
+
+DATABASE = database_name("mashwara_bench_pages")
 TARGET_MS = 50.0
-
-
-def _database_url() -> str:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        db.execute(f"CREATE DATABASE {DATABASE}")
-    return f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 
 
 FILL = """
@@ -77,7 +71,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = _database_url()
+    os.environ["DATABASE_URL"] = fresh_database_url(DATABASE)
     os.environ.pop("REDIS_URL", None)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -35,21 +35,15 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.database import fresh_database_url  # noqa: E402
+
 DATABASE = "mashwara_bench_rooms"
 HOST = "127.0.0.1"
 TOKEN = re.compile(rb"bench-token-(\d+)")
 
 
 # --- Set-up --------------------------------------------------------------------------------
-
-
-def fresh_database() -> str:
-    import psycopg
-
-    with psycopg.connect(f"postgresql://postgres@{HOST}:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        db.execute(f"CREATE DATABASE {DATABASE}")
-    return f"postgres://postgres@{HOST}:5432/{DATABASE}"
 
 
 def seed(listeners: int, page_posts: int) -> dict:
@@ -373,7 +367,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": fresh_database(),
+        "DATABASE_URL": fresh_database_url(DATABASE),
         "REDIS_URL": args.redis,
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "ALLOWED_HOSTS": HOST,
