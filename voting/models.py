@@ -364,6 +364,22 @@ class BoardEntry(models.Model):
         raise ValidationError("Board entries cannot be deleted.")
 
 
+class CiphertextUse(models.Model):
+    """The first component ``A`` of every tallied ciphertext of every board entry, once per
+    election: the ballot box refuses a ballot that reuses one (an audited ballot's ciphertexts
+    re-proved under a new nonce, or a copied answer), which the verifier would otherwise reject
+    as a copy after the poll (docs/elections.md §4, §8 "copies")."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    a = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["election", "a"], name="ciphertext_a_once")]
+
+    def __str__(self) -> str:
+        return self.a
+
+
 class DecryptionSubmission(models.Model):
     """A trustee's decryption shares of the encrypted tally, each with its proof."""
 

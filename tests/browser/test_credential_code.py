@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import pytest
 
-from voting.crypto import blind_rsa
+from tests.voting.conftest import cached_issuer_key
 from voting.models import ElectionState
 
 
-@pytest.fixture(scope="session")
-def issuer_key():
-    return blind_rsa.generate_private_key(3072)
-
-
 @pytest.fixture(autouse=True)
-def _cached_issuer_key(monkeypatch, issuer_key):
-    monkeypatch.setattr("voting.services.lifecycle.generate_issuer_key", lambda: issuer_key)
+def _cached_issuer_key(monkeypatch):
+    """The Python trustees' issuer keys come from a per-index cache (RSA-3072 is slow to make)."""
+    monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
 
 
 def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_another_device(
     browser, live_server, tmp_path
 ):
-    from tests.browser.test_voting import signed_in_context
+    from tests.browser.test_voting import sign_queues, signed_in_context
     from tests.voting.world import World
 
     world = World(voters=2, trustees=3, threshold=2)
@@ -43,6 +39,8 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     page.on("request", lambda r: qr_loads.append(r.url) if "voting-qr" in r.url else None)
     page.goto(f"/elections/{uuid}/vote/credential/")
     page.click("#request-button")
+    page.wait_for_selector("#credential-app[data-signed='0']")
+    sign_queues(world, [1, 3])  # two of the three issuers sign, as their daemons would
     page.wait_for_selector("#credential-code-box:not([hidden])")
     code = page.text_content("#credential-code")
     assert qr_loads == [], "the QR encoder is not part of the first load"

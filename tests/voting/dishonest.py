@@ -13,7 +13,7 @@ from unittest import mock
 from django.db import transaction
 
 from voting import keystore
-from voting.models import BoardEntry, BoardHead, Election
+from voting.models import BoardEntry, BoardHead, CiphertextUse, Election
 from voting.services import board
 from voting.verify import board as chain
 
@@ -23,6 +23,7 @@ def rewrite_board(election: Election, order: list[int]) -> None:
     entries = {e.position: e for e in BoardEntry.objects.filter(election=election)}
     with transaction.atomic():
         BoardEntry.objects.filter(election=election).delete()  # QuerySet.delete: no model guard
+        CiphertextUse.objects.filter(election=election).delete()
         head = BoardHead.objects.select_for_update().get(election=election)
         head.count, head.hash = 0, chain.genesis(election.fingerprint_bytes).hex()
         head.audits = 0

@@ -28,7 +28,7 @@ from voting.crypto.group import Point, Scalar, int8
 from voting.crypto.question import encrypt_question
 from voting.crypto.ranking import RankingOpening, encrypt_ranking
 from voting.crypto.serialization import canonical_json, from_json, to_json
-from voting.models import ElectionState
+from voting.models import BoardHead, CiphertextUse, ElectionState
 from voting.selectors import record_lines
 from voting.verify import board as chain
 from voting.verify.canonical import dumps
@@ -121,7 +121,16 @@ def test_audited_ciphertexts_cast_under_a_new_nonce_and_counted_are_refused(worl
     sealed = _reencrypted(caster, audit["ballot"], audit["reveal"], nonce=b"\x07" * 32)
     assert tracker_of_ballot(sealed) != tracker_of_ballot(audit["ballot"])
     assert _a_values(sealed) == _a_values(audit["ballot"])
-    cast = world.cast(caster.sign(sealed, world.head()))
+    signed = caster.sign(sealed, world.head())
+    # The ballot box refuses it, writing nothing (anyone could otherwise make the record fail):
+    count = BoardHead.objects.get(election=world.election).count
+    refused = world.cast(signed)
+    assert refused.status_code == 409 and refused.json()["error"] == "reused_ciphertext"
+    assert BoardHead.objects.get(election=world.election).count == count
+    assert world.election.board.count() == count
+    # A server that skips that check (its table emptied) is caught by the verifier.
+    CiphertextUse.objects.filter(election=world.election).delete()
+    cast = world.cast(signed)
     assert cast.status_code == 201, cast.content
     world.cast(world.voters[2].ballot(OTHER, world.head())[0])
     lines = _published(world)
@@ -169,7 +178,12 @@ def test_two_counted_ballots_sharing_ciphertexts_are_refused(world):
             to_json(encrypt_question(context + part.suffix, joint, vector, part.low, part.high))
         )
     copy = {"election": ballot["election"], "nonce": ballot["nonce"], "answers": answers}
-    response = world.cast(copier.sign(copy, world.head()))
+    signed = copier.sign(copy, world.head())
+    refused = world.cast(signed)
+    assert refused.status_code == 409 and refused.json()["error"] == "reused_ciphertext"
+    # A server that skips that check (its table emptied) is caught by the verifier.
+    CiphertextUse.objects.filter(election=world.election).delete()
+    response = world.cast(signed)
     assert response.status_code == 201, response.content
     lines = _published(world)
     failed = _failed(lines)
@@ -545,6 +559,24 @@ def test_a_malformed_record_exits_1_on_the_command_line(record, tmp_path, capsys
     out = capsys.readouterr().out
     assert "VERIFICATION FAILED" in out and "Traceback" not in out
     assert "line " in out and "unreadable" in out
+
+
+def test_invalid_utf8_and_crlf_line_ends_fail_the_record_check_on_the_command_line(
+    record, tmp_path, capsys
+):
+    """Bytes that are not UTF-8 fail like any malformed line (no traceback); CRLF line ends are
+    not the record's `\n` and are not repaired into it."""
+    from voting.verify.__main__ import main
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b"\xff\n" + "".join(record[1:]).encode())
+    assert main([str(broken), "--workers", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "VERIFICATION FAILED" in out and "Traceback" not in out
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes("".join(record).replace("\n", "\r\n").encode())
+    assert main([str(crlf), "--workers", "1"]) == 1
+    assert "[FAILED] record" in capsys.readouterr().out
 
 
 def test_the_documented_checklist_has_one_line_per_printed_check():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 
 from convention.models import current_hour
 from voting import keystore
@@ -173,6 +173,27 @@ def referenced_hash(election: Election, locked: Locked, board_count: int) -> str
     return locked.referenced_hash
 
 
+class CiphertextReused(Exception):
+    """A ciphertext ``A`` of the entry is already on this board (in a ballot or an audit)."""
+
+
+def _record_ciphertexts(cursor, election: Election, ciphertexts: bytes) -> None:
+    """One row per tallied ciphertext's ``A`` (the first 32 of each 64 bytes of ``ciphertexts``);
+    raises ``CiphertextReused`` if one is there already (the caller's transaction then rolls back
+    the whole entry)."""
+    values: list = []
+    for offset in range(0, len(ciphertexts), 64):
+        values += [election.pk, ciphertexts[offset : offset + 32].hex()]
+    if not values:
+        return
+    rows = ", ".join(["(%s, %s)"] * (len(values) // 2))
+    try:
+        # Only placeholders are joined into the statement; the values travel as parameters.
+        cursor.execute(f"INSERT INTO voting_ciphertextuse (election_id, a) VALUES {rows}", values)  # noqa: S608
+    except IntegrityError:
+        raise CiphertextReused from None
+
+
 def append(
     election: Election,
     *,
@@ -227,6 +248,7 @@ def append(
         else:
             cursor.execute(_INSERT_ENTRY, values)
             cursor.execute(_UPDATE_HEAD, head_values)
+        _record_ciphertexts(cursor, election, ciphertexts)
     head.count = position
     head.hash = entry.hash
     head.audits = audits

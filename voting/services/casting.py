@@ -161,17 +161,23 @@ def _submit(
             _check_audit_cap(election, locked)
         else:
             _check_reference_and_cap(election, locked, ballot)
-        entry = board.append(
-            election,
-            kind=EntryKind.AUDITED if audit else EntryKind.BALLOT,
-            tracker=ballot.tracker,
-            credential_key=key or "",
-            ballot=ballot.canonical,
-            reveal=reveal_bytes,
-            ciphertexts=rows,
-            board_count=ballot.board_count,
-            head=locked.head,
-        )
+        try:
+            entry = board.append(
+                election,
+                kind=EntryKind.AUDITED if audit else EntryKind.BALLOT,
+                tracker=ballot.tracker,
+                credential_key=key or "",
+                ballot=ballot.canonical,
+                reveal=reveal_bytes,
+                ciphertexts=rows,
+                board_count=ballot.board_count,
+                head=locked.head,
+            )
+        except board.CiphertextReused:
+            # Raised inside the transaction: the entry and the head move roll back with it.
+            raise BallotRejected(
+                "reused_ciphertext", "a ciphertext of this ballot is already on the board"
+            ) from None
     return _receipt(election, entry, True)
 
 

@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.record == "-":
             report = verify_record(sys.stdin, workers=args.workers)
         else:
-            with open(args.record, encoding="utf-8") as handle:
+            # newline="": a "\r\n" stays in the line (and fails the canonical-line check);
+            # undecodable bytes become lone surrogates, which no canonical line holds.
+            with open(
+                args.record, encoding="utf-8", errors="surrogateescape", newline=""
+            ) as handle:
                 report = verify_record(handle, workers=args.workers)
     except OSError as exc:
         print(f"cannot read the record: {exc}", file=sys.stderr)

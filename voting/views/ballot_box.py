@@ -97,6 +97,9 @@ MESSAGES = {
     "too_many_audits": _(
         "The board holds as many audited ballots as it allows. You can still cast your ballot."
     ),
+    "reused_ciphertext": _(
+        "This ballot repeats an encryption that is already on the board. Encrypt a new one."
+    ),
 }
 STATUS = {
     "oversized": 413,
@@ -108,6 +111,7 @@ STATUS = {
     "duplicate_tracker": 409,
     "too_many_ballots": 409,
     "too_many_audits": 409,
+    "reused_ciphertext": 409,
     # bad_board_reference, like every proof and signature failure: 422
 }
 
