@@ -23,3 +23,19 @@ def fresh_database_url(name: str) -> str:
         db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         db.execute(f"CREATE DATABASE {name}")
     return f"postgres://{SERVER}/{name}"
+
+
+def migrated_django(name: str) -> None:
+    """Point Django at a fresh database ``name`` (eager tasks, no Redis), set it up and migrate:
+    the in-process start of every benchmark that drives the services."""
+    os.environ["DATABASE_URL"] = fresh_database_url(name)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

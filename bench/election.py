@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import database_name, fresh_database_url  # noqa: E402
+from bench.database import database_name, migrated_django  # noqa: E402
 
 DATABASE = database_name("mashwara_bench")
 QUESTION = [
@@ -203,17 +203,7 @@ def main() -> int:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             args.port = probe.getsockname()[1]
-    os.environ["DATABASE_URL"] = fresh_database_url(DATABASE)
-    os.environ.pop("REDIS_URL", None)
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    migrated_django(DATABASE)
     from voting import simulation
     from voting.models import ElectionState
     from voting.selectors import record_lines

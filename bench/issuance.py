@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import database_name, fresh_database_url  # noqa: E402
+from bench.database import database_name, migrated_django  # noqa: E402
 
 DATABASE = database_name("mashwara_bench_issuance")
 BATCH = 500
@@ -67,18 +67,9 @@ def main() -> int:
     parser.add_argument("--poll", type=float, default=1.0, help="voter page's poll, seconds")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = fresh_database_url(DATABASE)
-    os.environ.pop("REDIS_URL", None)
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    migrated_django(DATABASE)
     from django.db import connections
 
-    call_command("migrate", verbosity=0)
     from voting import simulation
     from voting.clients import Voter
     from voting.services import credentials

@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("BENCH_DATABASE", "mashwara_bench_login")
 import election as cast_bench  # noqa: E402  (bench/election.py: shared set-up and HTTP helpers)
 
+from bench.database import migrated_django  # noqa: E402
+
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -128,17 +130,7 @@ def main() -> int:
             probe.bind(("127.0.0.1", 0))
             ports.append(probe.getsockname()[1])
     port, ballot_port = ports
-    os.environ["DATABASE_URL"] = cast_bench.fresh_database_url(cast_bench.DATABASE)
-    os.environ.pop("REDIS_URL", None)
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    migrated_django(cast_bench.DATABASE)
     from voting import simulation
 
     sim = simulation.prepare(args.voters, questions=cast_bench.QUESTION)

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import database_name, fresh_database_url  # noqa: E402
+from bench.database import database_name, migrated_django  # noqa: E402
 
 DATABASE = database_name("mashwara_bench_pages")
 TARGET_MS = 50.0
@@ -71,21 +71,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = fresh_database_url(DATABASE)
-    os.environ.pop("REDIS_URL", None)
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
     os.environ["ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    migrated_django(DATABASE)
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
-    call_command("migrate", verbosity=0)
     from voting import simulation
     from voting.models import BoardEntry, BoardHead, Election, ElectionState
 
