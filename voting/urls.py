@@ -3,7 +3,8 @@ its own path (so a proxy can strip cookies there too)."""
 
 from django.urls import path
 
-from .views import ballot_box, ballot_pages, members, organizer, public
+from . import ballot_box_urls
+from .views import ballot_pages, members, organizer, public
 
 app_name = "voting"
 
@@ -46,8 +47,7 @@ urlpatterns = [
     path(E + "decryption", members.decryption, name="decryption"),
     path(E + "transition", members.transition, name="transition"),
     path(E + "reissue", members.reissue, name="reissue"),
-    path("ballot-box/<uuid:uuid>/cast", ballot_box.cast, name="cast"),
-    path("ballot-box/<uuid:uuid>/audit", ballot_box.audit, name="audit"),
+    *ballot_box_urls.urlpatterns,
     # Organizers: drafting and running elections
     path(M, organizer.election_list, name="organize_list"),
     path(M + "new/", organizer.election_new, name="organize_new"),

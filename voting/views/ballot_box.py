@@ -63,6 +63,9 @@ def anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response = view(request, *args, **kwargs)
         response.cookies.clear()
         response["Cache-Control"] = "no-store"
+        # The answer is JSON, never a document: a policy that allows nothing, the same from the
+        # web service (the CSP middleware keeps a header already set) and the ballot service.
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
         # A refused ballot is an answer, not a server fault: Django would log every 4xx with its
         # path, and a log line carries the collector's timestamp. Mark it as already logged.
         response._has_been_logged = True

@@ -1,0 +1,25 @@
+"""Settings of the ``ballot`` service (docker-compose.yml), which serves the anonymous ballot box
+alone: the web service's settings with only its routes and the middleware its answers need.
+
+No session, authentication, CSRF, messages or allauth middleware runs there, since a ballot
+carries no ambient authority and must not be tied to a browser: the ballot box view already
+replaces the session and user with empty ones, and the outermost middleware drops every cookie.
+What stays: cookies dropped first, the security headers, client addresses blanked before any
+code sees them, and the language of the refusal messages (from ``Accept-Language``). Casting
+through this stack costs about a millisecond less CPU per ballot than through the full one
+(bench/election.py measures the ``ballot`` service's command).
+"""
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "config.ballot_urls"
+MIDDLEWARE = [
+    "voting.middleware.CookielessBallotBoxMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PrivacyHeadersMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Required by allauth's app check; it only sets a request context (and on a 404 looks for
+    # login routes this service does not have).
+    "allauth.account.middleware.AccountMiddleware",
+]
