@@ -19,7 +19,7 @@ import numpy as np
 from .bridging import bridging_scores
 from .clustering import find_groups
 from .labels import stable_labels
-from .matrix import AGREE, DISAGREE, PASS, InvalidVotes, build_matrix
+from .matrix import AGREE, DISAGREE, PASS, InvalidVotes, build_matrix, vote_patterns
 from .pca import project
 from .repness import group_counts, group_informed_consensus, representativeness
 
@@ -239,7 +239,11 @@ def analyse(
     positions = {int(k): (float(x), float(y)) for k, (x, y) in zip(keys, shown, strict=True)}
 
     row_group = find_groups(
-        scaled, max_groups=params.max_groups, min_size=params.min_group_size, seed=params.seed
+        scaled,
+        max_groups=params.max_groups,
+        min_size=params.min_group_size,
+        seed=params.seed,
+        patterns=vote_patterns(values, voted),
     )
     if row_group.size == 0:
         return OpinionMap(

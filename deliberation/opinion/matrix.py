@@ -84,3 +84,13 @@ def build_matrix(votes: Iterable[tuple[int, int, int]], statements: Sequence[int
     if int(np.count_nonzero(voted)) != int(row.size):
         raise InvalidVotes("two votes of one participant on one statement")
     return VoteMatrix(participants=participants, statements=columns, values=values, voted=voted)
+
+
+def vote_patterns(values: np.ndarray, voted: np.ndarray) -> np.ndarray:
+    """An id per row, equal for rows with identical votes (same statements, same values)."""
+    if values.shape[1] == 0:
+        return np.zeros(values.shape[0], dtype=np.int64)
+    codes = np.where(voted, values + 1, 3).astype(np.uint8)  # 0 disagree, 1 pass, 2 agree, 3 none
+    rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1])))
+    _, ids = np.unique(rows.ravel(), return_inverse=True)
+    return ids.astype(np.int64)

@@ -138,6 +138,15 @@ def test_a_bloc_under_the_minimum_size_is_not_a_group_but_is_counted():
     assert sum(group.size for group in opinion_map.groups) == 116
 
 
+def test_copies_of_one_voter_cannot_form_a_group_and_veto_the_common_ground():
+    conversation = Conversation([60, 60], missing=0.1, seed=21)
+    bloc = conversation.add_bloc(12, lambda j: DISAGREE)  # above min_group_size, all identical
+    opinion_map = analyse(conversation.votes, statements=conversation.statements)
+    assert len(opinion_map.groups) == 2
+    assert sorted(item.statement for item in opinion_map.common_ground) == conversation.common
+    assert all(key in opinion_map.membership for key in bloc)  # placed and counted all the same
+
+
 def test_a_statement_needs_votes_from_every_group_to_be_common_ground():
     conversation = Conversation([50, 50], missing=0.05, seed=6)
     first = [k for k, g in conversation.truth.items() if g == 0]
