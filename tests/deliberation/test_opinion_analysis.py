@@ -210,6 +210,16 @@ def test_the_analysis_is_deterministic_whatever_the_order_of_votes():
     assert analyse(iter(conversation.votes), statements=conversation.statements) == first
 
 
+def test_participant_keys_are_opaque_any_ints_give_the_same_map():
+    conversation = Conversation([40, 35], missing=0.1, seed=17)
+    first = analyse(conversation.votes, statements=conversation.statements)
+    rename = {key: key * 2**40 + 12_345 for key in conversation.truth}  # huge, far apart
+    renamed = [(rename[k], s, v) for k, s, v in conversation.votes]
+    again = analyse(renamed, statements=conversation.statements)
+    assert again.membership == {rename[k]: label for k, label in first.membership.items()}
+    assert again.groups == first.groups and again.common_ground == first.common_ground
+
+
 def test_public_view_carries_no_position_membership_or_participant_key():
     conversation = Conversation([30, 30], missing=0.1, seed=11)
     opinion_map = analyse(conversation.votes, statements=conversation.statements)
