@@ -5,8 +5,9 @@
 docs/deliberation.md "Opinion map: the analysis"). The steps, each in its own module:
 ``matrix`` (checked dense vote matrix), ``pca`` (two main axes, Pol.is-style projection),
 ``clustering`` (k-means, k by silhouette, no group under the minimum size), ``repness`` (what sets
-a group apart, group-informed consensus), ``bridging`` (Community Notes-style intercepts) and
-``labels`` (stable labels from the previous map). Pure: no Django, no I/O, deterministic.
+a group apart, group-informed consensus), ``bridging`` (Community Notes-style intercepts),
+``labels`` and ``orientation`` (stable labels and frame from the previous map). Pure: no Django,
+no I/O, deterministic.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .bridging import bridging_scores
 from .clustering import find_groups
 from .labels import stable_labels
 from .matrix import AGREE, DISAGREE, PASS, InvalidVotes, build_matrix, vote_patterns
+from .orientation import nearest_frame
 from .pca import project
 from .repness import group_counts, group_informed_consensus, representativeness
 
@@ -211,7 +213,8 @@ def analyse(
     """The opinion map of ``votes`` (participant key, statement id, 1/-1/0), one per pair.
 
     Votes on statements not listed in ``statements`` are ignored; bad input raises InvalidVotes.
-    ``previous`` only keeps group labels stable; it never changes anything else.
+    ``previous`` only keeps group labels and the map's frame (which way its axes point) stable;
+    groups, memberships up to labels, and every statistic are the same with or without it.
     """
     matrix = build_matrix(votes, statements)
     counts_per_row = matrix.votes_per_participant
@@ -235,7 +238,10 @@ def analyse(
     dimensions = max(2, params.max_groups - 1)
     projection = project(values, voted, seed=params.seed, dimensions=dimensions)
     scaled = _map_coordinates(projection.points)
-    shown = np.round(np.clip(scaled[:, :2], -1.0, 1.0), _POSITION_DIGITS)
+    shown = np.clip(scaled[:, :2], -1.0, 1.0)
+    if previous is not None:  # the same frame as last time: no mirrored or turned map
+        shown = shown @ nearest_frame(keys, shown, previous.positions)
+    shown = np.round(shown, _POSITION_DIGITS) + 0.0  # + 0.0: no negative zero
     positions = {int(k): (float(x), float(y)) for k, (x, y) in zip(keys, shown, strict=True)}
 
     row_group = find_groups(

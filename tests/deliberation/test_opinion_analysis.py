@@ -184,6 +184,40 @@ def test_group_labels_stay_when_a_few_votes_are_added():
     assert [g.label for g in after.groups] == [g.label for g in before.groups]
 
 
+@pytest.mark.parametrize("seed", [2, 8, 18])  # with seed 2, the second axis's sign flips
+def test_the_map_does_not_flip_when_a_few_votes_are_added(seed):
+    conversation = Conversation([50, 45, 40], statements=40, missing=0.1, seed=seed)
+    before = analyse(conversation.votes, statements=conversation.statements)
+    newcomers = range(conversation.next_key, conversation.next_key + 3)
+    more = conversation.votes + [
+        (key, s, AGREE if i % 3 else DISAGREE)
+        for key in newcomers
+        for i, s in enumerate(conversation.statements[:12])
+    ]
+    after = analyse(more, statements=conversation.statements, previous=before)
+    moved = [
+        np.hypot(*np.subtract(after.positions[key], before.positions[key]))
+        for key in conversation.truth
+    ]
+    assert max(moved) < 0.1
+
+
+def test_previous_map_changes_labels_and_frame_only():
+    conversation = Conversation([50, 45, 40], statements=40, missing=0.1, seed=2)
+    before = analyse(conversation.votes, statements=conversation.statements)
+    more = conversation.votes + [
+        (conversation.next_key, s, AGREE) for s in conversation.statements[:9]
+    ]
+    fresh = analyse(more, statements=conversation.statements)
+    kept = analyse(more, statements=conversation.statements, previous=before)
+    assert kept.common_ground == fresh.common_ground
+    assert sorted(g.size for g in kept.groups) == sorted(g.size for g in fresh.groups)
+    relabel = {fresh.membership[k]: kept.membership[k] for k in fresh.membership}
+    assert {k: relabel[v] for k, v in fresh.membership.items()} == kept.membership
+    for key, (x, y) in fresh.positions.items():  # the same map, turned or mirrored
+        assert sorted((abs(x), abs(y))) == sorted(map(abs, kept.positions[key]))
+
+
 def test_group_labels_follow_the_previous_map_not_the_group_sizes():
     conversation = Conversation([50, 45, 40], missing=0.1, seed=9)
     first = analyse(conversation.votes, statements=conversation.statements)
