@@ -62,7 +62,8 @@ class Params:
                 raise ValueError(f"{name} must be a positive integer")
         if self.max_groups < 2:
             raise ValueError("max_groups must be at least 2")
-        if not 0.0 <= float(self.common_ground_agree) < 1.0:
+        agree = self.common_ground_agree
+        if isinstance(agree, bool) or not isinstance(agree, int | float) or not 0 <= agree < 1:
             raise ValueError("common_ground_agree must be in [0, 1)")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError("seed must be a non-negative integer")

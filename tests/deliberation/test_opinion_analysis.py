@@ -23,6 +23,7 @@ from deliberation.opinion.analysis import (
     analyse,
 )
 from deliberation.opinion.bridging import bridging_scores
+from deliberation.opinion.labels import stable_labels
 from deliberation.opinion.matrix import build_matrix
 
 FIRST_STATEMENT = 500
@@ -235,6 +236,23 @@ def test_group_labels_follow_the_previous_map_not_the_group_sizes():
     assert without == first  # previous changes the labels only
 
 
+def test_a_new_group_takes_a_label_no_group_had_and_the_others_keep_theirs():
+    previous_membership = {1: 4, 2: 4, 3: 0, 4: 0}
+    previous_centres = {4: (0.5, 0.5), 0: (-0.5, -0.5)}
+    labels = stable_labels(
+        [[5, 6], [3, 4, 7], [1, 2]],  # a newcomers' group, then the two old groups
+        [(0.0, 0.9), (-0.4, -0.5), (0.5, 0.4)],
+        previous_membership=previous_membership,
+        previous_centres=previous_centres,
+    )
+    assert labels == [1, 0, 4]
+    by_centre = stable_labels(  # no shared participants: the nearest previous centre
+        [[8], [9]], [(-0.45, -0.5), (0.9, -0.9)],
+        previous_membership={}, previous_centres=previous_centres,
+    )  # fmt: skip
+    assert by_centre == [0, 1]
+
+
 def test_the_analysis_is_deterministic_whatever_the_order_of_votes():
     conversation = Conversation([40, 35, 30], missing=0.15, seed=10)
     first = analyse(conversation.votes, statements=conversation.statements)
@@ -358,3 +376,5 @@ def test_parameters_are_checked():
         Params(max_groups=1)
     with pytest.raises(ValueError):
         Params(common_ground_agree=1.5)
+    with pytest.raises(ValueError):
+        Params(common_ground_agree="half")
