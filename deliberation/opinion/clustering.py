@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-_RESTARTS = 6
-_MAX_STEPS = 100
-_SILHOUETTE_SAMPLE = 2000
-_RESTART_SAMPLE = 3000
+_RESTARTS = 6  # k-means++ starts per k: enough that a poor start never wins, on our tests
+_MAX_STEPS = 100  # Lloyd steps; they converge in 5–30 on opinion data
+_SILHOUETTE_SAMPLE = 2000  # 4 million distances: exact enough to rank k, quick at any size
+_RESTART_SAMPLE = 3000  # points for the restarts; the winner is then refined on all points
 
 
 def _squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
