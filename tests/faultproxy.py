@@ -8,9 +8,10 @@ copies bytes both ways. The controls, callable from any thread, each return once
   refused, as when the server or its host goes away, until ``heal()``;
 - ``blackhole()``: nothing flows either way and new connections hang unanswered, as when a
   partition makes packets vanish; TCP retransmits them, so on ``heal()`` what was held flows on;
-- ``cut_on_reply(marker, times)``: the next ``times`` server replies that contain ``marker`` are
-  not forwarded; their connections are aborted instead. With ``POSTGRES_COMMIT`` the server has
-  committed and the client never learns it: the link dropped right after COMMIT;
+- ``cut_on_reply(marker, times, before_cut)``: the next ``times`` server replies that contain
+  ``marker`` are not forwarded; their connections are aborted instead, after calling
+  ``before_cut(client_address)`` if given (in the proxy's thread). With ``POSTGRES_COMMIT`` the
+  server has committed and the client never learns it: the link dropped right after COMMIT;
 - ``heal()``: back to passing everything.
 
 Use it as a context manager or call ``start()``/``stop()``.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 # PostgreSQL's CommandComplete message for COMMIT: 'C', length 11, "COMMIT\0" (the wire
 # protocol, "Message Formats"). Sent by the server once the transaction is durable.
@@ -33,6 +35,7 @@ class _Link:
 
     def __init__(self, client: asyncio.StreamWriter) -> None:
         self.client = client
+        self.address = client.get_extra_info("peername")  # the client's (host, port)
         self.server: asyncio.StreamWriter | None = None
         self.closed = False
 
@@ -58,6 +61,7 @@ class FaultProxy:
         self._flowing: asyncio.Event | None = None
         self._marker = b""
         self._marker_left = 0
+        self._before_cut: Callable[[tuple], None] | None = None
 
     # --- life cycle ---------------------------------------------------------------------
     def start(self) -> FaultProxy:
@@ -84,8 +88,10 @@ class FaultProxy:
     def blackhole(self) -> None:
         self._call(self._blackhole())
 
-    def cut_on_reply(self, marker: bytes, times: int = 1) -> None:
-        self._call(self._arm(marker, times))
+    def cut_on_reply(
+        self, marker: bytes, times: int = 1, before_cut: Callable[[tuple], None] | None = None
+    ) -> None:
+        self._call(self._arm(marker, times, before_cut))
 
     def heal(self) -> None:
         self._call(self._heal())
@@ -128,8 +134,8 @@ class FaultProxy:
     async def _blackhole(self) -> None:
         self._flowing.clear()
 
-    async def _arm(self, marker: bytes, times: int) -> None:
-        self._marker, self._marker_left = marker, times
+    async def _arm(self, marker: bytes, times: int, before_cut) -> None:
+        self._marker, self._marker_left, self._before_cut = marker, times, before_cut
 
     async def _heal(self) -> None:
         self._marker_left = 0
@@ -171,6 +177,8 @@ class FaultProxy:
                 if replies and self._marker_left and self._marker in tail + data:
                     self._marker_left -= 1
                     self.reply_cuts += 1
+                    if self._before_cut is not None:
+                        self._before_cut(link.address)
                     break  # the reply is never forwarded: abort below
                 writer.write(data)
                 await writer.drain()
