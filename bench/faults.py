@@ -279,7 +279,7 @@ def _report(number: int, label: str, note: str, votes: list[Vote], figures, seco
         f"{', TWICE on the board ' + str(figures['twice']) if figures['twice'] else ''}; "
         f"clients saw {sum(v.unavailable for v in votes)} × 503, "
         f"{sum(v.dropped for v in votes)} lost connections; "
-        f"{sum(v.status == 200 for v in votes)} receipts for a resend of a stored ballot; "
+        f"stored ballots whose receipt came on a resend: {sum(v.status == 200 for v in votes)}; "
         f"slowest receipt {max(v.seconds for v in votes):.1f} s; scenario {seconds:.0f} s"
     )
     for vote in votes:
