@@ -133,14 +133,15 @@ class Rig:
     redis: FaultProxy
     server: subprocess.Popen
     ballots: int
+    outage: float  # seconds of scenarios 1 and 6
     note: str = ""
 
 
 def _pg_cut(rig: Rig) -> None:
     rig.postgres.cut()
-    time.sleep(3)
+    time.sleep(rig.outage)
     rig.postgres.heal()
-    rig.note = "cut for 3 s"
+    rig.note = f"cut for {rig.outage:g} s"
 
 
 def _commit_drop(rig: Rig) -> None:
@@ -222,9 +223,9 @@ def _worker_kill(rig: Rig) -> None:
 
 def _pg_blackhole(rig: Rig) -> None:
     rig.postgres.blackhole()
-    time.sleep(3)
+    time.sleep(rig.outage)
     rig.postgres.heal()
-    rig.note = "blackholed for 3 s"
+    rig.note = f"blackholed for {rig.outage:g} s"
 
 
 CASTING = [
@@ -334,6 +335,9 @@ def main() -> int:
     parser.add_argument("--ballots", type=int, default=200, help="ballots per casting scenario")
     parser.add_argument("--clients", type=int, default=8, help="concurrent voters' clients")
     parser.add_argument("--service", default="ballot", choices=["ballot", "web"])
+    parser.add_argument(
+        "--outage", type=float, default=3.0, help="seconds PostgreSQL is cut, then blackholed"
+    )
     args = parser.parse_args()
 
     import redis
@@ -390,7 +394,7 @@ def main() -> int:
     worker_log = open(os.path.join(logs, "worker.log"), "w")  # noqa: SIM115
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=server_log, stderr=server_log)
     worker = _start_worker(env, worker_log)
-    rig = Rig(postgres, redis_proxy, server, args.ballots)
+    rig = Rig(postgres, redis_proxy, server, args.ballots, args.outage)
     path = f"/ballot-box/{election.uuid}/cast"
     totals = {"attempted": 0, "receipted": 0, "board": 0, "lost": 0, "twice": 0}
     verified = False
