@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -92,7 +93,7 @@ def _vote(port: int, path: str, vote: Vote) -> None:
     """Send the ballot until a receipt or a refusal by its own checks, as the ballot page does."""
     request = cast_bench._request(port, path, vote.body)
     started = time.monotonic()
-    for attempt in range(10**6):
+    for attempt in itertools.count():
         vote.attempts += 1
         try:
             status, head, body = cast_bench._exchange(port, request, timeout=120)
