@@ -136,12 +136,13 @@ def _request(port: int, path: str, body: bytes) -> bytes:
     ).encode() + body
 
 
-def _post(port: int, request: bytes) -> int:
+def _exchange(port: int, request: bytes, timeout: float = 60) -> tuple[int, bytes, bytes]:
     """Send one prepared request and read the response to the end (the request says
-    ``Connection: close``); its status. (http.client parses headers with the email package: as a
-    load generator it cost the server a tenth of the CPU.)"""
+    ``Connection: close``): its status, head and body; ``ConnectionError`` if it was cut short.
+    (http.client parses headers with the email package: as a load generator it cost the server
+    a tenth of the CPU.)"""
     chunks = []
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(request)
         while chunk := sock.recv(65536):
             chunks.append(chunk)
@@ -149,7 +150,12 @@ def _post(port: int, request: bytes) -> int:
     length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
     if not separator or length is None or len(body) != int(length[1]):
         raise ConnectionError("the server closed the connection mid-response")
-    return int(head.split(b" ", 2)[1])
+    return int(head.split(b" ", 2)[1]), head, body
+
+
+def _post(port: int, request: bytes) -> int:
+    """The status of one prepared request (``_exchange``)."""
+    return _exchange(port, request)[0]
 
 
 def _cast_worker(port: int, path: str, bodies: list[bytes], latencies: list[float], errors: list):
