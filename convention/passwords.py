@@ -13,6 +13,11 @@ waits at most ``PASSWORD_HASHING_WAIT`` seconds for one; if none frees up it rai
 in ``PASSWORD_HASHING_LOCK_DIR``: they bound the hashing across every worker process and
 thread of the machine (gunicorn's sync workers are separate processes, so a per-process
 semaphore would bound nothing), and the kernel releases a slot when its process dies.
+
+Inside its slot the hash runs on the process's own hashing thread at the lowest CPU priority
+(niceness 19; Linux gives a thread its own niceness, and Argon2's C code runs without Python's
+lock): whenever the cores are busy, the kernel gives them to casting and page views first, so
+even the slots' worth of hashing cannot slow the ballot box (bench/login_flood.py).
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,6 +39,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 RETRY_AFTER = 5  # seconds
+HASHING_NICENESS = 19
 
 
 class PasswordHashingBusy(Exception):
@@ -70,17 +78,45 @@ def hashing_slot() -> Iterator[None]:
         time.sleep(0.01)
 
 
+def _lower_this_threads_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the slots still bound it
+        pass
+
+
+_hashing_thread: tuple[int, ThreadPoolExecutor] | None = None
+_hashing_thread_lock = threading.Lock()
+
+
+def at_low_priority(work: Callable, *args):
+    """``work(*args)`` on one of this process's hashing threads (niceness
+    ``HASHING_NICENESS``), as many as there are slots. They are made on first use in each
+    process, so a forked worker never waits on a thread of its parent's."""
+    global _hashing_thread
+    with _hashing_thread_lock:
+        if _hashing_thread is None or _hashing_thread[0] != os.getpid():
+            executor = ThreadPoolExecutor(
+                max_workers=max(1, int(getattr(settings, "PASSWORD_HASHING_SLOTS", 1))),
+                thread_name_prefix="password-hashing",
+                initializer=_lower_this_threads_priority,
+            )
+            _hashing_thread = (os.getpid(), executor)
+        executor = _hashing_thread[1]
+    return executor.submit(work, *args).result()
+
+
 class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
     """Django's Argon2 hasher (same algorithm name and parameters: existing hashes verify),
-    hashing only inside a slot."""
+    hashing only inside a slot, at the lowest CPU priority."""
 
     def encode(self, password, salt):
         with hashing_slot():
-            return super().encode(password, salt)
+            return at_low_priority(super().encode, password, salt)
 
     def verify(self, password, encoded):
         with hashing_slot():
-            return super().verify(password, encoded)
+            return at_low_priority(super().verify, password, encoded)
 
 
 class PasswordHashingBusyMiddleware:

@@ -328,12 +328,16 @@ class BoardEntry(models.Model):
     (``credential_key`` empty, ``board_count`` null); a ``ballot`` entry keeps its credential key
     and the board count its ballot names, the two columns the counted-ballot rule reads."""
 
-    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="board")
+    # Every append writes each index of this table under the head lock: the election's own
+    # index would repeat the leading column of ``board_position``, so it has none.
+    election = models.ForeignKey(
+        Election, on_delete=models.PROTECT, related_name="board", db_index=False
+    )
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     hour = models.DateTimeField(default=current_hour)
     tracker = models.CharField(max_length=64)
-    credential_key = models.CharField(max_length=64, db_index=True, blank=True)
+    credential_key = models.CharField(max_length=64, blank=True)
     board_count = models.PositiveIntegerField(
         null=True, blank=True, help_text="The board reference's count (ballot entries only)."
     )
@@ -351,6 +355,8 @@ class BoardEntry(models.Model):
             models.UniqueConstraint(fields=["election", "position"], name="board_position"),
             models.UniqueConstraint(fields=["election", "tracker"], name="board_tracker"),
         ]
+        # The append counts a credential's ballots; the tally picks each one's counted ballot.
+        indexes = [models.Index(fields=["election", "credential_key"], name="board_credential")]
 
     def __str__(self) -> str:
         return f"{self.position}: {self.tracker}"
@@ -370,7 +376,13 @@ class CiphertextUse(models.Model):
     re-proved under a new nonce, or a copied answer), which the verifier would otherwise reject
     as a copy after the poll (docs/elections.md §4, §8 "copies")."""
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    # Written only by the append, in the transaction of the entry whose own foreign key is
+    # checked: no second check of the election per ciphertext, and ``ciphertext_a_once`` leads
+    # with the election, so no index of its own either. Deleting an election deletes its rows
+    # (Django's cascade).
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     a = models.CharField(max_length=64)
 
     class Meta:

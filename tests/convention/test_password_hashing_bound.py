@@ -107,3 +107,27 @@ def test_a_json_client_gets_json(settings, rf):
     )
     assert response.status_code == 503 and response["Retry-After"]
     assert json.loads(response.content)["error"] == "busy"
+
+
+def test_hashes_run_at_the_lowest_cpu_priority_and_the_request_thread_keeps_its_own(monkeypatch):
+    """Argon2 yields the cores to casting and page views: the hash itself runs on a thread
+    of niceness 19, while the thread that serves the request keeps its priority."""
+    import os
+
+    seen: list[tuple[int, int]] = []
+    real_encode = Argon2PasswordHasher.encode
+
+    def observed(self, password, salt):
+        native = threading.get_native_id()
+        seen.append((native, os.getpriority(os.PRIO_PROCESS, native)))
+        return real_encode(self, password, salt)
+
+    monkeypatch.setattr(Argon2PasswordHasher, "encode", observed)
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    encoded = BoundedArgon2PasswordHasher().encode("correct horse", "saltsaltsalt")
+    assert BoundedArgon2PasswordHasher().verify("correct horse", encoded)
+    assert not BoundedArgon2PasswordHasher().verify("wrong horse", encoded)
+    [(hashing_thread, niceness)] = seen
+    assert niceness == 19
+    assert hashing_thread != threading.get_native_id()
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
