@@ -32,6 +32,7 @@ from ..models import (
     ReactionKind,
     ReasonCategory,
     Room,
+    Statement,
 )
 from ..text import clean_line, clean_text, digest, render_markdown
 from .events import announce_post
@@ -165,6 +166,8 @@ def edit_post(*, member: Membership, post: Post, body: str) -> Post:
         raise EditWindowClosed()
     if post.status == PostStatus.HIDDEN:
         raise NotAllowed(_("A hidden post cannot be edited."))
+    if Statement.objects.filter(post=post).exists():
+        raise NotAllowed(_("A statement cannot be edited: others vote on its words."))
     text = clean_text(body)
     if text == post.body:
         return post
