@@ -149,8 +149,13 @@ def analyse(
                 reps.append(StatementScore(s, pa, pd, n, abs(pa - pd)))
             reps.sort(key=lambda r: -r.score)
             groups.append(
-                Group(label, len(members), (float(centre[0]), float(centre[1])),
-                      min(radius, 1.0), tuple(reps[:5]))
+                Group(
+                    label,
+                    len(members),
+                    (float(centre[0]), float(centre[1])),
+                    min(radius, 1.0),
+                    tuple(reps[:5]),
+                )
             )
             for i, m in enumerate(placed):
                 if side[i] == label:
