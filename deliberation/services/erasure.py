@@ -17,6 +17,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.db import transaction
+from django.db.models import F
 
 from convention.models import Membership
 
@@ -91,5 +92,6 @@ def erase_opinion_votes(*, membership: Membership) -> int:
                 cached.save(update_fields=["result"])
             if count:
                 deleted += count
+                Conversation.objects.filter(pk=conversation_id).update(vote_seq=F("vote_seq") + 1)
                 transaction.on_commit(lambda pk=conversation_id: schedule_analysis(pk))
     return deleted
