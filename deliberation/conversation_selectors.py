@@ -142,6 +142,16 @@ def pending_translations(conversation: Conversation):
     ).select_related("statement__post", "author")
 
 
+def own_place(result: dict, key: int | None) -> tuple[tuple[float, float] | None, int | None]:
+    """The reader's own map point and group label in a cached map (``OpinionMap.to_json``
+    lists them as [key, x, y] and [key, label])."""
+    if key is None:
+        return None, None
+    point = next(((x, y) for k, x, y in result.get("positions", []) if k == key), None)
+    label = next((lab for k, lab in result.get("membership", []) if k == key), None)
+    return point, label
+
+
 def cached_result(conversation: Conversation) -> tuple[dict, int]:
     cached = ConversationAnalysis.objects.filter(conversation=conversation).first()
     if cached is None:
@@ -186,7 +196,7 @@ def map_view(conversation: Conversation, *, member, language: str) -> MapView:
     key = key_of(conversation, member)
     votes_cast = len(own_votes(conversation, key))
     groups_raw = [g for g in result.get("groups", []) if g["size"] >= PARAMS.min_group_size]
-    own_label = result.get("membership", {}).get(str(key)) if key is not None else None
+    point, own_label = own_place(result, key)
     wanted = {s["statement"] for g in groups_raw for s in g["representative"]}
     wanted |= {c["statement"] for c in result.get("common_ground", [])}
     texts = {
@@ -220,7 +230,6 @@ def map_view(conversation: Conversation, *, member, language: str) -> MapView:
         for c in result.get("common_ground", [])
         if c["statement"] in texts
     ]
-    point = result.get("positions", {}).get(str(key)) if key is not None else None
     own_point = (round(point[0] * SCALE, 1), round(point[1] * SCALE, 1)) if point else None
     return MapView(
         version=version,
@@ -240,7 +249,7 @@ def export_tables(conversation: Conversation) -> dict:
     group, each count left out (None) when fewer than ``MIN_CELL`` votes stand behind it or
     when it could be worked out from the figures shown beside it. No participant appears."""
     result, version = cached_result(conversation)
-    membership = {int(k): v for k, v in result.get("membership", {}).items()}
+    membership = dict(result.get("membership", []))
     labels = [g["label"] for g in result.get("groups", []) if g["size"] >= PARAMS.min_group_size]
     statements = list(published(conversation).order_by("id"))
     tallies: dict[int, dict] = {s.pk: {"all": Counter()} for s in statements}

@@ -247,7 +247,10 @@ def refresh_analysis(conversation_id: int) -> ConversationAnalysis | None:
     votes = OpinionVote.objects.filter(statement_id__in=statements).values_list(
         "participant", "statement_id", "value"
     )
-    previous = OpinionMap.from_json(cached.result) if cached.result else None
+    try:
+        previous = OpinionMap.from_json(cached.result) if cached.result else None
+    except ValueError:  # a map of an earlier layout: labels may change once
+        previous = None
     result = analyse(
         votes.iterator(chunk_size=5000), statements=statements, params=PARAMS, previous=previous
     )

@@ -87,8 +87,9 @@ def erase_opinion_votes(*, membership: Membership) -> int:
             for cached in ConversationAnalysis.objects.select_for_update().filter(
                 conversation_id=conversation_id
             ):
-                for part in ("positions", "membership"):
-                    cached.result.get(part, {}).pop(str(key), None)
+                for part in ("positions", "membership"):  # lists of [key, ...]
+                    rows = cached.result.get(part, [])
+                    cached.result[part] = [row for row in rows if row[0] != key]
                 cached.save(update_fields=["result"])
             if count:
                 deleted += count
