@@ -199,11 +199,16 @@ def record_vote(*, member: Membership, statement: Statement, choice: str) -> Opi
         member_id=member.pk, action="opinion", limit_name="opinion_votes_per_minute", window=60
     )
     key = participant_key(conversation_id=conversation.pk, membership_id=member.pk)
+    vote = OpinionVote(
+        conversation=conversation, statement=statement, participant=key, value=CHOICES[choice]
+    )
     with transaction.atomic():
-        vote, _created = OpinionVote.objects.update_or_create(
-            statement=statement,
-            participant=key,
-            defaults={"conversation": conversation, "value": CHOICES[choice]},
+        # One statement: insert, or change the value of the participant's earlier vote.
+        OpinionVote.objects.bulk_create(
+            [vote],
+            update_conflicts=True,
+            unique_fields=["statement", "participant"],
+            update_fields=["value"],
         )
         Conversation.objects.filter(pk=conversation.pk).update(vote_seq=F("vote_seq") + 1)
         transaction.on_commit(lambda: schedule_analysis(conversation.pk))

@@ -113,20 +113,22 @@ def conversation(request: HttpRequest, viewer: Viewer, conversation_id: int) -> 
 @require_POST
 @members_only
 def vote(request: HttpRequest, viewer: Viewer, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(viewer, conversation_id)
     form = OpinionVoteForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(_("Choose agree, disagree or pass."))
+    # The busiest request of the opinion map: the statement, its post and its conversation in
+    # one query.
     statement = get_object_or_404(
-        Statement.objects.select_related("post"),
+        Statement.objects.select_related("post", "conversation__room"),
         pk=form.cleaned_data["statement"],
-        conversation=conversation,
+        conversation_id=conversation_id,
+        conversation__room__convention=viewer.convention,
     )
-    statement.conversation = conversation
+    statement.conversation.room.convention = viewer.convention
     services.record_vote(
         member=viewer.member, statement=statement, choice=form.cleaned_data["choice"]
     )
-    return redirect(_url("conversation", viewer, conversation_id=conversation.pk) + "#statement")
+    return redirect(_url("conversation", viewer, conversation_id=conversation_id) + "#statement")
 
 
 @require_POST
