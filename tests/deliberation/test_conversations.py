@@ -210,9 +210,9 @@ def test_a_group_under_the_minimum_is_never_drawn(conversation, participant, mod
     plant(conversation, statements, per_group=6)  # two camps of 6: neither may stand apart
     html = page(participant, f"{BASE}/conversations/{conversation.pk}/map/").content.decode()
     assert html.count('class="opinion-group"') <= 1
-    export = client_for(participant).get(
-        f"{BASE}/conversations/{conversation.pk}/export.json"
-    ).json()
+    export = (
+        client_for(participant).get(f"{BASE}/conversations/{conversation.pk}/export.json").json()
+    )
     assert len(export["groups"]) <= 1
     assert all(group["size"] >= export["min_group_size"] for group in export["groups"])
 
