@@ -5,8 +5,9 @@
 docs/deliberation.md "Opinion map: the analysis"). The steps, each in its own module:
 ``matrix`` (checked dense vote matrix), ``pca`` (two main axes, Pol.is-style projection),
 ``clustering`` (k-means, k by silhouette, no group under the minimum size), ``repness`` (what sets
-a group apart, group-informed consensus), ``bridging`` (Community Notes-style intercepts) and
-``labels`` (stable labels from the previous map). Pure: no Django, no I/O, deterministic.
+a group apart, group-informed consensus), ``bridging`` (Community Notes-style intercepts),
+``labels`` and ``orientation`` (stable labels and frame from the previous map). Pure: no Django,
+no I/O, deterministic.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 from .bridging import bridging_scores
 from .clustering import find_groups
 from .labels import stable_labels
-from .matrix import AGREE, DISAGREE, PASS, InvalidVotes, build_matrix
+from .matrix import AGREE, DISAGREE, PASS, InvalidVotes, build_matrix, vote_patterns
+from .orientation import nearest_frame
 from .pca import project
 from .repness import group_counts, group_informed_consensus, representativeness
 
@@ -60,7 +62,8 @@ class Params:
                 raise ValueError(f"{name} must be a positive integer")
         if self.max_groups < 2:
             raise ValueError("max_groups must be at least 2")
-        if not 0.0 <= float(self.common_ground_agree) < 1.0:
+        agree = self.common_ground_agree
+        if isinstance(agree, bool) or not isinstance(agree, int | float) or not 0 <= agree < 1:
             raise ValueError("common_ground_agree must be in [0, 1)")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError("seed must be a non-negative integer")
@@ -211,7 +214,8 @@ def analyse(
     """The opinion map of ``votes`` (participant key, statement id, 1/-1/0), one per pair.
 
     Votes on statements not listed in ``statements`` are ignored; bad input raises InvalidVotes.
-    ``previous`` only keeps group labels stable; it never changes anything else.
+    ``previous`` only keeps group labels and the map's frame (which way its axes point) stable;
+    groups, memberships up to labels, and every statistic are the same with or without it.
     """
     matrix = build_matrix(votes, statements)
     counts_per_row = matrix.votes_per_participant
@@ -235,11 +239,18 @@ def analyse(
     dimensions = max(2, params.max_groups - 1)
     projection = project(values, voted, seed=params.seed, dimensions=dimensions)
     scaled = _map_coordinates(projection.points)
-    shown = np.round(np.clip(scaled[:, :2], -1.0, 1.0), _POSITION_DIGITS)
+    shown = np.clip(scaled[:, :2], -1.0, 1.0)
+    if previous is not None:  # the same frame as last time: no mirrored or turned map
+        shown = shown @ nearest_frame(keys, shown, previous.positions)
+    shown = np.round(shown, _POSITION_DIGITS) + 0.0  # + 0.0: no negative zero
     positions = {int(k): (float(x), float(y)) for k, (x, y) in zip(keys, shown, strict=True)}
 
     row_group = find_groups(
-        scaled, max_groups=params.max_groups, min_size=params.min_group_size, seed=params.seed
+        scaled,
+        max_groups=params.max_groups,
+        min_size=params.min_group_size,
+        seed=params.seed,
+        patterns=vote_patterns(values, voted),
     )
     if row_group.size == 0:
         return OpinionMap(

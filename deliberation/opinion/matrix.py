@@ -50,6 +50,21 @@ def _as_triples(votes: Iterable[tuple[int, int, int]]) -> np.ndarray:
     return flat.reshape(-1, 3)
 
 
+def _rank(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, return_inverse=True), by a lookup table when the keys span a small range
+    (what a database's ids usually do): linear time instead of a sort of millions of keys."""
+    if keys.size == 0:
+        return keys.copy(), np.zeros(0, dtype=np.int64)
+    low, high = int(keys.min()), int(keys.max())
+    if high - low > max(1 << 22, 4 * keys.size):
+        uniques, inverse = np.unique(keys, return_inverse=True)
+        return uniques, inverse.reshape(-1)
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[keys - low] = True
+    position = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64) + low, position[keys - low]
+
+
 def build_matrix(votes: Iterable[tuple[int, int, int]], statements: Sequence[int]) -> VoteMatrix:
     """Check the votes and lay them out; votes on a statement not in ``statements`` are ignored.
 
@@ -64,7 +79,7 @@ def build_matrix(votes: Iterable[tuple[int, int, int]], statements: Sequence[int
         raise InvalidVotes("a statement id is listed twice")
     triples = _as_triples(votes)
     value = triples[:, 2]
-    if value.size and not np.isin(value, (AGREE, DISAGREE, PASS)).all():
+    if value.size and (value.min() < DISAGREE or value.max() > AGREE):
         raise InvalidVotes("a vote value must be 1 (agree), -1 (disagree) or 0 (pass)")
 
     order = np.argsort(columns, kind="stable")
@@ -75,7 +90,7 @@ def build_matrix(votes: Iterable[tuple[int, int, int]], statements: Sequence[int
         sorted_columns[where] == triples[:, 1] if columns.size else np.zeros(value.size, dtype=bool)
     )
     column = order[where[known]]
-    participants, row = np.unique(triples[:, 0][known], return_inverse=True)
+    participants, row = _rank(triples[:, 0][known])
 
     values = np.zeros((participants.size, columns.size), dtype=np.int8)
     voted = np.zeros((participants.size, columns.size), dtype=bool)
@@ -84,3 +99,13 @@ def build_matrix(votes: Iterable[tuple[int, int, int]], statements: Sequence[int
     if int(np.count_nonzero(voted)) != int(row.size):
         raise InvalidVotes("two votes of one participant on one statement")
     return VoteMatrix(participants=participants, statements=columns, values=values, voted=voted)
+
+
+def vote_patterns(values: np.ndarray, voted: np.ndarray) -> np.ndarray:
+    """An id per row, equal for rows with identical votes (same statements, same values)."""
+    if values.shape[1] == 0:
+        return np.zeros(values.shape[0], dtype=np.int64)
+    codes = np.where(voted, values + 1, 3).astype(np.uint8)  # 0 disagree, 1 pass, 2 agree, 3 none
+    rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1])))
+    _, ids = np.unique(rows.ravel(), return_inverse=True)
+    return ids.astype(np.int64)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _BLOCK = 10  # vectors iterated together: up to 4 wanted, the rest speed convergence
-_MAX_ITERATIONS = 40
+_MAX_ITERATIONS = 40  # a bound for near-equal axes; well-separated ones settle in under 10
 _TOLERANCE = 1e-8  # 1 - cos(angle) between steps: an angle under 1.5e-4 rad
 
 
@@ -64,9 +64,13 @@ def top_components(centred: np.ndarray, *, seed: int, count: int = 2) -> np.ndar
         basis, _ = np.linalg.qr(centred.T @ image)
     if components.shape[1] < count:
         components = np.pad(components, ((0, 0), (0, count - components.shape[1])))
-    # A component's sign is arbitrary; fix it so the largest loading is positive.
-    strongest = np.argmax(np.abs(components), axis=0)
-    signs = np.sign(components[strongest, np.arange(count)])
+    # A component's sign is arbitrary. Fix it so that its loadings sum to a positive number
+    # (agreeing with more statements moves a participant right / up): a sum over all statements
+    # barely moves when a few votes arrive, so the map does not flip between computations.
+    # Only when the sum vanishes does the largest loading decide.
+    sums = components.sum(axis=0)
+    strongest = components[np.argmax(np.abs(components), axis=0), np.arange(count)]
+    signs = np.where(np.abs(sums) > 1e-9, np.sign(sums), np.sign(strongest))
     return components * np.where(signs == 0, 1.0, signs)
 
 
