@@ -68,10 +68,19 @@ def test_pashto_participants_vote_and_the_map_appears_live(browser, asgi_server)
             key = conversations.participant_key(
                 conversation_id=conversation.pk, membership_id=voter.pk
             )
-            rows += [
-                OpinionVote(conversation=conversation, statement=s, participant=key, value=sign)
-                for s in statements[: len(DIVIDING)]
-            ]
+            # Each voter passes on one statement, some skip one: distinct people, distinct votes.
+            for index, statement in enumerate(statements[: len(DIVIDING)]):
+                if n >= len(DIVIDING) and index == (n + 1) % len(DIVIDING):
+                    continue
+                value = 0 if index == n % len(DIVIDING) else sign
+                rows.append(
+                    OpinionVote(
+                        conversation=conversation,
+                        statement=statement,
+                        participant=key,
+                        value=value,
+                    )
+                )
     OpinionVote.objects.bulk_create(rows)
     Conversation.objects.filter(pk=conversation.pk).update(vote_seq=F("vote_seq") + len(rows))
 

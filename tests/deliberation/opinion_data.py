@@ -42,27 +42,29 @@ def statements_for(conversation: Conversation, author, moderator, count: int) ->
 
 def plant(conversation: Conversation, statements: list[Statement], per_group: int = 12) -> dict:
     """Members of group "a" agree with the dividing statements, of group "b" disagree; both
-    agree with the last statement (the common ground). Returns the members by group."""
+    agree with the last statements (the common ground); each member passes on one statement
+    and some skip one. Returns the members by group."""
     convention = conversation.room.convention
     groups = {"a": [], "b": []}
     rows = []
     for name, sign in (("a", 1), ("b", -1)):
-        for _n in range(per_group):
+        for n in range(per_group):
             member = quick_member(convention)
             groups[name].append(member)
             key = conversations.participant_key(
                 conversation_id=conversation.pk, membership_id=member.pk
             )
-            for statement in statements[:DIVIDING]:
+            for index, statement in enumerate(statements):
+                value = sign if index < DIVIDING else 1
+                # Each member differs a little (a pass, a missing vote), as people do: copies
+                # of one vote pattern never make a group.
+                if index == n % len(statements):
+                    value = 0
+                elif n >= len(statements) and index == (n + 1) % len(statements):
+                    continue
                 rows.append(
                     OpinionVote(
-                        conversation=conversation, statement=statement, participant=key, value=sign
-                    )
-                )
-            for statement in statements[DIVIDING:]:
-                rows.append(
-                    OpinionVote(
-                        conversation=conversation, statement=statement, participant=key, value=1
+                        conversation=conversation, statement=statement, participant=key, value=value
                     )
                 )
     OpinionVote.objects.bulk_create(rows)
