@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 
 from .models import (
     Conversation,
@@ -109,17 +109,13 @@ def own_votes(conversation: Conversation, key: int | None) -> dict[int, int]:
 def next_statement(
     conversation: Conversation, *, voted: dict[int, int], language: str, wanted: int | None
 ) -> Statement | None:
-    """The asked-for statement, else the published one with fewest votes that the reader has
-    not voted on (so new statements are seen soon), oldest first among equals."""
+    """The asked-for statement, else the newest published one the reader has not voted on:
+    new statements reach the people voting now, and everyone reaches the older ones in turn.
+    (Ordering by vote counts would aggregate every vote of the conversation on each page.)"""
     statements = _with_translations(published(conversation), language)
     if wanted is not None:
         return statements.filter(pk=wanted).first()
-    return (
-        statements.exclude(pk__in=list(voted))
-        .annotate(n=Count("votes"))
-        .order_by("n", "id")
-        .first()
-    )
+    return statements.exclude(pk__in=list(voted)).order_by("-id").first()
 
 
 def voted_statements(conversation: Conversation, voted: dict[int, int], language: str) -> list:
