@@ -119,7 +119,11 @@ def submit_statement(
     text = clean_line(text, max_chars=STATEMENT_MAX_CHARS)
     with transaction.atomic():
         post = create_post(
-            member=member, room=conversation.room, body=text, language=_language(language)
+            member=member,
+            room=conversation.room,
+            body=text,
+            language=_language(language),
+            as_statement=True,
         )
         statement = Statement.objects.create(conversation=conversation, post=post)
     return statement

@@ -130,6 +130,17 @@ def test_a_statement_is_one_idea_of_at_most_280_characters(conversation, partici
     assert response.status_code == 400 and not Statement.objects.exists()
 
 
+def test_the_opinion_room_takes_no_post_but_statements(conversation, statement, participant):
+    room = conversation.room
+    response = client_for(participant).post(
+        f"{BASE}/rooms/{room.pk}/post/", {"body": "Off the map", "language": "en"}
+    )
+    assert response.status_code == 403
+    with pytest.raises(NotAllowed):
+        posts.create_post(member=participant, room=room, body="A reply", parent=statement.post)
+    assert room.posts.count() == 1
+
+
 def test_a_statement_cannot_be_edited_once_put_to_the_vote(statement, participant):
     with pytest.raises(NotAllowed):
         posts.edit_post(member=participant, post=statement.post, body="Other words")
