@@ -198,3 +198,46 @@ class ThresholdForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search the convention's posts"), max_length=200)
+
+
+# --- Opinion map -------------------------------------------------------------------------
+
+_TEXT_LANGUAGE_CHOICES = [(code, label) for code, label in PostLanguage.choices if code != "other"]
+
+
+class ConversationForm(forms.Form):
+    question_en = forms.CharField(label=_("Question (English)"), max_length=200)
+    question_fa_af = forms.CharField(label=_("Question (Dari)"), max_length=200, required=False)
+    question_ps = forms.CharField(label=_("Question (Pashto)"), max_length=200, required=False)
+    premoderated = forms.BooleanField(
+        label=_("Hold statements until a moderator approves them"), required=False, initial=True
+    )
+
+
+class StatementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your statement: one idea others can agree or disagree with"),
+        max_length=280,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto", "maxlength": 280}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=_TEXT_LANGUAGE_CHOICES)
+
+
+class OpinionVoteForm(forms.Form):
+    statement = forms.IntegerField(min_value=1)
+    choice = forms.ChoiceField(
+        choices=[("agree", "agree"), ("disagree", "disagree"), ("pass", "pass")]
+    )
+
+
+class TranslationForm(forms.Form):
+    language = forms.ChoiceField(label=_("Into"), choices=_TEXT_LANGUAGE_CHOICES)
+    text = forms.CharField(
+        label=_("Translation"),
+        max_length=280,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto", "maxlength": 280}),
+    )
+
+
+class DecideTranslationForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])

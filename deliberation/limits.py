@@ -31,6 +31,7 @@ DEFAULT_LIMITS = {
     "edit_window_seconds": 15 * 60,
     "reactions_per_minute": 30,
     "flags_per_hour": 20,
+    "opinion_votes_per_minute": 60,
 }
 
 

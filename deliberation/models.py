@@ -78,6 +78,7 @@ class RoomKind(models.TextChoices):
     SESSION = "session", _("Session room")
     STANDING = "standing", _("Standing topic")
     PROPOSAL = "proposal", _("Proposal discussion")
+    OPINION = "opinion", _("Opinion-map statements")
 
 
 class Room(MultilingualText):
@@ -255,6 +256,8 @@ class ModerationKind(models.TextChoices):
     SUSPEND = "suspend", _("suspended a member")
     APPEAL_UPHELD = "appeal_upheld", _("upheld an action on appeal")
     APPEAL_OVERTURNED = "appeal_overturned", _("overturned an action on appeal")
+    APPROVE_TRANSLATION = "approve_translation", _("approved a translation of a statement")
+    REJECT_TRANSLATION = "reject_translation", _("rejected a translation of a statement")
 
 
 class ModerationAction(models.Model):
@@ -492,3 +495,128 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"amendment {self.pk}"
+
+
+# --- Opinion map (conversations) ---------------------------------------------------------
+
+
+class Conversation(MultilingualText):
+    """A question put to the session (``title_*`` holds it in three languages). Participants
+    add short statements and vote on them; the opinion map groups them by how they vote.
+
+    Its statements are posts of a room of its own (kind ``opinion``), so pre-moderation,
+    the review queue, hiding and the public moderation log are the rooms' own, unchanged.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="conversations")
+    room = models.OneToOneField(Room, on_delete=models.PROTECT, related_name="conversation")
+    is_open = models.BooleanField(_("open for statements and votes"), default=True)
+    # Counts every recorded vote or change; the analysis notes the value it saw, so a run
+    # with nothing new to see is skipped.
+    vote_seq = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+STATEMENT_MAX_CHARS = 280
+
+
+class Statement(models.Model):
+    """One idea put to the vote. Its text, language, author and moderation status are those of
+    its post; a statement is shown (and can be voted on) only while its post is published."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="statements"
+    )
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="statement")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"statement {self.pk}"
+
+
+class TranslationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a moderator")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class StatementTranslation(models.Model):
+    """A participant's translation of a statement; shown to readers once a moderator approves."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8, choices=PostLanguage.choices)
+    text = models.CharField(max_length=STATEMENT_MAX_CHARS)
+    author = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=TranslationStatus.choices, default=TranslationStatus.PENDING
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "language"],
+                condition=Q(status="approved"),
+                name="one_approved_translation_per_language",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"statementtranslation {self.pk}"
+
+
+class OpinionVote(models.Model):
+    """Agree (1), disagree (-1) or pass (0) on a statement, the latest one only.
+
+    ``participant`` is a keyed hash of the conversation and the membership
+    (``services.conversations.participant_key``), never a membership or user id: the table
+    alone does not say whose vote a row is, and the same person has unrelated keys in two
+    conversations. No time is kept.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="votes")
+    participant = models.BigIntegerField()
+    value = models.SmallIntegerField(choices=[(1, "agree"), (-1, "disagree"), (0, "pass")])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "participant"], name="one_opinion_vote_per_statement"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__in=[1, -1, 0]), name="opinion_vote_value_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "participant"])]
+
+    def __str__(self) -> str:
+        return f"opinionvote {self.pk}"
+
+
+class ConversationAnalysis(models.Model):
+    """The latest opinion map of a conversation (``OpinionMap.to_json``). It holds positions
+    and groups per participant key, so only the map's public part ever leaves the server,
+    and a participant is shown their own position and group alone."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="analysis"
+    )
+    result = models.JSONField(default=dict)
+    vote_seq = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"analysis of conversation {self.conversation_id}"

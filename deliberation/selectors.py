@@ -47,7 +47,7 @@ _POST_RELATED = ("author", "quote__author", "parent__author")
 
 
 def rooms_of(convention: Convention) -> QuerySet[Room]:
-    return Room.objects.filter(convention=convention).exclude(kind="proposal")
+    return Room.objects.filter(convention=convention).exclude(kind__in=["proposal", "opinion"])
 
 
 def sessions_of(convention: Convention) -> QuerySet[Session]:

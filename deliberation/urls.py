@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import live, moderation, proposals, rooms, search, sessions
+from .views import conversations, live, moderation, proposals, rooms, search, sessions
 
 app_name = "deliberation"
 
@@ -86,5 +86,63 @@ urlpatterns = [
         "deliberation/amendments/<int:amendment_id>/decide/",
         proposals.amendment_decide,
         name="amendment_decide",
+    ),
+    # Opinion map
+    path(
+        "deliberation/sessions/<int:session_id>/conversations/new/",
+        conversations.conversation_open,
+        name="conversation_open",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/",
+        conversations.conversation,
+        name="conversation",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/vote/",
+        conversations.vote,
+        name="conversation_vote",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/statements/",
+        conversations.statement_new,
+        name="statement_new",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/map/",
+        conversations.opinion_map,
+        name="conversation_map",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/map/fragment/",
+        conversations.opinion_map_fragment,
+        name="conversation_map_fragment",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/export.csv",
+        conversations.export,
+        {"fmt": "csv"},
+        name="conversation_export_csv",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/export.json",
+        conversations.export,
+        {"fmt": "json"},
+        name="conversation_export_json",
+    ),
+    path(
+        "deliberation/statements/<int:statement_id>/translate/",
+        conversations.translate,
+        name="statement_translate",
+    ),
+    path(
+        "deliberation/statements/<int:statement_id>/propose/",
+        conversations.propose,
+        name="statement_propose",
+    ),
+    path(
+        "deliberation/translations/<int:translation_id>/decide/",
+        conversations.translation_decide,
+        name="translation_decide",
     ),
 ]

@@ -184,12 +184,17 @@ def delete_account(*, user: User, keep_contributions: bool) -> None:
             Membership.objects.select_for_update().filter(user=locked).order_by("pk")
         )
         # Deliberation builds on this app; the import stays local to keep layers clear.
-        from deliberation.services.erasure import erase_member_posts, forget_member_names
+        from deliberation.services.erasure import (
+            erase_member_posts,
+            erase_opinion_votes,
+            forget_member_names,
+        )
 
         for membership in memberships:
             if not keep_contributions:
                 erase_member_posts(membership=membership)
             forget_member_names(membership=membership)
+            erase_opinion_votes(membership=membership)
             # The name is given up: held, leading to no one, so nobody passes for the member in
             # the audit log, which keeps the names people acted under.
             _hold(convention=membership.convention, pseudonym=membership.pseudonym, membership=None)

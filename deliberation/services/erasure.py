@@ -5,7 +5,8 @@ text, digest and every earlier revision are erased and the post shows only that 
 removed it. Proposals and amendments stay: other members supported them and may have put them
 on a ballot; they remain under "deleted participant".
 
-Whatever the choice, the pseudonyms the moderation log recorded for the member are forgotten
+Whatever the choice, the member's opinion votes are deleted (``erase_opinion_votes``), and the
+pseudonyms the moderation log recorded for the member are forgotten
 (``forget_member_names``): the log then says "deleted participant", as every page does, and no
 entry pairs the old name with the kept row or its posts. The hash-chained audit log keeps the
 names people acted under; it is append-only.
@@ -16,10 +17,20 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.db import transaction
+from django.db.models import F
 
 from convention.models import Membership
 
-from ..models import ModerationAction, Post, PostRevision, PostStatus
+from ..models import (
+    Conversation,
+    ConversationAnalysis,
+    ModerationAction,
+    OpinionVote,
+    Post,
+    PostRevision,
+    PostStatus,
+    StatementTranslation,
+)
 from .events import announce_post
 from .posts import _next_seq
 
@@ -36,6 +47,7 @@ def erase_member_posts(*, membership: Membership) -> int:
             Post.objects.select_for_update().filter(author=membership).order_by("room_id", "pk")
         )
         PostRevision.objects.filter(post__in=posts).delete()
+        StatementTranslation.objects.filter(author=membership).delete()
         for room_id, group in groupby(posts, key=lambda post: post.room_id):
             room_posts = list(group)
             top = _next_seq(room_id, len(room_posts))
@@ -56,3 +68,31 @@ def forget_member_names(*, membership: Membership) -> None:
     """Empty the pseudonyms the moderation log recorded for ``membership``."""
     ModerationAction.objects.filter(moderator=membership).update(moderator_pseudonym="")
     ModerationAction.objects.filter(subject=membership).update(subject_pseudonym="")
+
+
+def erase_opinion_votes(*, membership: Membership) -> int:
+    """Delete every opinion vote of ``membership`` (whatever it chose for its posts: a vote is
+    not a contribution others build on) and drop its key from the cached maps; return how many
+    votes went. The votes are found by recomputing the member's key in each conversation."""
+    from .conversations import participant_key, schedule_analysis
+
+    deleted = 0
+    with transaction.atomic():
+        conversations = Conversation.objects.filter(room__convention_id=membership.convention_id)
+        for conversation_id in conversations.values_list("pk", flat=True):
+            key = participant_key(conversation_id=conversation_id, membership_id=membership.pk)
+            count, _kinds = OpinionVote.objects.filter(
+                conversation_id=conversation_id, participant=key
+            ).delete()
+            for cached in ConversationAnalysis.objects.select_for_update().filter(
+                conversation_id=conversation_id
+            ):
+                for part in ("positions", "membership"):  # lists of [key, ...]
+                    rows = cached.result.get(part, [])
+                    cached.result[part] = [row for row in rows if row[0] != key]
+                cached.save(update_fields=["result"])
+            if count:
+                deleted += count
+                Conversation.objects.filter(pk=conversation_id).update(vote_seq=F("vote_seq") + 1)
+                transaction.on_commit(lambda pk=conversation_id: schedule_analysis(pk))
+    return deleted

@@ -32,6 +32,8 @@ from ..models import (
     ReactionKind,
     ReasonCategory,
     Room,
+    RoomKind,
+    Statement,
 )
 from ..text import clean_line, clean_text, digest, render_markdown
 from .events import announce_post
@@ -98,8 +100,12 @@ def create_post(
     language: str = PostLanguage.ENGLISH,
     parent: Post | None = None,
     quote: Post | None = None,
+    as_statement: bool = False,
 ) -> Post:
     """Post in ``room``, as a new thread or as a reply to ``parent``.
+
+    An opinion map's room holds only its statements, written by ``submit_statement``
+    (``as_statement``): no other post, no reply.
 
     In a pre-moderated room a participant's post waits for a moderator; everywhere else it is
     published at once and sent to the room's live listeners.
@@ -107,6 +113,8 @@ def create_post(
     from ..access import may
 
     _ensure_may_write(member=member, room=room)
+    if (room.kind == RoomKind.OPINION) != as_statement or (as_statement and parent is not None):
+        raise NotAllowed(_("Statements of an opinion map are written on the conversation's page."))
     text = clean_text(body)
     if language not in PostLanguage.values:
         raise InvalidInput(_("Choose the language of the post from the list."))
@@ -165,6 +173,8 @@ def edit_post(*, member: Membership, post: Post, body: str) -> Post:
         raise EditWindowClosed()
     if post.status == PostStatus.HIDDEN:
         raise NotAllowed(_("A hidden post cannot be edited."))
+    if Statement.objects.filter(post=post).exists():
+        raise NotAllowed(_("A statement cannot be edited: others vote on its words."))
     text = clean_text(body)
     if text == post.body:
         return post

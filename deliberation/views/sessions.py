@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import selectors
 from ..access import Action, require
+from ..conversation_selectors import conversations_of
 from ..exceptions import InvalidInput
-from ..forms import AgendaItemForm, RoomForm, SessionForm, StrawPollForm
+from ..forms import AgendaItemForm, ConversationForm, RoomForm, SessionForm, StrawPollForm
 from ..models import AgendaItem, Session, SpeakingRequest, StrawPoll
 from ..services import live_session, structure
 from .common import Viewer, members_only
@@ -54,6 +55,8 @@ def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
             "moderators": session.moderators.all(),
             "agenda_form": AgendaItemForm() if viewer.is_organizer else None,
             "poll_form": StrawPollForm() if viewer.is_moderator else None,
+            "conversations": conversations_of(session),
+            "conversation_form": ConversationForm() if viewer.is_moderator else None,
         },
     )
 

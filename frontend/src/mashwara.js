@@ -1,10 +1,12 @@
 // Progressive enhancement only: every page works with JavaScript off.
 import { addCopyButtons } from "./copy.js";
 import { startLive } from "./live.js";
+import { startOpinionMap } from "./opinion.js";
 
 // Deliberation rooms: live posts, moderation and speaking queue.
 function start() {
   startLive();
+  startOpinionMap();
   addCopyButtons();
 }
 

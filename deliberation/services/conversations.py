@@ -1,0 +1,346 @@
+"""The opinion map's actions: opening a conversation, statements, translations, votes, the
+analysis run, and common ground becoming a proposal.
+
+A statement is a post of the conversation's own room, written through ``posts.create_post``:
+rate limits, duplicates, mutes, suspension and pre-moderation apply as to any post, and
+moderators approve or hide it with the room moderation services and their public log.
+
+Votes are kept under ``participant_key``: a keyed hash (HMAC-SHA-256 under the server's
+``SECRET_KEY``, which is not in the database) of the conversation and the membership. The key
+lets a participant find and change their own votes and lets an account deletion find and
+delete them, while the table itself does not name anyone; see docs/threat-model.md.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from convention.models import Membership
+from convention.services import audit
+
+from .. import limits, live
+from ..access import Action, require
+from ..exceptions import AlreadyDecided, InvalidInput, NotAllowed, RoomClosed
+from ..models import (
+    STATEMENT_MAX_CHARS,
+    TEXT_LANGUAGES,
+    Conversation,
+    ConversationAnalysis,
+    ModerationKind,
+    OpinionVote,
+    PostStatus,
+    ReasonCategory,
+    Room,
+    RoomKind,
+    Session,
+    Statement,
+    StatementTranslation,
+    TranslationStatus,
+)
+from ..opinion.analysis import OpinionMap, Params, analyse
+from ..text import clean_line
+
+log = logging.getLogger(__name__)
+
+CHOICES = {"agree": 1, "disagree": -1, "pass": 0}
+DEBOUNCE_SECONDS = 5
+PARAMS = Params()
+
+
+def participant_key(*, conversation_id: int, membership_id: int) -> int:
+    """The participant's pseudonymous key in one conversation: 63 bits of
+    HMAC-SHA-256(SECRET_KEY-derived key, "<conversation>:<membership>")."""
+    mac = salted_hmac(
+        "mashwara/opinion-participant",
+        f"{conversation_id}:{membership_id}",
+        algorithm="sha256",
+    ).digest()
+    return int.from_bytes(mac[:8], "big") >> 1
+
+
+def _question(text: str, *, required: bool) -> str:
+    if not required and not (text or "").strip():
+        return ""
+    return clean_line(text, max_chars=200)
+
+
+def open_conversation(
+    *,
+    member: Membership,
+    session: Session,
+    question_en: str,
+    question_fa_af: str = "",
+    question_ps: str = "",
+    premoderated: bool = True,
+) -> Conversation:
+    """A moderator or organizer puts a question to the session; statements are held for a
+    moderator unless ``premoderated`` is turned off."""
+    require(member, Action.MODERATE, session.convention)
+    if session.convention_id != member.convention_id:
+        raise NotAllowed()
+    titles = {
+        "title_en": _question(question_en, required=True),
+        "title_fa_af": _question(question_fa_af, required=False),
+        "title_ps": _question(question_ps, required=False),
+    }
+    with transaction.atomic():
+        room = Room.objects.create(
+            convention=session.convention,
+            kind=RoomKind.OPINION,
+            is_premoderated=premoderated,
+            **titles,
+        )
+        conversation = Conversation(session=session, room=room, **titles)
+        conversation.full_clean()
+        conversation.save()
+    return conversation
+
+
+def _language(language: str) -> str:
+    if language not in TEXT_LANGUAGES:
+        raise InvalidInput(_("Choose English, Dari or Pashto."))
+    return language
+
+
+def submit_statement(
+    *, member: Membership, conversation: Conversation, text: str, language: str
+) -> Statement:
+    """One idea, at most 280 characters, as a post of the conversation's room."""
+    from .posts import create_post
+
+    if not conversation.is_open:
+        raise RoomClosed(_("This conversation is closed."))
+    text = clean_line(text, max_chars=STATEMENT_MAX_CHARS)
+    with transaction.atomic():
+        post = create_post(
+            member=member,
+            room=conversation.room,
+            body=text,
+            language=_language(language),
+            as_statement=True,
+        )
+        statement = Statement.objects.create(conversation=conversation, post=post)
+    return statement
+
+
+def translate_statement(
+    *, member: Membership, statement: Statement, language: str, text: str
+) -> StatementTranslation:
+    """Offer a translation; readers see it once a moderator approves it."""
+    require(member, Action.POST, statement.post.room.convention)
+    if statement.post.status != PostStatus.PUBLISHED:
+        raise InvalidInput(_("This statement cannot be translated."))
+    if _language(language) == statement.post.language:
+        raise InvalidInput(_("The statement is already in that language."))
+    translation = StatementTranslation(
+        statement=statement,
+        language=language,
+        text=clean_line(text, max_chars=STATEMENT_MAX_CHARS),
+        author=member,
+    )
+    translation.full_clean()
+    translation.save()
+    return translation
+
+
+def decide_translation(
+    *, moderator: Membership, translation: StatementTranslation, approve: bool, reason: str = ""
+) -> StatementTranslation:
+    """Approve (replacing an earlier approved translation into that language) or reject;
+    either way an entry of the public moderation log."""
+    from .moderation import _reason, _record
+
+    statement = translation.statement
+    room = statement.post.room
+    require(moderator, Action.MODERATE, room.convention)
+    reason = "" if approve else _reason(reason or ReasonCategory.OTHER, required=True)
+    with transaction.atomic():
+        translation = StatementTranslation.objects.select_for_update().get(pk=translation.pk)
+        if translation.status != TranslationStatus.PENDING:
+            raise AlreadyDecided()
+        if approve:
+            StatementTranslation.objects.filter(
+                statement=statement,
+                language=translation.language,
+                status=TranslationStatus.APPROVED,
+            ).update(status=TranslationStatus.REJECTED)
+        translation.status = TranslationStatus.APPROVED if approve else TranslationStatus.REJECTED
+        translation.save(update_fields=["status"])
+        _record(
+            moderator=moderator,
+            kind=ModerationKind.APPROVE_TRANSLATION
+            if approve
+            else ModerationKind.REJECT_TRANSLATION,
+            room=room,
+            post=statement.post,
+            subject=translation.author,
+            reason=reason,
+            detail=translation.language,
+        )
+        if approve:
+            conversation_id = statement.conversation_id
+            transaction.on_commit(lambda: announce_map(conversation_id))
+    return translation
+
+
+def record_vote(*, member: Membership, statement: Statement, choice: str) -> OpinionVote:
+    """Agree, disagree or pass; voting again on the same statement replaces the vote."""
+    conversation = statement.conversation
+    require(member, Action.POST, conversation.room.convention)
+    if choice not in CHOICES:
+        raise InvalidInput(_("Choose agree, disagree or pass."))
+    if not conversation.is_open:
+        raise RoomClosed(_("This conversation is closed."))
+    if statement.post.status != PostStatus.PUBLISHED:
+        raise InvalidInput(_("This statement is not open for votes."))
+    limits.check_member_action(
+        member_id=member.pk, action="opinion", limit_name="opinion_votes_per_minute", window=60
+    )
+    key = participant_key(conversation_id=conversation.pk, membership_id=member.pk)
+    vote = OpinionVote(
+        conversation=conversation, statement=statement, participant=key, value=CHOICES[choice]
+    )
+    with transaction.atomic():
+        # One statement: insert, or change the value of the participant's earlier vote.
+        OpinionVote.objects.bulk_create(
+            [vote],
+            update_conflicts=True,
+            unique_fields=["statement", "participant"],
+            update_fields=["value"],
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(vote_seq=F("vote_seq") + 1)
+        transaction.on_commit(lambda: schedule_analysis(conversation.pk))
+    return vote
+
+
+def _debounce_key(conversation_id: int) -> str:
+    return f"opinion:analysis-due:{conversation_id}"
+
+
+def schedule_analysis(conversation_id: int) -> None:
+    """Run the analysis once, ``DEBOUNCE_SECONDS`` after the first vote that finds none
+    scheduled; votes in between ride along. Called after COMMIT: a broker failure is logged,
+    and the next vote after the marker expires schedules again."""
+    from ..tasks import analyse_conversation
+
+    if not cache.add(_debounce_key(conversation_id), 1, timeout=DEBOUNCE_SECONDS * 12):
+        return
+    try:
+        analyse_conversation.apply_async((conversation_id,), countdown=DEBOUNCE_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - kombu and redis errors: the vote is saved
+        log.warning("could not schedule the opinion analysis (%s)", type(exc).__name__)
+
+
+def refresh_analysis(conversation_id: int) -> ConversationAnalysis | None:
+    """Compute the map from the votes on published statements and cache it; then tell open
+    map pages. Skipped when no vote came since the last run."""
+    cache.delete(_debounce_key(conversation_id))  # votes from now on schedule a new run
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return None
+    cached, _new = ConversationAnalysis.objects.get_or_create(conversation=conversation)
+    seen = conversation.vote_seq
+    if cached.version and cached.vote_seq >= seen:
+        return cached
+    statements = list(
+        Statement.objects.filter(conversation=conversation, post__status=PostStatus.PUBLISHED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    votes = OpinionVote.objects.filter(statement_id__in=statements).values_list(
+        "participant", "statement_id", "value"
+    )
+    try:
+        previous = OpinionMap.from_json(cached.result) if cached.result else None
+    except ValueError:  # a map of an earlier layout: labels may change once
+        previous = None
+    result = analyse(
+        votes.iterator(chunk_size=5000), statements=statements, params=PARAMS, previous=previous
+    )
+    with transaction.atomic():
+        cached = ConversationAnalysis.objects.select_for_update().get(pk=cached.pk)
+        cached.result = result.to_json()
+        cached.vote_seq = seen
+        cached.version += 1
+        cached.save()
+        transaction.on_commit(lambda: announce_map(conversation_id))
+    return cached
+
+
+def announce_map(conversation_id: int) -> None:
+    """Tell open map pages that the map changed. The event carries no data: each page fetches
+    its own fragment, since only its reader may see their own position."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return
+    version = (
+        ConversationAnalysis.objects.filter(conversation=conversation)
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )
+    live.publish(
+        live.room_channel(conversation.room_id),
+        {"type": "opinion", "conversation": conversation_id, "version": version},
+    )
+
+
+def common_ground_ids(conversation: Conversation) -> list[int]:
+    cached = ConversationAnalysis.objects.filter(conversation=conversation).first()
+    if cached is None or not cached.result:
+        return []
+    return [row["statement"] for row in cached.result.get("common_ground", [])]
+
+
+def propose_common_ground(*, moderator: Membership, statement: Statement):
+    """Turn a common-ground statement into a proposal (texts: the statement and its approved
+    translations), which then follows the proposal path to a ballot."""
+    from . import proposals
+
+    conversation = statement.conversation
+    require(moderator, Action.MODERATE, conversation.room.convention)
+    if statement.pk not in common_ground_ids(conversation):
+        raise InvalidInput(_("Only a statement on the common ground can become a proposal."))
+    with transaction.atomic():
+        statement = (
+            Statement.objects.select_for_update().select_related("post").get(pk=statement.pk)
+        )
+        if statement.proposal_id is not None:
+            raise AlreadyDecided(_("This statement is already a proposal."))
+        texts = {statement.post.language: statement.post.body}
+        for translation in statement.translations.filter(status=TranslationStatus.APPROVED):
+            texts.setdefault(translation.language, translation.text)
+        first, *others = sorted(texts, key=lambda lang: lang != statement.post.language)
+        proposal = proposals.submit_proposal(
+            member=moderator,
+            language=first,
+            **_proposal_fields(texts[first], conversation, first),
+        )
+        for language in others:
+            proposals.revise_text(
+                member=moderator,
+                proposal=proposal,
+                language=language,
+                **_proposal_fields(texts[language], conversation, language),
+            )
+        statement.proposal = proposal
+        statement.save(update_fields=["proposal"])
+        audit.record(
+            convention=conversation.room.convention,
+            actor=moderator,
+            action="conversation.common_ground_proposed",
+            target=f"statement {statement.pk}",
+            detail={"proposal": proposal.pk, "conversation": conversation.pk},
+        )
+    return proposal
+
+
+def _proposal_fields(text: str, conversation: Conversation, language: str) -> dict:
+    question = getattr(conversation, f"title_{language.replace('-', '_')}") or conversation.title_en
+    return {"title": text[:200], "summary": text, "body": f"{text}\n\n> {question}"}
