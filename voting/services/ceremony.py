@@ -188,8 +188,10 @@ def _maybe_complete(election: Election) -> None:
     manifest = dict(election.definition)
     manifest["joint_public_key"] = joint.hex()
     manifest["ceremony_context"] = election.ceremony_context
+    # The issuers are trustees 1..k, and a credential carries all k signatures (protocol §7).
     manifest["issuers"] = issuers_json(
-        election.threshold, [(t.index, t.issuer_key) for t in trustees]
+        election.threshold,
+        [(t.index, t.issuer_key) for t in trustees if t.index <= election.threshold],
     )
     fp = fingerprint(manifest)
     election.joint_public_key = joint.hex()

@@ -43,9 +43,12 @@ class Issuers:
 
 
 def parse_issuers(manifest: dict[str, Any]) -> Issuers:
-    """``{"threshold": k, "keys": [{"trustee": i, "pem": …} for i = 1..n]}``: one key per
-    trustee of the manifest, in order, each ≥ 3072 bits with e = 65537, all different, and the
-    trustees' threshold."""
+    """``{"threshold": k, "keys": [{"trustee": i, "pem": …} for i = 1..k]}``: the trustees'
+    threshold ``k`` and one key for each of trustees 1..k, in order, each ≥ 3072 bits with
+    e = 65537, all different. A credential carries the signatures of all k issuers: with fewer
+    signatures than issuers, voters who blind different keys to different issuers would get
+    more credentials than roll entries, and the set of issuers on a credential could single a
+    voter out (docs/protocol.md §7)."""
     value = manifest.get("issuers") if isinstance(manifest, dict) else None
     if not isinstance(value, dict) or set(value) != {"threshold", "keys"}:
         raise InvalidManifest('issuers must be {"threshold", "keys"}')
@@ -53,8 +56,12 @@ def parse_issuers(manifest: dict[str, Any]) -> Issuers:
     threshold, items = value["threshold"], value["keys"]
     if threshold != manifest["trustees"]["threshold"] or type(threshold) is not int:
         raise InvalidManifest("the issuers' threshold must be the trustees' threshold")
-    if not isinstance(items, list) or len(items) != len(names) or len(items) > MAX_ISSUERS:
-        raise InvalidManifest("the manifest needs one issuer key per trustee")
+    if not isinstance(items, list) or len(items) != threshold or len(items) > len(names):
+        raise InvalidManifest(
+            "the manifest needs one issuer key for each of the first threshold trustees"
+        )
+    if len(items) > MAX_ISSUERS:
+        raise InvalidManifest(f"at most {MAX_ISSUERS} issuers")
     keys: dict[int, blind_rsa.BlindRsaPublicKey] = {}
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict) or set(item) != {"trustee", "pem"} or item["trustee"] != i:
