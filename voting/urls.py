@@ -1,7 +1,7 @@
 """Election routes: public pages and feeds, member endpoints, and the anonymous ballot box on
 its own path (so a proxy can strip cookies there too)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import ballot_box, ballot_pages, members, organizer, public
 
@@ -48,6 +48,9 @@ urlpatterns = [
     path(E + "reissue", members.reissue, name="reissue"),
     path("ballot-box/<uuid:uuid>/cast", ballot_box.cast, name="cast"),
     path("ballot-box/<uuid:uuid>/audit", ballot_box.audit, name="audit"),
+    # Any other feed path (an election id that is no UUID, a feed that does not exist): JSON 400
+    # or 404, never an HTML page (voting/views/feeds.py).
+    re_path(r"^elections/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z", public.unknown_feed),
     # Organizers: drafting and running elections
     path(M, organizer.election_list, name="organize_list"),
     path(M + "new/", organizer.election_new, name="organize_new"),
