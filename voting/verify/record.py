@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, NamedTuple
 
 from voting.crypto.blind_rsa import BlindRsaPublicKey
@@ -38,6 +39,7 @@ from voting.crypto.threshold import (
     verify_share_reveal,
 )
 from voting.verify import board as chain
+from voting.verify import schema
 from voting.verify.ballots import (
     BallotRejected,
     parse_ballot,
@@ -248,6 +250,8 @@ class Checked(NamedTuple):
     error: str | None = None
     reveal_error: str | None = None
     canonical: bool = True
+    # A member of the line without its documented type or encoding (the ``record`` check).
+    malformed: str | None = None
 
 
 def _entry_bytes(entry: dict[str, Any], ballot: bytes, reveal: bytes) -> bytes:
@@ -283,9 +287,10 @@ def _check_entry_strictly(line: str) -> Checked:
         or entry["type"] != "entry"
         or type(entry["position"]) is not int
         or not 0 < entry["position"] < 1 << 53
-        or not all(isinstance(entry[k], str) for k in ("kind", "hour", "previous", "hash"))
+        or not all(isinstance(entry[k], str) for k in ("kind", "hour"))
         or not all(
-            isinstance(entry[k], str) and HEX32.match(entry[k]) for k in ("tracker", "digest")
+            isinstance(entry[k], str) and HEX32.match(entry[k])
+            for k in ("tracker", "digest", "previous", "hash")
         )
     ):
         return Checked(None, error="malformed entry", canonical=False)
@@ -321,6 +326,7 @@ def _check_entry_strictly(line: str) -> Checked:
             digest_ok=hashlib.sha256(dumps(entry["ballot"])).hexdigest() == entry["digest"],
             error=f"{exc.code}: {exc}",
             canonical=_is_canonical_line(line, whole),
+            malformed=f"its ballot is malformed ({exc})" if exc.code == "malformed" else None,
         )
     error = reveal_error = None
     if ballot.tracker.hex() != entry["tracker"]:
@@ -334,10 +340,16 @@ def _check_entry_strictly(line: str) -> Checked:
                 error = "a cast ballot carries a reveal"
     except BallotRejected as exc:
         error = f"{exc.code}: {exc}"
+    malformed = None
     if audited:
+        parsed = False
         try:
-            verify_reveal(ballot, parse_reveal(entry["reveal"], shape_list), joint)
+            reveal = parse_reveal(entry["reveal"], shape_list)
+            parsed = True
+            verify_reveal(ballot, reveal, joint)
         except BallotRejected as exc:
+            if not parsed:
+                malformed = f"its reveal is malformed ({exc})"
             where = f"question {exc.question}" if exc.question is not None else "the reveal"
             if exc.item is not None:
                 where += f", part {exc.item}"
@@ -356,6 +368,7 @@ def _check_entry_strictly(line: str) -> Checked:
         error=error,
         reveal_error=reveal_error,
         canonical=_is_canonical_line(line, canonical),
+        malformed=malformed,
     )
 
 
@@ -707,6 +720,8 @@ class _Verifier(_IssuerLedgers):
             position, kind, hour, tracker = item.position, item.kind, item.hour, item.tracker
             if not item.canonical:
                 self.c["format"].fail(f"{label}: the line is not the canonical JSON of its entry")
+            if item.malformed:
+                self.c["format"].fail(f"{label}: {item.malformed}")
             if position is None:
                 self.c["chain"].fail(f"{label}: {item.error}")
                 self.c["ballots"].fail(f"{label}: {item.error}")
@@ -1128,6 +1143,8 @@ class _Lines:
                 self.format.fail(
                     f"line {self.number}: the {kind} line is not the canonical JSON of its object"
                 )
+            for problem in islice(schema.violations(kind, item), 5):
+                self.format.fail(f"line {self.number}, {kind}: {problem}")
             return self.number, kind, line, item
         return None
 
