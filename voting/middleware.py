@@ -1,4 +1,9 @@
-"""The anonymous ballot box answers without a cookie, whatever the request carries.
+"""The anonymous ballot box, tracker look-up and receipt check answer without a cookie, whatever
+the request carries.
+
+Everything under ``/ballot-box/`` is cookie-less: casting and auditing, and the tracker page and
+``tracker.json`` (a signed-in voter who looks up their tracker or checks their receipt would
+otherwise tie it to their session for the server).
 
 ``voting.views.ballot_box`` already drops the ``Cookie`` header before its view runs and clears
 the cookies of its response, but the middleware around the view runs before and after it:
@@ -17,7 +22,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re
 
-# voting/urls.py: path("ballot-box/<uuid:uuid>/cast"), path("ballot-box/<uuid:uuid>/audit")
+# voting/urls.py: ballot-box/<uuid>/cast, …/audit, …/tracker, …/tracker.json
 BALLOT_BOX_PREFIX = "/ballot-box/"
 
 

@@ -1,5 +1,6 @@
-"""Election routes: public pages and feeds, member endpoints, and the anonymous ballot box on
-its own path (so a proxy can strip cookies there too)."""
+"""Election routes: public pages and feeds, member endpoints, and the anonymous ballot box, tracker
+look-up and receipt check on their own path (``/ballot-box/``, where the outermost middleware
+strips every cookie, and a proxy can too)."""
 
 from django.urls import path, re_path
 
@@ -21,8 +22,6 @@ urlpatterns = [
     path(E + "board.json", public.board_json, name="board_json"),
     path(E + "board/", public.board_page, name="board"),
     path(E + "board/head.json", public.head_json, name="head_json"),
-    path(E + "board/tracker", public.tracker_page, name="tracker"),
-    path(E + "board/tracker.json", public.tracker_json, name="tracker_json"),
     path(E + "tally.json", public.tally_json, name="tally_json"),
     path(E + "results/", public.results_page, name="results"),
     path(E + "results.json", public.results_json, name="results_json"),
@@ -48,9 +47,16 @@ urlpatterns = [
     path(E + "reissue", members.reissue, name="reissue"),
     path("ballot-box/<uuid:uuid>/cast", ballot_box.cast, name="cast"),
     path("ballot-box/<uuid:uuid>/audit", ballot_box.audit, name="audit"),
+    # The tracker look-up and the receipt check name a ballot: under the cookie-less prefix too,
+    # so that a signed-in voter checking their tracker does not tie it to their account.
+    path("ballot-box/<uuid:uuid>/tracker", public.tracker_page, name="tracker"),
+    path("ballot-box/<uuid:uuid>/tracker.json", public.tracker_json, name="tracker_json"),
     # Any other feed path (an election id that is no UUID, a feed that does not exist): JSON 400
     # or 404, never an HTML page (voting/views/feeds.py).
-    re_path(r"^elections/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z", public.unknown_feed),
+    re_path(
+        r"^(?:elections|ballot-box)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
+        public.unknown_feed,
+    ),
     # Organizers: drafting and running elections
     path(M, organizer.election_list, name="organize_list"),
     path(M + "new/", organizer.election_new, name="organize_new"),

@@ -1,4 +1,5 @@
 // Progressive enhancement only: every page works with JavaScript off.
+import { enhanceCookielessForms } from "./cookieless.js";
 import { addCopyButtons } from "./copy.js";
 import { startLive } from "./live.js";
 
@@ -6,6 +7,7 @@ import { startLive } from "./live.js";
 function start() {
   startLive();
   addCopyButtons();
+  enhanceCookielessForms();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from convention.permissions import Action, can
@@ -16,6 +18,7 @@ from voting.services import board
 from voting.verify.canonical import NotCanonical, loads
 
 from . import feeds
+from .ballot_box import anonymous
 from .feeds import FeedNotFound, json_feed
 
 FEED_LIMIT = 500
@@ -191,9 +194,16 @@ def board_page(request: HttpRequest, uuid) -> HttpResponse:
     return render(request, "voting/board.html", {"election": election, "page": page, "head": head})
 
 
+@anonymous
 @require_http_methods(["GET", "HEAD", "POST"])
 def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
-    """Look a tracker up (GET ``t``), or check a pasted receipt (POST ``receipt``)."""
+    """Look a tracker up (GET ``t``), or check a pasted receipt (POST ``receipt``).
+
+    Served under ``/ballot-box/``: no cookie is read or set (``anonymous`` and the outermost
+    middleware), so the server cannot tie the tracker or receipt to a session. The language,
+    which would come from a cookie, comes from ``lang`` in the query or the form (links to this
+    page and its forms carry it); CSRF does not apply, as nothing is written."""
+    _language_from(request)
     election = _frozen(uuid)
     raw = request.GET.get("t", "")
     tracker = _tracker(raw)
@@ -218,6 +228,15 @@ def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
+def _language_from(request: HttpRequest) -> None:
+    """Activate ``lang`` (GET or POST) if it is one of the site's languages; else the
+    ``Accept-Language`` choice of ``LocaleMiddleware`` stands."""
+    language = request.POST.get("lang") or request.GET.get("lang") or ""
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 def _receipt(text: str):
     if len(text) > RECEIPT_MAX_CHARS:
         return None
@@ -228,6 +247,7 @@ def _receipt(text: str):
     return value if isinstance(value, dict) else None
 
 
+@anonymous
 @json_feed("t")
 def tracker_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
