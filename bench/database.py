@@ -25,12 +25,17 @@ def fresh_database_url(name: str) -> str:
     return f"postgres://{SERVER}/{name}"
 
 
-def migrated_django(name: str) -> None:
-    """Point Django at a fresh database ``name`` (eager tasks, no Redis), set it up and migrate:
-    the in-process start of every benchmark that drives the services."""
+def migrated_django(name: str, *, redis_url: str | None = None) -> None:
+    """Point Django at a fresh database ``name`` (eager tasks, no Redis; or, with ``redis_url``,
+    that Redis as cache and broker and tasks sent to a worker), set it up and migrate: the
+    in-process start of every benchmark that drives the services."""
     os.environ["DATABASE_URL"] = fresh_database_url(name)
-    os.environ.pop("REDIS_URL", None)
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+        os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    else:
+        os.environ.pop("REDIS_URL", None)
+        os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
     import django

@@ -6,8 +6,10 @@ one: a single 5-option approval question (bounds 0..5). Steps:
 
 1. create the election, run the ceremony (3 trustees, threshold 2) and issue N credentials;
 2. encrypt N ballots with the Python client, in parallel processes (not timed: browsers do it);
-3. start gunicorn on 127.0.0.1 with the options of the ``web`` service in docker-compose.yml
-   (what deployers run; ``--workers``/``--threads`` override them) and cast every ballot with
+3. start gunicorn on 127.0.0.1 with the command of the ``ballot`` service in docker-compose.yml
+   (where deployers route ``/ballot-box/``: the ballot box alone, config/ballot_settings.py;
+   ``--service web`` takes the web service's, every page and the whole middleware;
+   ``--workers``/``--threads`` override them) and cast every ballot with
    ``--clients`` concurrent HTTP clients (threads of this process sending prepared requests, one
    connection each as gunicorn's sync workers close them, light on CPU):
    ballots/s, p50, p99 latency, and the CPU time per ballot of gunicorn, of the PostgreSQL
@@ -105,12 +107,15 @@ def _postgres_backends() -> list[int]:
     return [pid for (pid,) in rows]
 
 
-def _gunicorn_command(port: int, workers: int | None, threads: int | None) -> list[str]:
-    """The ``web`` service's gunicorn command from docker-compose.yml, bound to ``port``."""
+def _gunicorn_command(
+    port: int, workers: int | None = None, threads: int | None = None, service: str = "ballot"
+) -> list[str]:
+    """A service's gunicorn command from docker-compose.yml (``ballot``: where deployers route
+    ``/ballot-box/``; ``web``: every page), bound to ``port``."""
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    command = compose["services"]["web"]["command"]
+    command = compose["services"][service]["command"]
     assert command[0] == "gunicorn", command
     options = [o for o in command[2:] if not o.startswith("--bind=")]
     for name, value in (("--workers", workers), ("--threads", threads)):
@@ -131,12 +136,13 @@ def _request(port: int, path: str, body: bytes) -> bytes:
     ).encode() + body
 
 
-def _post(port: int, request: bytes) -> int:
+def _exchange(port: int, request: bytes, timeout: float = 60) -> tuple[int, bytes, bytes]:
     """Send one prepared request and read the response to the end (the request says
-    ``Connection: close``); its status. (http.client parses headers with the email package: as a
-    load generator it cost the server a tenth of the CPU.)"""
+    ``Connection: close``): its status, head and body; ``ConnectionError`` if it was cut short.
+    (http.client parses headers with the email package: as a load generator it cost the server
+    a tenth of the CPU.)"""
     chunks = []
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(request)
         while chunk := sock.recv(65536):
             chunks.append(chunk)
@@ -144,7 +150,12 @@ def _post(port: int, request: bytes) -> int:
     length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
     if not separator or length is None or len(body) != int(length[1]):
         raise ConnectionError("the server closed the connection mid-response")
-    return int(head.split(b" ", 2)[1])
+    return int(head.split(b" ", 2)[1]), head, body
+
+
+def _post(port: int, request: bytes) -> int:
+    """The status of one prepared request (``_exchange``)."""
+    return _exchange(port, request)[0]
 
 
 def _cast_worker(port: int, path: str, bodies: list[bytes], latencies: list[float], errors: list):
@@ -197,6 +208,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, help="default: the web service's in docker-compose")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument(
+        "--service",
+        choices=("ballot", "web"),
+        default="ballot",
+        help="the docker-compose service whose gunicorn command casts (default: ballot)",
+    )
     args = parser.parse_args()
 
     if not args.port:
@@ -245,10 +262,11 @@ def main() -> int:
         f"{baseline * 1e3:.2f} ms (the cryptographic floor of both cast and verify)"
     )
 
-    command = _gunicorn_command(args.port, args.workers, args.threads)
+    command = _gunicorn_command(args.port, args.workers, args.threads, args.service)
     workers = int(_option(command, "--workers", "1"))
     server_label = (
-        f"{workers} workers × {_option(command, '--threads', '1')} threads, "
+        f"{args.service} service: {workers} workers × "
+        f"{_option(command, '--threads', '1')} threads, "
         f"{_option(command, '--worker-class', 'sync')}"
     )
     print("server: " + " ".join(command[2:]))

@@ -76,18 +76,8 @@ def _login_flood(port: int, stop: threading.Event, statuses: list[int]) -> None:
             statuses.append(0)
 
 
-def _ballot_command(port: int) -> list[str]:
-    """The ``ballot`` service's gunicorn command from docker-compose.yml, bound to ``port``."""
-    import yaml
-
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    command = compose["services"]["ballot"]["command"]
-    options = [o for o in command[2:] if not o.startswith("--bind=")]
-    return [sys.executable, "-m", "gunicorn", command[1], f"--bind=127.0.0.1:{port}", *options]
-
-
 def _serve(port: int, slots: int, command: list[str] | None = None) -> subprocess.Popen:
-    command = command or cast_bench._gunicorn_command(port, None, None)
+    command = command or cast_bench._gunicorn_command(port, service="web")
     env = {**os.environ, "DB_CONN_MAX_AGE": "86400", "PASSWORD_HASHING_SLOTS": str(slots)}
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(150):
@@ -165,7 +155,8 @@ def main() -> int:
     for index, (label, slots, flood, pool) in enumerate(runs):
         part = bodies[index * part_size : (index + 1) * part_size]
         server = _serve(port, slots)
-        ballot = _serve(ballot_port, slots, _ballot_command(ballot_port)) if pool else None
+        ballot_command = cast_bench._gunicorn_command(ballot_port)
+        ballot = _serve(ballot_port, slots, ballot_command) if pool else None
         cast_port = ballot_port if pool else port
         stop = threading.Event()
         statuses: list[int] = []

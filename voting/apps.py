@@ -1,3 +1,7 @@
+"""The voting app. At start-up it registers its audit labels, its side of deliberation's ballot
+port (``deliberation.ballot``: the dependency runs from voting to deliberation only) and its
+Celery tasks, which services hand work to by name (``voting.outbox``)."""
+
 from django.apps import AppConfig
 
 
@@ -9,6 +13,11 @@ class VotingConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from convention.services.audit import register_action_labels
+        from deliberation.ballot import register
+        from voting import tasks  # noqa: F401 - registers the tasks voting.outbox names
+        from voting.services.proposal_ballot import ElectionBallot
+
+        register(ElectionBallot())
 
         register_action_labels(
             {

@@ -18,6 +18,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from convention.models import Convention, Membership
+from deliberation.models import Room
+from deliberation.services.posts import create_post
+from deliberation.services.structure import create_room
 
 VOTING_SLUG = "demo-vote"
 VOTING_TITLES = {
@@ -132,10 +135,6 @@ def credentials_file() -> Path:
 
 def seed_rooms(convention: Convention, organizer: Membership, writers: list[Membership]) -> int:
     """Two rooms with a few posts in English, Dari and Pashto (once). Returns posts written."""
-    from deliberation.models import Room
-    from deliberation.services.posts import create_post
-    from deliberation.services.structure import create_room
-
     if Room.objects.filter(convention=convention).exists():
         return 0
     written = 0

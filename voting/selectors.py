@@ -9,10 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from convention.models import Convention, Membership, current_hour
 from convention.permissions import Action, can, decide
+from deliberation.models import Proposal
+from deliberation.selectors import current_text
+from deliberation.services.proposals import proposals_ready_for_ballot
 from voting.models import BoardEntry, BoardHead, Election, ElectionState, RollEntry
 from voting.services import board
 from voting.services.lifecycle import hour_string
@@ -393,3 +397,36 @@ def elections_for_member(
         election_for_member(election, membership, roll_entry=entries.get(election.pk))
         for election in elections
     ]
+
+
+# --- the organizer's pages ---------------------------------------------------------------
+
+
+def organizer_elections(convention: Convention) -> QuerySet[Election]:
+    """The convention's elections, newest first."""
+    return Election.objects.filter(convention=convention).order_by("-created_on", "-id")
+
+
+def ballot_proposal_choices(convention: Convention, language: str) -> list[tuple[Proposal, str]]:
+    """The proposals an organizer may place on a draft question (those that reached their
+    support threshold), each with its title in ``language`` and its number of supporters."""
+    choices = []
+    for proposal in proposals_ready_for_ballot(convention):
+        text = current_text(proposal, language)
+        title = text.title if text is not None else str(proposal)
+        choices.append((proposal, f"{title} ({proposal.support_count})"))
+    return choices
+
+
+def control_figures(election: Election) -> dict[str, Any]:
+    """What the organizer's control page shows of an election: its trustees and how many have
+    completed the key ceremony, the ceremony's complaints, the decryptions received, the counts
+    of the roll and the board."""
+    trustees = list(election.trustees.all())
+    return {
+        "trustees": trustees,
+        "ceremony_done": sum(1 for t in trustees if t.verified),
+        "complaints": election.complaints.count() if election.state != ElectionState.DRAFT else 0,
+        "decryptions": election.decryptions.count(),
+        "counts": counts(election),
+    }

@@ -1,10 +1,12 @@
-"""Election routes: public pages and feeds, member endpoints, and the anonymous ballot box, tracker
-look-up and receipt check on their own path (``/ballot-box/``, where the outermost middleware
-strips every cookie, and a proxy can too)."""
+"""Election routes: public pages and feeds, member endpoints, the anonymous ballot box on its own
+path (``/ballot-box/``, served alone by the ballot service too) and the tracker look-up and
+receipt check on theirs (``/anonymous/``); the outermost middleware strips every cookie on both,
+and a proxy can too."""
 
 from django.urls import path, re_path
 
-from .views import ballot_box, ballot_pages, members, organizer, public
+from . import ballot_box_urls
+from .views import ballot_pages, members, organizer, public
 
 app_name = "voting"
 
@@ -45,16 +47,16 @@ urlpatterns = [
     path(E + "decryption", members.decryption, name="decryption"),
     path(E + "transition", members.transition, name="transition"),
     path(E + "reissue", members.reissue, name="reissue"),
-    path("ballot-box/<uuid:uuid>/cast", ballot_box.cast, name="cast"),
-    path("ballot-box/<uuid:uuid>/audit", ballot_box.audit, name="audit"),
-    # The tracker look-up and the receipt check name a ballot: under the cookie-less prefix too,
-    # so that a signed-in voter checking their tracker does not tie it to their account.
-    path("ballot-box/<uuid:uuid>/tracker", public.tracker_page, name="tracker"),
-    path("ballot-box/<uuid:uuid>/tracker.json", public.tracker_json, name="tracker_json"),
+    *ballot_box_urls.urlpatterns,
+    # The tracker look-up and the receipt check name a ballot: on a cookie-less path like the
+    # ballot box (voting/middleware.py), so that a signed-in voter checking their tracker does
+    # not tie it to their account. Not under /ballot-box/, which the ballot service serves alone.
+    path("anonymous/<uuid:uuid>/tracker", public.tracker_page, name="tracker"),
+    path("anonymous/<uuid:uuid>/tracker.json", public.tracker_json, name="tracker_json"),
     # Any other feed path (an election id that is no UUID, a feed that does not exist): JSON 400
     # or 404, never an HTML page (voting/views/feeds.py).
     re_path(
-        r"^(?:elections|ballot-box)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
+        r"^(?:elections|anonymous)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
         public.unknown_feed,
     ),
     # Organizers: drafting and running elections

@@ -1,7 +1,14 @@
 """Proposals: submitted with texts in Dari, Pashto and English, discussed in their own room,
-supported, amended with the author's consent, and placed on a ballot once supported enough."""
+supported, amended with the author's consent, and placed on a ballot once supported enough.
+
+Elections belong to the voting app, which depends on this one: placing a proposal on a ballot
+reaches them through the ballot port (``deliberation.ballot``), never by importing ``voting``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -10,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from convention.models import Convention, Membership
 from convention.services import audit
-from voting.models import Election, ElectionState, Option, Question
 
 from ..access import Action, require
+from ..ballot import Ballot, registered
 from ..exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from ..models import (
     TEXT_LANGUAGES,
@@ -192,33 +199,33 @@ def proposals_ready_for_ballot(convention: Convention) -> list[Proposal]:
     )
 
 
-MAX_OPTIONS = 20  # the election manifest's limit per question
+def _ballot() -> Ballot:
+    ballot = registered()
+    if ballot is None:
+        raise BallotUnavailable()
+    return ballot
 
 
-def ballot_questions(convention: Convention) -> list[Question]:
+def ballot_questions(convention: Convention) -> list[Any]:
     """Questions of the convention's draft elections: where a proposal can become an option.
     Once an election leaves the draft state its manifest is frozen, so it is not offered."""
-    return list(
-        Question.objects.filter(
-            election__convention=convention, election__state=ElectionState.DRAFT
-        )
-        .select_related("election")
-        .order_by("election_id", "position")
-    )
+    ballot = registered()
+    return [] if ballot is None else ballot.draft_questions(convention)
 
 
-def place_on_ballot(*, organizer: Membership, proposal: Proposal, question: Question) -> Option:
+def place_on_ballot(*, organizer: Membership, proposal: Proposal, question: Any) -> Any:
     """Add ``proposal`` as an answer option of ``question`` of a draft election.
 
     The option carries the proposal's current title in each language and refers back to the
     proposal by ``proposal_id`` (and, through the proposal, to its room).
     """
     require(organizer, Action.MANAGE_ELECTIONS, proposal.convention)
+    ballot = _ballot()
     if question.election.convention_id != proposal.convention_id:
         raise BallotUnavailable()
     with transaction.atomic():
-        election = Election.objects.select_for_update().get(pk=question.election_id)
-        if election.state != ElectionState.DRAFT:
+        election = ballot.lock_draft_election(question)
+        if election is None:
             raise BallotUnavailable(
                 _("That election is past its draft stage: its options are frozen.")
             )
@@ -232,20 +239,13 @@ def place_on_ballot(*, organizer: Membership, proposal: Proposal, question: Ques
         for text in proposal.texts.order_by("language", "-revision"):
             titles.setdefault(text.language, text.title)
         fallback = titles.get("en") or next(iter(titles.values()))
-        if question.options.count() >= MAX_OPTIONS:
+        if not ballot.has_room(question):
             raise BallotUnavailable(_("That question already has the most options it can hold."))
-        highest = question.options.aggregate(n=Max("position"))["n"]
-        position = 0 if highest is None else highest + 1
-        option = Option(
+        option = ballot.add_option(
             question=question,
-            position=position,
-            text_en=fallback[:500],
-            text_fa_af=titles.get("fa-af", "")[:500],
-            text_ps=titles.get("ps", "")[:500],
             proposal_id=proposal.pk,
+            titles={"en": fallback, "fa-af": titles.get("fa-af", ""), "ps": titles.get("ps", "")},
         )
-        option.full_clean()
-        option.save()
         proposal.status = ProposalStatus.ON_BALLOT
         proposal.ballot_reference = election.title_en[:200]
         proposal.save(update_fields=["status", "ballot_reference"])
@@ -259,16 +259,20 @@ def place_on_ballot(*, organizer: Membership, proposal: Proposal, question: Ques
     return option
 
 
-def release_from_ballot(*, organizer: Membership, election: Election, proposal_ids) -> None:
+def release_from_ballot(
+    *, organizer: Membership, election: Any, proposal_ids: Iterable[int]
+) -> None:
     """Open proposals for support again once no answer option refers to them: called, inside the
     drafting transaction, after options (or a whole question) of a draft ``election`` went away.
     """
     require(organizer, Action.MANAGE_ELECTIONS, election.convention)
-    ids = set(proposal_ids) - set(
-        Option.objects.filter(proposal_id__in=proposal_ids).values_list("proposal_id", flat=True)
-    )
+    proposal_ids = set(proposal_ids)
+    ballot = registered()
+    still = ballot.referenced_proposals(proposal_ids) if ballot is not None else set()
     released = Proposal.objects.select_for_update().filter(
-        pk__in=ids, convention=election.convention, status=ProposalStatus.ON_BALLOT
+        pk__in=proposal_ids - still,
+        convention=election.convention,
+        status=ProposalStatus.ON_BALLOT,
     )
     for proposal in released.order_by("pk"):
         proposal.status = ProposalStatus.OPEN

@@ -1,5 +1,5 @@
 // Forms marked data-cookieless (the tracker look-up and the receipt check, served under the
-// cookie-less /ballot-box/ prefix) are sent with fetch(…, {credentials: "omit"}): the request
+// cookie-less /anonymous/ prefix) are sent with fetch(…, {credentials: "omit"}): the request
 // carries no cookie at all, so nothing ties the tracker or receipt to the browser's session,
 // and the answer's <main> replaces this page's. Without JavaScript the form is sent as usual:
 // the browser then attaches its cookies, and the server's outermost middleware drops them
@@ -36,6 +36,7 @@ async function send(form) {
 
 export function enhanceCookielessForms(root = document) {
   for (const form of root.querySelectorAll("form[data-cookieless]")) {
+    form.dataset.enhanced = "true";
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       send(form).catch(() => form.submit());

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from convention.models import Role
+from deliberation import ballot
 from deliberation.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from deliberation.models import ProposalStatus
 from deliberation.services import proposals, structure
@@ -158,6 +159,22 @@ def test_below_threshold_or_by_a_non_organizer_is_refused(proposal, organizer, o
         proposals.place_on_ballot(organizer=organizer, proposal=proposal, question=question)
     with pytest.raises(NotAllowed):
         proposals.place_on_ballot(organizer=other, proposal=proposal, question=question)
+    assert not Option.objects.filter(proposal_id=proposal.pk).exists()
+
+
+def test_without_an_elections_app_no_question_is_offered_and_placing_is_refused(
+    proposal, organizer, other, convention, monkeypatch
+):
+    structure.set_support_threshold(organizer=organizer, threshold=1)
+    question = draft_election(convention, organizer).questions.get()
+    proposals.support(member=other, proposal=proposal)
+    assert proposals.ballot_questions(convention) == [question]
+    monkeypatch.setattr(ballot, "_registered", None)  # as if the voting app were not installed
+    assert proposals.ballot_questions(convention) == []
+    with pytest.raises(proposals.BallotUnavailable):
+        proposals.place_on_ballot(organizer=organizer, proposal=proposal, question=question)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.OPEN
     assert not Option.objects.filter(proposal_id=proposal.pk).exists()
 
 

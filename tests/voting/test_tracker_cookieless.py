@@ -1,10 +1,10 @@
 """Looking a tracker up or checking a receipt ties nothing to the voter's account (outside review,
 issues 10 and 11): the tracker page and its receipt form were served with the session cookie, so
 a signed-in voter who checked their tracker told the server which account it belonged to. They
-now live under the cookie-less ``/ballot-box/`` prefix, like the ballot box: over a real server,
-a browser that sends its session and CSRF cookies gets no cookie back, the page is rendered for
-nobody (the session is never read), and neither the session table, the audit log nor the log
-gains anything."""
+now live under the cookie-less ``/anonymous/`` prefix (the ballot box's is ``/ballot-box/``):
+over a real server, a browser that sends its session and CSRF cookies gets no cookie back, the
+page is rendered for nobody (the session is never read), and neither the session table, the
+audit log nor the log gains anything."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from convention.models import AuditEntry
-from voting.middleware import BALLOT_BOX_PREFIX
+from voting.middleware import ANONYMOUS_PREFIX
 
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 WELL_FORMED_CSRF = "csrftoken=" + "a1B2" * 8
@@ -42,7 +42,7 @@ def _request(live_server, method: str, path: str, body: str, cookie: str):
 def test_the_tracker_paths_are_under_the_cookie_less_prefix():
     election = uuid.uuid4()
     for name in ("voting:tracker", "voting:tracker_json"):
-        assert reverse(name, args=[election]).startswith(BALLOT_BOX_PREFIX)
+        assert reverse(name, args=[election]).startswith(ANONYMOUS_PREFIX)
 
 
 @pytest.mark.django_db(transaction=True)

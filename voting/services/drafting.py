@@ -7,9 +7,11 @@ the key ceremony starts), validates every text (no markup, no NUL or control cha
 bidirectional controls, bounded length), calls ``full_clean`` and writes an audit entry, all in
 one transaction: a refused change writes nothing.
 
-``problems`` lists what still keeps a draft from its key ceremony (docs/elections.md §2:
-≥ 1 question, each well formed, n ≥ k trustees, schedule in order); ``start_key_ceremony``
-refuses while there are any, then calls ``lifecycle.transition``.
+``problems`` (from ``voting.services.definition``) lists what still keeps a draft from its key
+ceremony (docs/elections.md §2: ≥ 1 question, each well formed, n ≥ k trustees, schedule in
+order); ``start_key_ceremony`` refuses while there are any, then calls ``lifecycle.transition``.
+A supported proposal becomes an option through deliberation's own service
+(``deliberation.services.proposals``): voting depends on deliberation, never the reverse.
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ from convention.forms.fields import check_plain_text
 from convention.models import Convention, Membership, Role
 from convention.permissions import Action, decide
 from convention.services.audit import record
+from deliberation.exceptions import DeliberationError
+from deliberation.models import Proposal
+from deliberation.services.proposals import place_on_ballot, release_from_ballot
 from voting.exceptions import InvalidElection, NotAllowed, WrongState
 from voting.models import Election, ElectionState, Option, Question, QuestionKind, Trustee
-from voting.verify.election import MAX_OPTIONS, MAX_QUESTIONS, MAX_RANKED_OPTIONS
+from voting.services.definition import check_ready as check_ready
+from voting.services.definition import option_limit as option_limit
+from voting.services.definition import problems as problems
+from voting.services.lifecycle import transition
+from voting.verify.election import MAX_OPTIONS, MAX_QUESTIONS
 
 LANGUAGES = ("en", "fa-af", "ps")
 TITLE_MAX = 200
@@ -220,10 +229,6 @@ def update_draft(
 
 
 # --- questions ---------------------------------------------------------------------------
-
-
-def option_limit(kind: str) -> int:
-    return MAX_RANKED_OPTIONS if kind == QuestionKind.RANKED else MAX_OPTIONS
 
 
 def _question_settings(
@@ -448,10 +453,6 @@ def add_proposal_option(*, question: Question, actor: Membership, proposal_id: A
     """Place one of the convention's proposals that reached its support threshold on
     ``question``, through deliberation's own service (which marks the proposal as on a
     ballot and audits it)."""
-    from deliberation.exceptions import DeliberationError
-    from deliberation.models import Proposal
-    from deliberation.services.proposals import place_on_ballot
-
     election = question.election
     _require_organizer(actor, election.convention)
     election = _locked_draft(election)
@@ -507,8 +508,6 @@ def remove_option(*, option: Option, actor: Membership) -> None:
 def _release_proposals(election: Election, actor: Membership, proposal_ids: list[int]) -> None:
     """A proposal whose option left the draft can gather support and be placed again."""
     if proposal_ids:
-        from deliberation.services.proposals import release_from_ballot
-
         release_from_ballot(organizer=actor, election=election, proposal_ids=proposal_ids)
 
 
@@ -588,73 +587,8 @@ def set_trustees(
     return election
 
 
-# --- readiness ---------------------------------------------------------------------------
-
-
-def problems(election: Election) -> list[str]:
-    """What still keeps the draft from its key ceremony, in words for the organizer."""
-    found: list[str] = []
-    questions = list(election.questions.prefetch_related("options"))
-    if not questions:
-        found.append(str(_("The election has no question yet.")))
-    for number, question in enumerate(questions, start=1):
-        n = len(question.options.all())
-        limit = option_limit(question.kind)
-        if n < 2:
-            found.append(
-                str(_("Question %(number)d needs at least 2 options (it has %(count)d)."))
-                % {"number": number, "count": n}
-            )
-        elif n > limit:
-            found.append(
-                str(_("Question %(number)d has more than %(max)d options."))
-                % {"number": number, "max": limit}
-            )
-        if question.kind == QuestionKind.APPROVAL and not (
-            0 <= question.min_selections <= question.max_selections <= n
-        ):
-            found.append(
-                str(
-                    _(
-                        "Question %(number)d: the selections must satisfy 0 ≤ least ≤ most ≤ "
-                        "number of options (%(low)d, %(high)d, %(count)d)."
-                    )
-                )
-                % {
-                    "number": number,
-                    "low": question.min_selections,
-                    "high": question.max_selections,
-                    "count": n,
-                }
-            )
-    trustees = election.trustees.count()
-    if not trustees:
-        found.append(str(_("No trustee is chosen yet.")))
-    elif not 1 <= election.threshold <= trustees:
-        found.append(
-            str(_("The threshold (%(k)d) must be between 1 and the number of trustees (%(n)d)."))
-            % {"k": election.threshold, "n": trustees}
-        )
-    if not election.credentials_at <= election.opens_at < election.closes_at:
-        found.append(str(_("The schedule is out of order.")))
-    return found
-
-
-def check_ready(election: Election) -> None:
-    """``InvalidElection`` naming every problem, or nothing; also re-checks the definition
-    against the manifest's own rules."""
-    from voting.services.lifecycle import _validated_questions, questions_json
-
-    found = problems(election)
-    if found:
-        raise InvalidElection(" ".join(found))
-    _validated_questions(questions_json(election))
-
-
 def start_key_ceremony(*, election: Election, actor: Membership) -> Election:
     """Freeze the definition and open the key ceremony (``draft → key_ceremony``)."""
-    from voting.services.lifecycle import transition
-
     _require_organizer(actor, election.convention)
     with transaction.atomic():
         election = _locked_draft(election)

@@ -33,71 +33,19 @@ from voting.models import (
     RollEntry,
     Trustee,
 )
-from voting.verify.election import (
-    PROTOCOL,
-    InvalidManifest,
-    ceremony_context,
-    roll_id,
-    shapes,
+from voting.outbox import after_commit
+from voting.services.board import sign_final_head
+from voting.services.definition import (
+    build_definition,
+    manifest_text,
+    problems,
+    validated_questions,
 )
+from voting.services.definition import questions_json as questions_json
+from voting.verify.election import ceremony_context, roll_id
 
 S = ElectionState
 SCHEDULER = "scheduler"
-LANGUAGES = ("en", "fa-af", "ps")
-
-
-def _text(value: Any, what: str, *, required: bool = True, limit: int = 500) -> dict[str, str]:
-    if not isinstance(value, dict) or not set(value) <= set(LANGUAGES):
-        raise InvalidElection(f"{what}: give the text as {{'en', 'fa-af', 'ps'}}")
-    text = {lang: value.get(lang, "") for lang in LANGUAGES}
-    if any(not isinstance(t, str) or len(t) > limit for t in text.values()):
-        raise InvalidElection(f"{what}: at most {limit} characters per language")
-    if required and not text["en"].strip():
-        raise InvalidElection(f"{what}: the English text is required")
-    return text
-
-
-def _validated_questions(questions: Any) -> list[dict[str, Any]]:
-    if not isinstance(questions, list):
-        raise InvalidElection("questions must be a list")
-    cleaned = []
-    for q, question in enumerate(questions):
-        if not isinstance(question, dict):
-            raise InvalidElection(f"question {q} must be an object")
-        kind = question.get("type")
-        options = question.get("options")
-        if not isinstance(options, list):
-            raise InvalidElection(f"question {q}: options must be a list")
-        item: dict[str, Any] = {
-            "type": kind,
-            "title": _text(question.get("title"), f"question {q}"),
-            "options": [],
-        }
-        for o, option in enumerate(options):
-            if not isinstance(option, dict):
-                raise InvalidElection(f"question {q} option {o} must be an object")
-            proposal = option.get("proposal")
-            if proposal is not None and (
-                not isinstance(proposal, int) or isinstance(proposal, bool) or proposal < 1
-            ):
-                raise InvalidElection(f"question {q} option {o}: proposal must be an id or null")
-            item["options"].append(
-                {
-                    "label": _text(option.get("label"), f"question {q} option {o}"),
-                    "proposal": proposal,
-                }
-            )
-        if kind == "single":
-            item["blank"] = bool(question.get("blank", False))
-        elif kind == "approval":
-            item["min"] = question.get("min", 0)
-            item["max"] = question.get("max", len(options))
-        cleaned.append(item)
-    try:
-        shapes({"questions": cleaned})
-    except InvalidManifest as exc:
-        raise InvalidElection(str(exc)) from None
-    return cleaned
 
 
 @transaction.atomic
@@ -117,9 +65,11 @@ def create_election(
     """A draft election. ``questions`` use the manifest's question format (docs §1)."""
     if not actor.has_role(Role.ORGANIZER) or actor.convention_id != convention.pk:
         raise NotAllowed()
-    title = _text(title, "title", limit=200)
-    description = _text(description or {"en": ""}, "description", required=False, limit=5000)
-    cleaned = _validated_questions(questions)
+    title = manifest_text(title, "title", limit=200)
+    description = manifest_text(
+        description or {"en": ""}, "description", required=False, limit=5000
+    )
+    cleaned = validated_questions(questions)
     if not trustees or len({t.pk for t in trustees}) != len(trustees):
         raise InvalidElection("choose one or more distinct trustees")
     for trustee in trustees:
@@ -176,61 +126,10 @@ def create_election(
     return election
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def questions_json(election: Election) -> list[dict[str, Any]]:
-    result = []
-    for question in election.questions.prefetch_related("options"):
-        item: dict[str, Any] = {
-            "type": question.kind,
-            "title": question.localised(),
-            "options": [
-                {"label": option.localised(), "proposal": option.proposal_id}
-                for option in question.options.all()
-            ],
-        }
-        if question.kind == "single":
-            item["blank"] = question.allow_blank
-        elif question.kind == "approval":
-            item["min"] = question.min_selections
-            item["max"] = question.max_selections
-        result.append(item)
-    return result
-
-
-def build_definition(election: Election) -> dict[str, Any]:
-    return {
-        "protocol": PROTOCOL,
-        "election": election.uuid.hex,
-        "convention": election.convention.slug,
-        "title": {"en": election.title_en, "fa-af": election.title_fa_af, "ps": election.title_ps},
-        "description": {
-            "en": election.description_en,
-            "fa-af": election.description_fa_af,
-            "ps": election.description_ps,
-        },
-        "questions": questions_json(election),
-        "schedule": {
-            "credentials": _iso(election.credentials_at),
-            "opens": _iso(election.opens_at),
-            "closes": _iso(election.closes_at),
-        },
-        "trustees": {
-            "threshold": election.threshold,
-            "names": [t.name for t in election.trustees.all()],
-        },
-        "board_public_key": None,
-    }
-
-
 def _start_ceremony(election: Election) -> None:
     if not election.questions.exists():
         raise WrongState("the election has no question")
-    from voting.services.drafting import problems  # docs §2: well formed, n ≥ k trustees
-
-    found = problems(election)
+    found = problems(election)  # docs §2: well formed, n ≥ k trustees
     if found:
         raise WrongState(" ".join(found))
     # No issuer key here: the issuers are the trustees, whose keys join the manifest when the
@@ -273,13 +172,10 @@ def _freeze_roll(election: Election) -> None:
 
 
 def _close(election: Election) -> None:
-    from voting.services.board import sign_final_head
-    from voting.tasks import compute_encrypted_tally, enqueue
-
     sign_final_head(election)
     # Closed with no encrypted tally is itself the "tally due" marker the beat sweep picks up
     # (voting.services.tally.sweep_due_tallies): a broker that is down loses nothing.
-    transaction.on_commit(lambda: enqueue(compute_encrypted_tally, election.pk))
+    after_commit("voting.compute_encrypted_tally", election.pk)
 
 
 def _reset(election: Election) -> None:
@@ -341,6 +237,19 @@ TRANSITIONS = {
 }
 
 
+def next_states(election: Election, *, by: str = "organizer") -> list[str]:
+    """The states ``by`` may move ``election`` to from its current one."""
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == election.state and by in who]
+
+
+def phase_needed(election: Election) -> bool:
+    """Whether the next moves (credential window, opening) wait for the convention's voting
+    phase: the election is before them and its convention is not in that phase."""
+    return election.state in (S.KEY_CEREMONY, S.CREDENTIALS) and (
+        election.convention.phase != Phase.VOTING
+    )
+
+
 def transition(
     election: Election, to: str, *, actor: Membership | None = None, by: str = "organizer"
 ) -> Election:
@@ -372,7 +281,8 @@ def transition(
             _freeze_roll(election)
         elif to == S.OPEN:
             if by == "organizer" and timezone.now() < election.opens_at:
-                raise WrongState(OPENS_EARLY % {"time": _iso(election.opens_at)})
+                opens = election.opens_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+                raise WrongState(OPENS_EARLY % {"time": opens})
             election.opened_hour = current_hour()
         elif to == S.CLOSED:
             election.closed_hour = current_hour()

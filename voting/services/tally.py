@@ -27,6 +27,8 @@ from voting.crypto.threshold import (
 )
 from voting.exceptions import DecryptionRejected, WrongState
 from voting.models import BoardEntry, DecryptionSubmission, Election, ElectionState, Trustee
+from voting.outbox import after_commit
+from voting.services import lifecycle
 from voting.services.ceremony import trustee_verification_keys
 from voting.verify.election import shapes
 from voting.verify.results import aggregate, counted_ballot_per_credential, results_from_counts
@@ -76,9 +78,7 @@ def compute_encrypted_tally(election_id: int) -> None:
             update.append("results")
         election.save(update_fields=update)
     if not positions:
-        from voting.services.lifecycle import transition
-
-        transition(election, ElectionState.TALLIED, by="system")
+        lifecycle.transition(election, ElectionState.TALLIED, by="system")
 
 
 def tally_ciphertexts(election: Election) -> list[list[Ciphertext]]:
@@ -90,8 +90,6 @@ def tally_ciphertexts(election: Election) -> list[list[Ciphertext]]:
 
 def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> None:
     """Check and store a trustee's decryption shares; enqueue the combination when enough."""
-    from voting.tasks import combine_decryptions, enqueue
-
     with transaction.atomic():
         election = Election.objects.select_for_update().get(pk=election.pk)
         if election.state != ElectionState.CLOSED or election.encrypted_tally is None:
@@ -122,12 +120,10 @@ def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> 
         DecryptionSubmission.objects.create(election=election, trustee=trustee, shares=questions)
         if election.decryptions.count() >= election.threshold:
             # ≥ threshold submissions and no results is the sweep's "combination due" marker.
-            transaction.on_commit(lambda: enqueue(combine_decryptions, election.pk))
+            after_commit("voting.combine_decryptions", election.pk)
 
 
 def combine_decryptions(election_id: int) -> None:
-    from voting.services.lifecycle import transition
-
     with transaction.atomic():
         election = Election.objects.select_for_update().get(pk=election_id)
         if election.state != ElectionState.CLOSED or election.results is not None:
@@ -152,7 +148,7 @@ def combine_decryptions(election_id: int) -> None:
             totals.append(values)
         election.results = results_from_counts(shapes(election.manifest), totals, counted)
         election.save(update_fields=["results"])
-    transition(election, ElectionState.TALLIED, by="system")
+    lifecycle.transition(election, ElectionState.TALLIED, by="system")
 
 
 def sweep_due_tallies() -> list[str]:

@@ -18,7 +18,7 @@ from voting.services import board
 from voting.verify.canonical import NotCanonical, loads
 
 from . import feeds
-from .ballot_box import anonymous
+from .ballot_box import anonymous, anonymous_page
 from .feeds import FeedNotFound, json_feed
 
 FEED_LIMIT = 500
@@ -194,12 +194,12 @@ def board_page(request: HttpRequest, uuid) -> HttpResponse:
     return render(request, "voting/board.html", {"election": election, "page": page, "head": head})
 
 
-@anonymous
+@anonymous_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
     """Look a tracker up (GET ``t``), or check a pasted receipt (POST ``receipt``).
 
-    Served under ``/ballot-box/``: no cookie is read or set (``anonymous`` and the outermost
+    Served under ``/anonymous/``: no cookie is read or set (``anonymous`` and the outermost
     middleware), so the server cannot tie the tracker or receipt to a session. The language,
     which would come from a cookie, comes from ``lang`` in the query or the form (links to this
     page and its forms carry it); CSRF does not apply, as nothing is written."""

@@ -62,7 +62,7 @@ function groups(tracker) {
 }
 
 function trackerLink(tracker) {
-  // The tracker page is cookie-less (/ballot-box/): its language comes from the address.
+  // The tracker page is cookie-less (/anonymous/): its language comes from the address.
   const lang = encodeURIComponent(document.documentElement.lang || "en");
   return `${app.dataset.trackerPage}?t=${tracker}&lang=${lang}`;
 }

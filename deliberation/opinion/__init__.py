@@ -1,0 +1,1 @@
+"""The opinion map's analysis: pure numpy, no Django, no I/O (docs/deliberation.md)."""

@@ -1,0 +1,44 @@
+"""Organizer pages: draft an election step by step and run it.
+
+Steps, one page each, plain forms that work without JavaScript: the election (texts in three
+languages, schedule in UTC) → its questions → each question's options (typed, or proposals
+that reached their support threshold) → trustees (k of n) → review. Then a control page per
+election: its state, the next transitions (each confirmed on a second page), the ceremony's
+progress per trustee, credentials issued, ballots on the board, the tally's progress.
+
+One module per concern: ``pages`` (what every page shares), ``elections`` (the list, step 1),
+``question_pages`` (step 2 and a question's page), ``options``, ``proposals`` (proposals on the
+ballot), ``trustee_choice`` (step 3), ``running`` (review, control page, transitions). The views
+are named here too, as ``voting/urls.py`` refers to them.
+
+Every view goes through ``require_permission(Action.MANAGE_ELECTIONS)`` and loads the election
+within the URL's convention only. Every change goes through ``voting.services.drafting`` or
+``voting.services.lifecycle``, which check again, write nothing on refusal, and audit; what the
+pages read comes from ``voting.selectors``.
+"""
+
+from .elections import election_edit, election_list, election_new
+from .options import option_add, option_edit, option_move, option_remove
+from .proposals import proposal_add
+from .question_pages import question_detail, question_move, question_remove, questions
+from .running import control, review, transition
+from .trustee_choice import trustees
+
+__all__ = [
+    "control",
+    "election_edit",
+    "election_list",
+    "election_new",
+    "option_add",
+    "option_edit",
+    "option_move",
+    "option_remove",
+    "proposal_add",
+    "question_detail",
+    "question_move",
+    "question_remove",
+    "questions",
+    "review",
+    "transition",
+    "trustees",
+]
