@@ -210,8 +210,10 @@ def seed_elections(
         return election
 
     # Published: everyone votes, two trustees of three decrypt.
+    # Opened and closed now, within this hour: the schedule says the poll ran from an hour ago
+    # to the top of this hour, so the record's poll hours (this hour twice) lie within it.
     election, clients = create(
-        "published", hour - timedelta(days=3), hour - timedelta(days=2), hour - timedelta(hours=2)
+        "published", hour - timedelta(hours=1), hour - timedelta(hours=1), hour
     )
     sim = Simulation(election, organizer, trustees=clients)
     sim.voters = issue(election, clients)

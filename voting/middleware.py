@@ -1,4 +1,11 @@
-"""The anonymous ballot box answers without a cookie, whatever the request carries.
+"""The anonymous ballot box, tracker look-up and receipt check answer without a cookie, whatever
+the request carries.
+
+Everything under ``/ballot-box/`` (casting and auditing) and ``/anonymous/`` (the tracker page
+and ``tracker.json``: a signed-in voter who looks up their tracker or checks their receipt would
+otherwise tie it to their session for the server) is cookie-less. The tracker has its own prefix
+because a deployment routes ``/ballot-box/`` to the ballot service, which serves the ballot box
+alone.
 
 ``voting.views.ballot_box`` already drops the ``Cookie`` header before its view runs and clears
 the cookies of its response, but the middleware around the view runs before and after it:
@@ -17,8 +24,11 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re
 
-# voting/urls.py: path("ballot-box/<uuid:uuid>/cast"), path("ballot-box/<uuid:uuid>/audit")
+# voting/ballot_box_urls.py: ballot-box/<uuid>/cast, …/audit
 BALLOT_BOX_PREFIX = "/ballot-box/"
+# voting/urls.py: anonymous/<uuid>/tracker, …/tracker.json
+ANONYMOUS_PREFIX = "/anonymous/"
+COOKIELESS_PREFIXES = (BALLOT_BOX_PREFIX, ANONYMOUS_PREFIX)
 
 
 class CookielessBallotBoxMiddleware:
@@ -26,7 +36,7 @@ class CookielessBallotBoxMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(BALLOT_BOX_PREFIX):
+        if not request.path_info.startswith(COOKIELESS_PREFIXES):
             return self.get_response(request)
         request.META.pop("HTTP_COOKIE", None)
         request.COOKIES = {}

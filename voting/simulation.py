@@ -93,9 +93,11 @@ def prepare(
         actor=organizer,
         title={"en": "Simulated election"},
         questions=questions or DEMO_QUESTIONS,
+        # Opened at once and closed when the simulation ends (before the scheduled close): the
+        # record's poll hours lie within the schedule, as the verifier requires.
         credentials_at=now,
-        opens_at=now + timedelta(hours=1),
-        closes_at=now + timedelta(hours=2),
+        opens_at=now,
+        closes_at=now + timedelta(days=1),
         trustees=trustee_members,
         threshold=threshold,
     )

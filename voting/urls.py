@@ -1,7 +1,9 @@
-"""Election routes: public pages and feeds, member endpoints, and the anonymous ballot box on
-its own path (so a proxy can strip cookies there too)."""
+"""Election routes: public pages and feeds, member endpoints, the anonymous ballot box on its own
+path (``/ballot-box/``, served alone by the ballot service too) and the tracker look-up and
+receipt check on theirs (``/anonymous/``); the outermost middleware strips every cookie on both,
+and a proxy can too."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import ballot_box_urls
 from .views import ballot_pages, members, organizer, public
@@ -22,8 +24,6 @@ urlpatterns = [
     path(E + "board.json", public.board_json, name="board_json"),
     path(E + "board/", public.board_page, name="board"),
     path(E + "board/head.json", public.head_json, name="head_json"),
-    path(E + "board/tracker", public.tracker_page, name="tracker"),
-    path(E + "board/tracker.json", public.tracker_json, name="tracker_json"),
     path(E + "tally.json", public.tally_json, name="tally_json"),
     path(E + "results/", public.results_page, name="results"),
     path(E + "results.json", public.results_json, name="results_json"),
@@ -48,6 +48,17 @@ urlpatterns = [
     path(E + "transition", members.transition, name="transition"),
     path(E + "reissue", members.reissue, name="reissue"),
     *ballot_box_urls.urlpatterns,
+    # The tracker look-up and the receipt check name a ballot: on a cookie-less path like the
+    # ballot box (voting/middleware.py), so that a signed-in voter checking their tracker does
+    # not tie it to their account. Not under /ballot-box/, which the ballot service serves alone.
+    path("anonymous/<uuid:uuid>/tracker", public.tracker_page, name="tracker"),
+    path("anonymous/<uuid:uuid>/tracker.json", public.tracker_json, name="tracker_json"),
+    # Any other feed path (an election id that is no UUID, a feed that does not exist): JSON 400
+    # or 404, never an HTML page (voting/views/feeds.py).
+    re_path(
+        r"^(?:elections|anonymous)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
+        public.unknown_feed,
+    ),
     # Organizers: drafting and running elections
     path(M, organizer.election_list, name="organize_list"),
     path(M + "new/", organizer.election_new, name="organize_new"),

@@ -1,4 +1,5 @@
 // Progressive enhancement only: every page works with JavaScript off.
+import { enhanceCookielessForms } from "./cookieless.js";
 import { addCopyButtons } from "./copy.js";
 import { startLive } from "./live.js";
 import { startOpinionMap } from "./opinion.js";
@@ -8,6 +9,7 @@ function start() {
   startLive();
   startOpinionMap();
   addCopyButtons();
+  enhanceCookielessForms();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -237,9 +237,9 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
 
     # 4. The tracker look-up finds both ballots; while the poll is open it does not say which
     # one counts (that would tell a coercer the voter voted again).
-    other_page.goto(f"/elections/{uuid}/board/tracker?t={second}")
+    other_page.goto(f"/anonymous/{uuid}/tracker?t={second}")
     assert "Found at position 3" in other_page.text_content("main")
-    other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
+    other_page.goto(f"/anonymous/{uuid}/tracker?t={first}")
     assert "shown once the poll has closed" in other_page.text_content("main")
     other_page.goto(f"/elections/{uuid}/board/")
     assert second in other_page.text_content("main").replace(" ", "")
@@ -251,7 +251,7 @@ def test_a_voter_audits_casts_revotes_and_the_record_verifies(browser, live_serv
         ballot, _ = other.ballot(choice, world.head())
         assert world.cast(ballot).status_code == 201
     election = world.close_and_tally(decrypting=[1, 3])
-    other_page.goto(f"/elections/{uuid}/board/tracker?t={first}")
+    other_page.goto(f"/anonymous/{uuid}/tracker?t={first}")
     assert "A ballot made later with the same credential counts" in other_page.text_content("main")
     assert election.state == ElectionState.TALLIED
     results = election.results

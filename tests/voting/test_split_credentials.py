@@ -74,11 +74,8 @@ def test_voters_splitting_their_requests_get_no_more_credentials_than_roll_entri
         )
     clients = dict(zip(sim.trustee_members, sim.trustees, strict=True))
     for membership in sim.trustee_members:
-        try:
-            queue = credentials.issuer_queue(election=election, membership=membership)
-        except Exception:  # noqa: BLE001 - a trustee that is no issuer has no queue
-            continue
-        if queue["requests"]:
+        queue = credentials.issuer_queue(election=election, membership=membership)
+        if queue["requests"]:  # a trustee that is no issuer has an empty queue
             credentials.submit_blind_signatures(
                 election=election, membership=membership, message=clients[membership].sign(queue)
             )

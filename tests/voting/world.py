@@ -80,8 +80,10 @@ class World:
             actor=self.organizer,
             title={"en": "Governance", "fa-af": "حکومتداری", "ps": ""},
             questions=questions or QUESTIONS,
-            credentials_at=now + timedelta(days=1),
-            opens_at=now + timedelta(days=2),
+            # The poll may open from now on (an organizer cannot open it before its scheduled
+            # time: the record's poll hours must lie within the schedule).
+            credentials_at=now,
+            opens_at=now,
             closes_at=now + timedelta(days=3),
             trustees=self.trustee_members,
             threshold=threshold,

@@ -215,6 +215,15 @@ def phase_mismatch(election: Election) -> str:
     return ""
 
 
+# The record's verifier holds the poll to the manifest's schedule (docs/elections.md §2, §8):
+# it opens no earlier than the hour of ``schedule.opens`` and closes no later than the hour of
+# ``schedule.closes``. The scheduler opens at the scheduled time; an organizer may close early
+# but not open early, or the record would fail the poll check.
+OPENS_EARLY = _(
+    "Voting cannot open before its scheduled time (%(time)s UTC, in the election's manifest): "
+    "the published record would fail verification."
+)
+
 # (from, to) → (who may do it: "organizer", "scheduler", "system"; precondition/side effect)
 TRANSITIONS = {
     (S.DRAFT, S.KEY_CEREMONY): {"organizer"},
@@ -271,6 +280,9 @@ def transition(
                 raise WrongState("the key ceremony is not complete")
             _freeze_roll(election)
         elif to == S.OPEN:
+            if by == "organizer" and timezone.now() < election.opens_at:
+                opens = election.opens_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+                raise WrongState(OPENS_EARLY % {"time": opens})
             election.opened_hour = current_hour()
         elif to == S.CLOSED:
             election.closed_hour = current_hour()

@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, NamedTuple
 
 from voting.crypto.blind_rsa import BlindRsaPublicKey
@@ -38,6 +39,7 @@ from voting.crypto.threshold import (
     verify_share_reveal,
 )
 from voting.verify import board as chain
+from voting.verify import schema
 from voting.verify.ballots import (
     BallotRejected,
     parse_ballot,
@@ -60,6 +62,7 @@ from voting.verify.issuers import InvalidLedger, check_issuer_key, check_ledger,
 from voting.verify.results import aggregate, results_from_counts, undecided_pairs
 
 HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
+MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 HEX32 = re.compile(r"[0-9a-f]{64}\Z")
 CHUNK = 200
 ENTRY_KEYS = {
@@ -91,6 +94,11 @@ LINE_KEYS = {
     "decryption": {"type", "trustee", "shares"},
     "results": {"type", "results"},
 }
+
+
+def _hour_of(moment: str) -> str:
+    """The UTC hour ``…T10:00:00Z`` a ``…T10:30:00Z`` time falls in."""
+    return moment[:13] + ":00:00Z"
 
 
 class Malformed(ValueError):
@@ -179,7 +187,11 @@ CHECKS = [
         "joint key, issuer keys",
     ),
     ("roll", "roll: counts and identifiers"),
-    ("poll", "poll hours: every entry's hour within [opened, closed], non-decreasing"),
+    (
+        "poll",
+        "poll hours: within the manifest's schedule; every entry's hour within [opened, closed], "
+        "non-decreasing",
+    ),
     ("chain", "bulletin board: hash chain, ballot digests, each tracker once"),
     ("head", "final board head and its signature"),
     (
@@ -212,6 +224,11 @@ CHECKS = [
         "ledgers",
         "issuer ledgers: signed, roll ids of the roll, agreeing with its issued flags; "
         "counted credentials signed by each issuer ≤ its ledger",
+    ),
+    (
+        "issued",
+        "issued flags: every roll entry marked issued is in k issuers' ledgers (2k listings if "
+        "re-issued)",
     ),
 ]
 
@@ -248,6 +265,8 @@ class Checked(NamedTuple):
     error: str | None = None
     reveal_error: str | None = None
     canonical: bool = True
+    # A member of the line without its documented type or encoding (the ``record`` check).
+    malformed: str | None = None
 
 
 def _entry_bytes(entry: dict[str, Any], ballot: bytes, reveal: bytes) -> bytes:
@@ -283,9 +302,10 @@ def _check_entry_strictly(line: str) -> Checked:
         or entry["type"] != "entry"
         or type(entry["position"]) is not int
         or not 0 < entry["position"] < 1 << 53
-        or not all(isinstance(entry[k], str) for k in ("kind", "hour", "previous", "hash"))
+        or not all(isinstance(entry[k], str) for k in ("kind", "hour"))
         or not all(
-            isinstance(entry[k], str) and HEX32.match(entry[k]) for k in ("tracker", "digest")
+            isinstance(entry[k], str) and HEX32.match(entry[k])
+            for k in ("tracker", "digest", "previous", "hash")
         )
     ):
         return Checked(None, error="malformed entry", canonical=False)
@@ -321,6 +341,7 @@ def _check_entry_strictly(line: str) -> Checked:
             digest_ok=hashlib.sha256(dumps(entry["ballot"])).hexdigest() == entry["digest"],
             error=f"{exc.code}: {exc}",
             canonical=_is_canonical_line(line, whole),
+            malformed=f"its ballot is malformed ({exc})" if exc.code == "malformed" else None,
         )
     error = reveal_error = None
     if ballot.tracker.hex() != entry["tracker"]:
@@ -334,10 +355,16 @@ def _check_entry_strictly(line: str) -> Checked:
                 error = "a cast ballot carries a reveal"
     except BallotRejected as exc:
         error = f"{exc.code}: {exc}"
+    malformed = None
     if audited:
+        parsed = False
         try:
-            verify_reveal(ballot, parse_reveal(entry["reveal"], shape_list), joint)
+            reveal = parse_reveal(entry["reveal"], shape_list)
+            parsed = True
+            verify_reveal(ballot, reveal, joint)
         except BallotRejected as exc:
+            if not parsed:
+                malformed = f"its reveal is malformed ({exc})"
             where = f"question {exc.question}" if exc.question is not None else "the reveal"
             if exc.item is not None:
                 where += f", part {exc.item}"
@@ -356,6 +383,7 @@ def _check_entry_strictly(line: str) -> Checked:
         error=error,
         reveal_error=reveal_error,
         canonical=_is_canonical_line(line, canonical),
+        malformed=malformed,
     )
 
 
@@ -456,6 +484,44 @@ class _IssuerLedgers:
                         check.fail(f"issuer {index}'s ledger lists {roll_id[:16]}… {times} times")
         except (InvalidManifest, KeyError, TypeError, AttributeError, ValueError) as exc:
             check.fail(f"malformed issuers line: {exc}")
+
+    def _issued_flags(self) -> None:
+        """Each roll entry the roll marks issued is named by at least ``k`` issuers' ledgers (a
+        credential carries ``k`` signatures by distinct issuers, each of which lists the entry),
+        and one marked re-issued is listed at least ``2k`` times across the ledgers (two
+        credentials, each signed by ``k`` distinct issuers; no ledger lists it more than twice).
+        Without this the roll's flags are the server's word alone: marking every entry issued
+        would raise the bound of the eligibility check."""
+        check = self.c["issued"]
+        check.done = True
+        if self.manifest is None or self.roll is None:
+            check.fail("no valid manifest and roll")
+            return
+        if not self.c["ledgers"].done:
+            check.fail("no issuers line: nothing backs the roll's issued flags")
+            return
+        k = parse_issuers(self.manifest).threshold
+        listings: dict[str, list[int]] = {}
+        for ledger in self.ledgers.values():
+            for roll_id, times in Counter(ledger).items():
+                listings.setdefault(roll_id, []).append(min(times, 2))
+        unbacked = 0
+        for entry in self.roll["entries"]:
+            if not entry["issued"]:
+                continue
+            counts = listings.get(entry["id"], [])
+            ledgers, times = len(counts), sum(counts)
+            if ledgers < k or (entry["reissued"] and times < 2 * k):
+                unbacked += 1
+                wanted = f"{k} ledgers" + (
+                    f" and {2 * k} listings (re-issued)" if entry["reissued"] else ""
+                )
+                check.fail(
+                    f"roll entry {entry['id'][:16]}… is marked issued, but {ledgers} issuers' "
+                    f"ledgers list it ({times} times); it needs {wanted}"
+                )
+        if unbacked:
+            check.fail(f"{unbacked} roll entries marked issued are not backed by the ledgers")
 
     def _ledger_bounds(self) -> None:
         """Per issuer, the distinct counted credentials carrying its signature ≤ its ledger:
@@ -655,10 +721,42 @@ class _Verifier(_IssuerLedgers):
         opened, closed = item["opened"], item["closed"]
         if not all(isinstance(t, str) and HOUR.match(t) for t in (opened, closed)):
             check.fail("the poll's opening and closing hours must be UTC hours (…T10:00:00Z)")
-        elif opened > closed:
+            return
+        if opened > closed:
             check.fail(f"the poll closed ({closed}) before it opened ({opened})")
-        else:
-            self.poll = (opened, closed)
+            return
+        self.poll = (opened, closed)
+        self._within_schedule(opened, closed)
+
+    def _within_schedule(self, opened: str, closed: str) -> None:
+        """The poll lies within the schedule the manifest fixed before the ceremony (and that
+        observers published): it opened no earlier than the hour of ``schedule.opens`` and closed
+        no later than the hour of ``schedule.closes``. Without this the poll line is the server's
+        word alone: moving it widens the hours that entries may carry."""
+        check = self.c["poll"]
+        if self.manifest is None:
+            check.fail("the poll hours cannot be checked against the schedule: no valid manifest")
+            return
+        schedule = self.manifest.get("schedule")
+        if not isinstance(schedule, dict) or not all(
+            isinstance(schedule.get(k), str) and MOMENT.match(schedule[k])
+            for k in ("opens", "closes")
+        ):
+            check.fail(
+                "the manifest's schedule must give opens and closes as UTC times (…T10:30:00Z)"
+            )
+            return
+        earliest, latest = _hour_of(schedule["opens"]), _hour_of(schedule["closes"])
+        if opened < earliest:
+            check.fail(
+                f"the poll opened in the hour {opened}, before the schedule's opening hour "
+                f"{earliest} (schedule.opens = {schedule['opens']})"
+            )
+        if closed > latest:
+            check.fail(
+                f"the poll closed in the hour {closed}, after the schedule's closing hour "
+                f"{latest} (schedule.closes = {schedule['closes']})"
+            )
 
     # board
 
@@ -707,6 +805,8 @@ class _Verifier(_IssuerLedgers):
             position, kind, hour, tracker = item.position, item.kind, item.hour, item.tracker
             if not item.canonical:
                 self.c["format"].fail(f"{label}: the line is not the canonical JSON of its entry")
+            if item.malformed:
+                self.c["format"].fail(f"{label}: {item.malformed}")
             if position is None:
                 self.c["chain"].fail(f"{label}: {item.error}")
                 self.c["ballots"].fail(f"{label}: {item.error}")
@@ -850,6 +950,7 @@ class _Verifier(_IssuerLedgers):
         _guarded(self.c["results"], lambda: self._results(totals))
         _guarded(self.c["eligibility"], self._eligibility)
         _guarded(self.c["ledgers"], self._ledger_bounds)
+        _guarded(self.c["issued"], self._issued_flags)
 
     def _selection(self) -> None:
         check = self.c["selection"]
@@ -1128,6 +1229,8 @@ class _Lines:
                 self.format.fail(
                     f"line {self.number}: the {kind} line is not the canonical JSON of its object"
                 )
+            for problem in islice(schema.violations(kind, item), 5):
+                self.format.fail(f"line {self.number}, {kind}: {problem}")
             return self.number, kind, line, item
         return None
 

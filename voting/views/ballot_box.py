@@ -53,7 +53,13 @@ class _NoSession(SessionBase):
         return {}
 
 
-def anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def anonymous(
+    view: Callable[..., HttpResponse], *, document: bool = False
+) -> Callable[..., HttpResponse]:
+    """Run ``view`` for nobody: no cookie, session or user in, no cookie out, not cached, not
+    logged, CSRF-exempt. ``document`` views (the tracker page) answer HTML under the site's
+    content security policy; the others answer JSON under one that allows nothing."""
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         request.META.pop("HTTP_COOKIE", None)
@@ -63,15 +69,21 @@ def anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response = view(request, *args, **kwargs)
         response.cookies.clear()
         response["Cache-Control"] = "no-store"
-        # The answer is JSON, never a document: a policy that allows nothing, the same from the
-        # web service (the CSP middleware keeps a header already set) and the ballot service.
-        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        if not document:
+            # The answer is JSON, never a document: a policy that allows nothing, the same from
+            # the web service (the CSP middleware keeps a header already set) and the ballot
+            # service.
+            response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
         # A refused ballot is an answer, not a server fault: Django would log every 4xx with its
         # path, and a log line carries the collector's timestamp. Mark it as already logged.
         response._has_been_logged = True
         return response
 
     return csrf_exempt(wrapped)
+
+
+def anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return anonymous(view, document=True)
 
 
 MESSAGES = {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from convention.permissions import Action, can
@@ -14,6 +16,10 @@ from voting import selectors
 from voting.models import Election, ElectionState, RollEntry
 from voting.services import board
 from voting.verify.canonical import NotCanonical, loads
+
+from . import feeds
+from .ballot_box import anonymous, anonymous_page
+from .feeds import FeedNotFound, json_feed
 
 FEED_LIMIT = 500
 RECEIPT_MAX_CHARS = 4000
@@ -25,18 +31,12 @@ def _election(uuid) -> Election:
 
 
 def _frozen(uuid) -> Election:
-    election = _election(uuid)
+    election = Election.objects.select_related("convention").filter(uuid=uuid).first()
+    if election is None:
+        raise FeedNotFound("unknown_election", "no election has this id")
     if not election.fingerprint:
-        raise Http404("the election's manifest is not frozen yet")
+        raise FeedNotFound("not_frozen", "the election's manifest is not frozen yet")
     return election
-
-
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value not in (None, "") else default
-    except ValueError:
-        raise Http404("not a number") from None
-    return max(low, min(high, number))
 
 
 def _tracker(value: str | None) -> str:
@@ -118,47 +118,49 @@ def _next_states(election: Election) -> list[tuple[str, str]]:
     ]
 
 
-@require_GET
+@json_feed()
 def manifest_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     return JsonResponse({"manifest": election.manifest, "fingerprint": election.fingerprint})
 
 
-@require_GET
+@json_feed()
 def roll_json(request: HttpRequest, uuid) -> JsonResponse:
     return JsonResponse(selectors.public_roll_json(_frozen(uuid)))
 
 
-@require_GET
+@json_feed()
 def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
     from voting.services.ceremony import status
 
-    election = _election(uuid)
-    if election.state == ElectionState.DRAFT:
-        raise Http404("draft")
+    election = Election.objects.filter(uuid=uuid).first()
+    if election is None or election.state == ElectionState.DRAFT:
+        raise FeedNotFound("unknown_election", "no election has this id")
     data = status(election, None)
     data.pop("shares_for_me")
     data.pop("my_index")
     return JsonResponse(data)
 
 
-@require_GET
+@json_feed()
 def issuer_ledger_json(request: HttpRequest, uuid, index: int) -> JsonResponse:
     """Issuer ``index``'s signed ledger ``{"ledger", "signature"}`` once published."""
     from voting.models import Trustee
 
     election = _frozen(uuid)
     trustee = Trustee.objects.filter(election=election, index=index).first()
-    if trustee is None or trustee.ledger is None:
-        raise Http404("no ledger")
+    if trustee is None:
+        raise FeedNotFound("unknown_issuer", f"the election has no issuer {index}")
+    if trustee.ledger is None:
+        raise FeedNotFound("not_published", f"issuer {index} has not published its ledger yet")
     return JsonResponse(trustee.ledger)
 
 
-@require_GET
+@json_feed("after", "limit")
 def board_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
-    after = _int(request.GET.get("after"), 0, 0, 2**31)
-    limit = _int(request.GET.get("limit"), 100, 1, FEED_LIMIT)
+    after = feeds.integer(request, "after", default=0, low=0, high=2**31 - 1)
+    limit = feeds.integer(request, "limit", default=100, low=1, high=FEED_LIMIT)
     entries = selectors.board_page(election, after=after, limit=limit)
     count = election.head.count
     next_url = None
@@ -178,7 +180,7 @@ def board_json(request: HttpRequest, uuid) -> JsonResponse:
     )
 
 
-@require_GET
+@json_feed()
 def head_json(request: HttpRequest, uuid) -> JsonResponse:
     return JsonResponse(board.current_head(_frozen(uuid)))
 
@@ -192,9 +194,16 @@ def board_page(request: HttpRequest, uuid) -> HttpResponse:
     return render(request, "voting/board.html", {"election": election, "page": page, "head": head})
 
 
+@anonymous_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
-    """Look a tracker up (GET ``t``), or check a pasted receipt (POST ``receipt``)."""
+    """Look a tracker up (GET ``t``), or check a pasted receipt (POST ``receipt``).
+
+    Served under ``/anonymous/``: no cookie is read or set (``anonymous`` and the outermost
+    middleware), so the server cannot tie the tracker or receipt to a session. The language,
+    which would come from a cookie, comes from ``lang`` in the query or the form (links to this
+    page and its forms carry it); CSRF does not apply, as nothing is written."""
+    _language_from(request)
     election = _frozen(uuid)
     raw = request.GET.get("t", "")
     tracker = _tracker(raw)
@@ -219,6 +228,15 @@ def tracker_page(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
+def _language_from(request: HttpRequest) -> None:
+    """Activate ``lang`` (GET or POST) if it is one of the site's languages; else the
+    ``Accept-Language`` choice of ``LocaleMiddleware`` stands."""
+    language = request.POST.get("lang") or request.GET.get("lang") or ""
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 def _receipt(text: str):
     if len(text) > RECEIPT_MAX_CHARS:
         return None
@@ -229,28 +247,27 @@ def _receipt(text: str):
     return value if isinstance(value, dict) else None
 
 
-@require_GET
+@anonymous
+@json_feed("t")
 def tracker_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
-    tracker = _tracker(request.GET.get("t"))
-    if not tracker:
-        return JsonResponse({"error": "malformed", "message": "t must be 64 hex"}, status=400)
+    tracker = feeds.tracker(request)
     return JsonResponse(selectors.tracker_lookup(election, tracker))
 
 
-@require_GET
+@json_feed()
 def tally_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     if election.encrypted_tally is None:
-        raise Http404("no tally yet")
+        raise FeedNotFound("not_published", "the encrypted tally is published when the poll closes")
     return JsonResponse(election.encrypted_tally)
 
 
-@require_GET
+@json_feed()
 def results_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     if election.state != ElectionState.PUBLISHED:
-        raise Http404("not published")
+        raise FeedNotFound("not_published", "the results are not published yet")
     return JsonResponse(election.results)
 
 
@@ -294,13 +311,21 @@ def verify_page(request: HttpRequest, uuid) -> HttpResponse:
     return render(request, "voting/verify.html", {"election": election})
 
 
-@require_GET
+@json_feed()
 def record_download(request: HttpRequest, uuid) -> StreamingHttpResponse:
     election = _frozen(uuid)
     if election.state != ElectionState.PUBLISHED:
-        raise Http404("the record is published with the results")
+        raise FeedNotFound("not_published", "the record is published with the results")
     response = StreamingHttpResponse(
         selectors.record_lines(election), content_type="application/x-ndjson"
     )
     response["Content-Disposition"] = f'attachment; filename="election-{election.uuid}.jsonl"'
     return response
+
+
+@json_feed()
+def unknown_feed(request: HttpRequest, election: str, feed: str) -> JsonResponse:
+    """A feed path whose election id is no UUID, or a feed that does not exist: JSON too."""
+    if not feeds.UUID.match(election):
+        raise feeds.BadQuery("bad_election", "the election id must be a UUID (lowercase, hyphens)")
+    raise FeedNotFound("unknown_feed", "no such feed")

@@ -62,7 +62,9 @@ function groups(tracker) {
 }
 
 function trackerLink(tracker) {
-  return `${app.dataset.trackerPage}?t=${tracker}`;
+  // The tracker page is cookie-less (/anonymous/): its language comes from the address.
+  const lang = encodeURIComponent(document.documentElement.lang || "en");
+  return `${app.dataset.trackerPage}?t=${tracker}&lang=${lang}`;
 }
 
 // -- choices -------------------------------------------------------------------------------------
