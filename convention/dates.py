@@ -116,6 +116,16 @@ def format_moment(
     )
 
 
+def moment_format(language: str | None = None) -> dict[str, object]:
+    """What a page's script needs to write a moment as ``format_moment`` does (the ballot page's
+    receipt hour): the calendar for ``Intl`` (``persian`` is the Solar Hijri calendar), the
+    month names and the comma. The script takes the digits from the page's language."""
+    language = _language(language)
+    if language == "en":
+        return {"calendar": "gregory", "months": list(GREGORIAN_MONTHS), "comma": ","}
+    return {"calendar": "persian", "months": list(MONTHS[language]), "comma": COMMA[language]}
+
+
 def list_separator(language: str | None = None) -> str:
     """ ", " in English, the Arabic comma "، " in Dari and Pashto."""
     return COMMA.get(_language(language), ",") + " "

@@ -9,13 +9,18 @@ error, no serious accessibility violation; every message is in view when it appe
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from django.utils.html import strip_tags
+
+from convention.dates import MONTHS, format_moment, solar_hijri
 from tests.browser.journey import PageChecks
 from tests.browser.phone import in_viewport, phone_context
 from tests.browser.test_voting import sign_queues
 from tests.voting.conftest import cached_issuer_key
-from voting.models import ElectionState
+from voting.models import BoardEntry, ElectionState
+from voting.services.board import hour_string
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +31,19 @@ START = "/"  # the only address typed: the home page
 def _cached_issuer_key(monkeypatch):
     """The Python trustees' issuer keys come from a per-index cache (RSA-3072 is slow to make)."""
     monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
+
+
+def assert_receipt_hour_reads_as_the_templates_write_it(page, election, tracker, language):
+    """The receipt's hour, written by the page's script, is what ``|when:"hour"`` writes: Solar
+    Hijri with Afghan month names and Eastern digits, isolated in <bdi>, never the raw value."""
+    entry = BoardEntry.objects.get(election=election, tracker=tracker)
+    expected = format_moment(entry.hour, "hour", language)
+    shown = page.locator("#receipt-hour")
+    assert shown.locator("time > bdi > bdi[dir=ltr]").text_content() == "UTC"
+    assert shown.locator("time").get_attribute("datetime") == hour_string(entry.hour)
+    assert shown.inner_text().strip() == strip_tags(expected).strip(), (shown.inner_text(), expected)
+    month = MONTHS[language][solar_hijri(entry.hour.date())[1] - 1]
+    assert month in shown.inner_text() and not re.search("[0-9]", shown.inner_text())
 
 
 def person(browser, live_server, language, membership=None):
@@ -82,6 +100,7 @@ def test_the_whole_election_on_a_phone(browser, live_server, language):
     assert in_viewport(page, "#receipt h2"), "the receipt is shown where the voter is"
     tracker = page.text_content("#receipt-tracker").replace(" ", "")
     checks.check(page, language)
+    assert_receipt_hour_reads_as_the_templates_write_it(page, world.election, tracker, language)
 
     # The voter checks the tracker on the board.
     page.click("#receipt-link")

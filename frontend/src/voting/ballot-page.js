@@ -26,6 +26,7 @@ import {
 } from "./election.js";
 import { pointFromHex, warmUp } from "../../crypto/group.js";
 import { download, secureContext, setText, showState, t } from "./messages.js";
+import { showMoment } from "./moment.js";
 
 const app = document.getElementById("ballot-app");
 const form = document.getElementById("ballot-form");
@@ -217,8 +218,8 @@ class PageRefusal extends Error {}
 
 function showReceipt(receipt) {
   setText("receipt-tracker", groups(receipt.tracker));
-  setText("receipt-position", String(receipt.position));
-  setText("receipt-hour", receipt.hour);
+  setText("receipt-position", localDigits(String(receipt.position), document.documentElement.lang));
+  showMoment(document.getElementById("receipt-hour"), receipt.hour, "hour");
   setText("receipt-head", `${receipt.head.count} · ${receipt.head.hash} · ${receipt.head.signature}`);
   document.getElementById("receipt-link").href = trackerLink(receipt.tracker);
   document.getElementById("receipt-download").onclick = () =>
