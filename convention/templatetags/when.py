@@ -6,7 +6,6 @@ shows a moment includes ``{% moment_format %}`` (frontend/src/voting/moment.js r
 from __future__ import annotations
 
 from django import template
-
 from django.utils.html import json_script
 
 from convention.dates import STYLES, format_moment, list_separator, moment_format
