@@ -218,6 +218,31 @@ def test_the_trustee_page_does_not_ask_to_continue_a_completed_ceremony(world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("issuer key", "queue", "issuer daemon")),
+        ("fa-af", ("کلید صادرکنندهٔ", "صف", "برنامهٔ صادرکننده")),
+        ("ps", ("صادروونکي کلی", "کتار", "صادروونکي پروګرام")),
+    ],
+)
+def test_the_completed_ceremony_note_tells_the_trustee_about_issuing_credentials(
+    world, language, words
+):
+    world.run_ceremony()
+    html = (
+        signed_in(world.trustee_members[0], language)
+        .get(reverse("voting:trustee_page", args=[world.election.uuid]))
+        .content.decode()
+    )
+    note = re.search(r'<p class="notice" id="ceremony-done">(.*?)</p>', html, re.S).group(1)
+    for word in words:
+        assert word in note, (word, note)
+    assert '<code dir="ltr">python -m voting.issuer</code>' in note
+    assert "nothing more for you to do" not in note
+
+
+@pytest.mark.django_db
 def test_run_scheduler_moves_a_due_election(world):
     from django.core.management import call_command
 
