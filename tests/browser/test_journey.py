@@ -96,6 +96,17 @@ def test_the_whole_election_on_a_phone(browser, live_server, language):
     page.click("#encrypt-button")
     page.wait_for_selector("#review:not([hidden])")
     assert in_viewport(page, "#review h2"), "the encrypted ballot is shown where the voter is"
+    # The voter audits first: what the audit proved stays in view (the fresh ballot below it).
+    audited = page.get_attribute("#ballot-app", "data-sealed-tracker")
+    page.click("#audit-button")
+    page.wait_for_selector("#audit-result:not([hidden])")
+    page.wait_for_function(
+        "t => document.getElementById('ballot-app').dataset.sealedTracker !== t", arg=audited
+    )
+    page.wait_for_timeout(300)  # any scroll settles
+    assert in_viewport(page, "#audit-result h2"), "the audit's result is shown where the voter is"
+    assert page.locator("#audit-choices > li").count() == 3
+    checks.check(page, language)
     page.click("#cast-button")
     page.wait_for_selector("#receipt:not([hidden])")
     assert in_viewport(page, "#receipt h2"), "the receipt is shown where the voter is"

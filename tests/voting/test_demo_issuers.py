@@ -75,5 +75,6 @@ def test_make_run_issuers_sign_a_demo_voters_credential_within_seconds(
     assert seconds < 20, (seconds, output)
     assert "demo-trustee-a, demo-trustee-b sign the credential requests" in output, output
     assert runner.returncode == 0, output
+    assert "stopped" not in output, output  # both signed in at the first try
     # Each daemon wrote the signed roll id into its ledger before posting the signature.
     assert (directory / "ledger-1.jsonl").read_text().count("roll_id") == 1

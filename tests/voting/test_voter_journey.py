@@ -251,3 +251,25 @@ def test_run_scheduler_moves_a_due_election(world):
     world.election.save()
     call_command("run_scheduler", "--once")
     assert world.refresh().state == ElectionState.CREDENTIALS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "trustees"),
+    [("en", "the election's trustees sign it"), ("fa-af", "امینان انتخابات"), ("ps", "امینان")],
+)
+def test_the_credential_page_says_the_trustees_sign_not_the_server(world, language, trustees):
+    world.open_credentials()
+    html = (
+        signed_in(world.voter_members[0], language)
+        .get(reverse("voting:credential_page", args=[world.election.uuid]))
+        .content.decode()
+    )
+    text = visible_text(html)
+    assert trustees in text
+    for wrong in (
+        "before asking the server to sign it",
+        "پیش از آن که از سرور بخواهد امضایش کند",
+        "له سرور یې د لاسلیک غوښتنه",
+    ):
+        assert wrong not in text

@@ -165,13 +165,18 @@ function bringIntoView(section) {
   section.scrollIntoView?.({ block: "start" });
 }
 
-/** Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review. */
-function seal(choices) {
+/**
+ * Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review; brought
+ * into view unless `quietly` (after an audit, the audit's result stays where the voter looks).
+ */
+function seal(choices, { quietly = false } = {}) {
   state.current = buildBallot(state.manifest, state.fingerprint, choices);
   state.choices = choices;
   app.dataset.sealedTracker = state.current.tracker;
   setText("review-tracker", groups(state.current.tracker));
-  bringIntoView(document.getElementById("review"));
+  const review = document.getElementById("review");
+  if (quietly) review.hidden = false;
+  else bringIntoView(review);
 }
 
 function encrypt(event) {
@@ -189,7 +194,7 @@ function encrypt(event) {
     try {
       const started = performance.now();
       seal(choices);
-      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      const seconds = localDigits(((performance.now() - started) / 1000).toFixed(2), document.documentElement.lang);
       app.dataset.encryptMs = String(Math.round(performance.now() - started));
       status(t("encrypted", { seconds }));
       document.getElementById("audit-result").hidden = true;
@@ -377,7 +382,7 @@ async function audit() {
       setFormEnabled(false);
       return;
     }
-    seal(state.choices);
+    seal(state.choices, { quietly: true });
     status(t("encrypted_again"));
   } catch (error) {
     status(explain(error));

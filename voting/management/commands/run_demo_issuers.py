@@ -29,6 +29,9 @@ from django.core.management.base import BaseCommand, CommandError
 from voting.demo import issuers_dir
 
 RESTART_AFTER = 5.0  # seconds before a failed daemon is started again
+# Seconds between the daemons' first starts: each signs in, and the server hashes one password
+# at a time (two at once would get "busy", HTTP 503).
+STAGGER = 3.0
 INTERVAL = "1"  # seconds between the daemons' polls of their queue
 
 
@@ -95,7 +98,8 @@ class Command(BaseCommand):
         )
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         running: dict[str, subprocess.Popen] = {}
-        restart_at: dict[str, float] = dict.fromkeys(commands, 0.0)
+        start = time.monotonic()
+        restart_at = {user: start + i * STAGGER for i, user in enumerate(commands)}
         try:
             while running or restart_at:
                 now = time.monotonic()
