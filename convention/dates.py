@@ -126,6 +126,13 @@ def moment_format(language: str | None = None) -> dict[str, object]:
     return {"calendar": "persian", "months": list(MONTHS[language]), "comma": COMMA[language]}
 
 
+def local_digits(text: object, language: str | None = None) -> str:
+    """``text`` (a count, a position, a page number) with the reader's digits: Eastern
+    Arabic-Indic in Dari and Pashto, as the dates around it, unchanged in English."""
+    text = str(text)
+    return text if _language(language) == "en" else text.translate(EASTERN_DIGITS)
+
+
 def list_separator(language: str | None = None) -> str:
     """ ", " in English, the Arabic comma "، " in Dari and Pashto."""
     return COMMA.get(_language(language), ",") + " "

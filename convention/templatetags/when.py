@@ -5,10 +5,12 @@ shows a moment includes ``{% moment_format %}`` (frontend/src/voting/moment.js r
 
 from __future__ import annotations
 
-from django import template
-from django.utils.html import json_script
+import json
 
-from convention.dates import STYLES, format_moment, list_separator, moment_format
+from django import template
+from django.utils.html import format_html
+
+from convention.dates import STYLES, format_moment, list_separator, local_digits, moment_format
 
 register = template.Library()
 
@@ -21,9 +23,22 @@ def when(value, style: str = "datetime"):
 
 
 @register.simple_tag(name="moment_format")
-def moment_format_script():
-    """The active language's calendar, month names and comma as JSON for the page's script."""
-    return json_script(moment_format(), "moment-format")
+def moment_format_element():
+    """The active language's calendar, month names and comma for the page's script, in the data
+    attributes of a hidden element (pages carry their data in attributes, not inline scripts)."""
+    spec = moment_format()
+    return format_html(
+        '<div id="moment-format" hidden data-calendar="{}" data-comma="{}" data-months="{}"></div>',
+        spec["calendar"],
+        spec["comma"],
+        json.dumps(spec["months"], ensure_ascii=False),
+    )
+
+
+@register.filter(name="digits")
+def digits(value) -> str:
+    """``{{ count|digits }}``: a number in the reader's digits (Eastern in Dari and Pashto)."""
+    return "" if value is None else local_digits(value)
 
 
 @register.simple_tag(name="comma")

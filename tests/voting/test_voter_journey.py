@@ -273,3 +273,21 @@ def test_the_credential_page_says_the_trustees_sign_not_the_server(world, langua
         "له سرور یې د لاسلیک غوښتنه",
     ):
         assert wrong not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fa-af", "ps"])
+def test_counts_and_question_numbers_use_the_readers_digits(world, language):
+    """Dari and Pashto pages wrote their dates in Eastern digits but counts, positions and
+    question numbers in Western ones, side by side in the same table."""
+    world.open_credentials()
+    client = signed_in(world.voter_members[0], language)
+    detail = client.get(reverse("voting:detail", args=[world.election.uuid])).content.decode()
+    cells = re.findall(r'<th scope="row">[^<]*</th><td>([^<]*)</td>', detail)
+    assert len(cells) >= 5 and all(cell.strip() for cell in cells), cells
+    assert not any(re.search("[0-9]", cell) for cell in cells), cells
+    assert "۴" in cells  # four voters on the roll
+    ballot = client.get(reverse("voting:ballot", args=[world.election.uuid])).content.decode()
+    legends = re.findall(r'<legend dir="auto">([^ ]+) ', ballot)
+    assert legends[:2] == ["۱.", "۲."], legends
+    assert '<option value="1">۱</option>' in ballot

@@ -1,7 +1,7 @@
 // A moment written as convention/dates.py's format_moment writes it, for the values a script
 // receives (the receipt's hour): `<time datetime="…"><bdi>12 قوس 1405، 15:00 <bdi dir="ltr">UTC</bdi></bdi></time>`
 // with Eastern digits in Dari and Pashto. The month names, the comma and the calendar come from
-// the page (`{% moment_format %}`: convention.dates.moment_format as JSON), so they live in one
+// the page (`{% moment_format %}`: convention.dates.moment_format in data attributes), so they live in one
 // place; the Solar Hijri date comes from the browser's own calendar (Intl, "persian"); the
 // digits from localDigits.
 
@@ -11,7 +11,9 @@ let pageFormat = null;
 
 function readFormat() {
   const element = document.getElementById("moment-format");
-  pageFormat = element ? JSON.parse(element.textContent) : { calendar: "gregory", months: null, comma: "," };
+  pageFormat = element
+    ? { calendar: element.dataset.calendar, months: JSON.parse(element.dataset.months), comma: element.dataset.comma }
+    : { calendar: "gregory", months: null, comma: "," };
   return pageFormat;
 }
 
