@@ -448,10 +448,11 @@ async function importCode(scanned) {
     const stored = await verifyStored(state.manifest, state.fingerprint, decodeCode(text, state.fingerprint, state.manifest));
     saveCredential(stored);
     state.credential = stored;
-    line(t("imported"));
     document.getElementById("import-code").value = "";
     showState(document.getElementById("credential-status"), "present");
     setFormEnabled(app.dataset.open === "true");
+    // Last, once the credential box above has changed size: the message stays in view.
+    line(t("imported"));
   } catch (error) {
     // Say which check failed, so the voter knows whether to fetch another file or look for a typo.
     const kind = error instanceof CredentialError ? error.kind : "corrupted";
