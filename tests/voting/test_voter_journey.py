@@ -256,7 +256,11 @@ def test_run_scheduler_moves_a_due_election(world):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "trustees"),
-    [("en", "the election's trustees sign it"), ("fa-af", "امینان انتخابات"), ("ps", "امینان")],
+    [
+        ("en", "the election's trustees sign it"),
+        ("fa-af", "امینان انتخابات"),
+        ("ps", "د ټاکنو امانت‌داران"),
+    ],
 )
 def test_the_credential_page_says_the_trustees_sign_not_the_server(world, language, trustees):
     world.open_credentials()
@@ -291,3 +295,26 @@ def test_counts_and_question_numbers_use_the_readers_digits(world, language):
     legends = re.findall(r'<legend dir="auto">([^ ]+) ', ballot)
     assert legends[:2] == ["۱.", "۲."], legends
     assert '<option value="1">۱</option>' in ballot
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("move", "label"),
+    [
+        ("open_credentials", "امین: درخواست‌های اعتبارنامهٔ رأی‌دهندگان را امضا کنید"),
+        ("open_poll", "امین: دفتر صادرکنندهٔ خود را نشر کنید"),
+    ],
+)
+def test_a_trustee_finds_the_issuer_work_from_the_convention_page(world, move, label):
+    """Credentials need k of the n trustees' signatures, and each issuer publishes its ledger
+    once the poll opens: the convention page offered trustees nothing between the ceremony and
+    the decryption."""
+    getattr(world, move)()
+    trustee = world.trustee_members[0]
+    convention_page = reverse("convention:detail", args=[world.convention.slug])
+    link = f'<a class="button" href="{reverse("voting:trustee_page", args=[world.election.uuid])}">'
+    if move == "open_poll":  # every issuer published its ledger: nothing left to do until closing
+        assert link not in signed_in(trustee, "fa-af").get(convention_page).content.decode()
+        world.election.trustees.filter(membership=trustee).update(ledger=None)
+    html = signed_in(trustee, "fa-af").get(convention_page).content.decode()
+    assert f"{link}{label}</a>" in html
