@@ -240,6 +240,8 @@ def test_the_completed_ceremony_note_tells_the_trustee_about_issuing_credentials
         assert word in note, (word, note)
     assert '<code dir="ltr">python -m voting.issuer</code>' in note
     assert "nothing more for you to do" not in note
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)
+    assert ("1" if language == "en" else "۱") in heading, heading
 
 
 @pytest.mark.django_db
