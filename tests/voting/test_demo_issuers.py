@@ -34,7 +34,9 @@ def test_make_run_issuers_sign_a_demo_voters_credential_within_seconds(
 ):
     monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
     settings.VAR_DIR = tmp_path
-    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "demo-trustee-c.key" in out.getvalue()  # the newcomer is told where the key file is
     directory = issuers_dir()
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     files = sorted(p.name for p in directory.iterdir())

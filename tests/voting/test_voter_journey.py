@@ -320,3 +320,20 @@ def test_a_trustee_finds_the_issuer_work_from_the_convention_page(world, move, l
         world.election.trustees.filter(membership=trustee).update(ledger=None)
     html = signed_in(trustee, "fa-af").get(convention_page).content.decode()
     assert f"{link}{label}</a>" in html
+
+
+@pytest.mark.django_db
+def test_the_results_page_counts_in_the_readers_digits(world):
+    world.open_poll()
+    for voter in world.voters:
+        assert (
+            world.cast(voter.ballot([[0], [0, 1], [2, 0, 1]], world.head())[0]).status_code == 201
+        )
+    world.close_and_tally()
+    world.move(ElectionState.PUBLISHED)
+    html = signed_in(world.voter_members[0], "fa-af").get(
+        reverse("voting:results", args=[world.election.uuid])
+    )
+    cells = re.findall(r"<td>([^<]*)</td>", html.content.decode())
+    assert len(cells) > 10 and all(cells), cells  # counts, options, blank, the pairwise matrix
+    assert not any(re.search("[0-9]", cell) for cell in cells), cells

@@ -339,6 +339,14 @@ class Command(BaseCommand):
             "code below on its ballot page (“Use a credential code from another device”) and vote."
         )
         out("  demo-trustee-a/-b/-c: the trustee pages; demo-observer: the board, results, record.")
+        from voting.demo import issuers_dir
+
+        if (issuers_dir() / "issuers.json").exists():
+            out(
+                f"  demo-trustee-c: sign credential requests from the trustee page too, with the "
+                f"key file {issuers_dir() / 'demo-trustee-c.key'} and the passphrase in "
+                f"{issuers_dir() / 'passphrase'} (-a and -b sign through their daemons)."
+            )
         out("  demo-moderator-a: the rooms of /c/demo/ and their review queue.")
         path = credentials_file()
         if codes:
