@@ -28,6 +28,18 @@ ROOT = Path(__file__).resolve().parents[2]
 MAKE_RUN = "manage.py run_demo_issuers --url http://$(HOST):$(PORT)"
 
 
+def start_demo_issuers(url: str, var_dir: Path) -> subprocess.Popen:
+    """``run_demo_issuers`` as the Makefile's run target starts it, against ``url``."""
+    return subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, *MAKE_RUN.split()[:3], url],
+        cwd=ROOT,
+        env={**os.environ, "MASHWARA_VAR_DIR": str(var_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_make_run_issuers_sign_a_demo_voters_credential_within_seconds(
     live_server, settings, tmp_path, monkeypatch
@@ -45,15 +57,7 @@ def test_make_run_issuers_sign_a_demo_voters_credential_within_seconds(
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert MAKE_RUN in (ROOT / "Makefile").read_text(encoding="utf-8")
 
-    command = [sys.executable, *MAKE_RUN.split()[:3], live_server.url]
-    runner = subprocess.Popen(  # noqa: S603 - our own command
-        command,
-        cwd=ROOT,
-        env={**os.environ, "MASHWARA_VAR_DIR": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    runner = start_demo_issuers(live_server.url, tmp_path)
     try:
         election = Election.objects.get(
             convention__slug=VOTING_SLUG, state=ElectionState.CREDENTIALS
