@@ -106,7 +106,7 @@ def format_moment(
         gregorian = f"{moment.day} {GREGORIAN_MONTHS[moment.month - 1][:3]} {moment.year}"
         return format_html(
             '<time datetime="{}"><bdi>{} <bdi dir="ltr">UTC</bdi></bdi></time> '
-            '(<bdi dir="ltr">{}</bdi>)',
+            '(<bdi dir="ltr" class="gregorian">{}</bdi>)',
             iso,
             text,
             gregorian,

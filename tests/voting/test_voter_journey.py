@@ -129,7 +129,8 @@ def test_dates_use_afghan_month_names_and_eastern_digits():
     html = format_moment(datetime(2026, 12, 3, 15, 0, tzinfo=UTC), "deadline", "fa-af")
     assert "۱۲ قوس ۱۴۰۵، ۱۵:۰۰" in html
     assert '<bdi dir="ltr">UTC</bdi>' in html
-    assert '<bdi dir="ltr">3 Dec 2026</bdi>' in html  # the Gregorian date beside a deadline
+    # the Gregorian date beside a deadline, kept on one line
+    assert '<bdi dir="ltr" class="gregorian">3 Dec 2026</bdi>' in html
     assert "فروردین" not in html and "آذر" not in html  # never Iran's month names
     with translation.override("ps"):
         assert "لیندۍ" in format_moment("2026-12-03T15:00:00Z")
