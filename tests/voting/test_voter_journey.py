@@ -338,3 +338,23 @@ def test_the_results_page_counts_in_the_readers_digits(world):
     cells = re.findall(r"<td>([^<]*)</td>", html.content.decode())
     assert len(cells) > 10 and all(cells), cells  # counts, options, blank, the pairwise matrix
     assert not any(re.search("[0-9]", cell) for cell in cells), cells
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fa-af", "ps"])
+def test_commands_in_sentences_are_isolated_left_to_right(world, language):
+    """A command line inside a Dari or Pashto sentence was split and reordered ('RECORD --)'
+    then '(receipts FILE.'): each is an isolated left-to-right <code>, translated or not."""
+    world.open_credentials()
+    trustee = signed_in(world.trustee_members[0], language).get(
+        reverse("voting:trustee_page", args=[world.election.uuid])
+    )
+    html = trustee.content.decode()
+    assert '<code dir="ltr">python -m voting.issuer</code>' in html
+    assert '<code dir="ltr">python -m voting.trustee</code>' in html
+    tracker = signed_in(world.voter_members[0], language).get(
+        reverse("voting:tracker", args=[world.election.uuid])
+    )
+    assert '<code dir="ltr">python -m voting.verify RECORD --receipts FILE</code>' in (
+        tracker.content.decode()
+    )
