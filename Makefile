@@ -30,8 +30,10 @@ run: setup
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
 # No Celery beat here (tasks run eagerly): run_scheduler moves elections at their times.
+# run_demo_issuers runs the issuer daemons of k demo trustees, so demo credentials get signed.
 	DEBUG=true $(PY) manage.py run_scheduler & scheduler=$$!; \
-	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	DEBUG=true $(PY) manage.py run_demo_issuers --url http://$(HOST):$(PORT) & issuers=$$!; \
+	trap 'kill $$scheduler $$issuers 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

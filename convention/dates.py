@@ -106,7 +106,7 @@ def format_moment(
         gregorian = f"{moment.day} {GREGORIAN_MONTHS[moment.month - 1][:3]} {moment.year}"
         return format_html(
             '<time datetime="{}"><bdi>{} <bdi dir="ltr">UTC</bdi></bdi></time> '
-            '(<bdi dir="ltr">{}</bdi>)',
+            '(<bdi dir="ltr" class="gregorian">{}</bdi>)',
             iso,
             text,
             gregorian,
@@ -114,6 +114,23 @@ def format_moment(
     return format_html(
         '<time datetime="{}"><bdi>{} <bdi dir="ltr">UTC</bdi></bdi></time>', iso, text
     )
+
+
+def moment_format(language: str | None = None) -> dict[str, object]:
+    """What a page's script needs to write a moment as ``format_moment`` does (the ballot page's
+    receipt hour): the calendar for ``Intl`` (``persian`` is the Solar Hijri calendar), the
+    month names and the comma. The script takes the digits from the page's language."""
+    language = _language(language)
+    if language == "en":
+        return {"calendar": "gregory", "months": list(GREGORIAN_MONTHS), "comma": ","}
+    return {"calendar": "persian", "months": list(MONTHS[language]), "comma": COMMA[language]}
+
+
+def local_digits(text: object, language: str | None = None) -> str:
+    """``text`` (a count, a position, a page number) with the reader's digits: Eastern
+    Arabic-Indic in Dari and Pashto, as the dates around it, unchanged in English."""
+    text = str(text)
+    return text if _language(language) == "en" else text.translate(EASTERN_DIGITS)
 
 
 def list_separator(language: str | None = None) -> str:

@@ -9,8 +9,10 @@ voting.verify``. Everything is created once: a second run finds it and adds noth
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -133,6 +135,54 @@ def credentials_file() -> Path:
     return Path(settings.VAR_DIR) / "demo-credentials.txt"
 
 
+def issuers_dir() -> Path:
+    """The demo trustees' key files for the election in its credential window, their passphrase
+    and ``issuers.json`` (what ``run_demo_issuers`` starts). Never in the repository."""
+    return Path(settings.VAR_DIR) / "demo-issuers"
+
+
+def _write_private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)  # an older file keeps its mode through O_TRUNC
+
+
+def save_issuer_keys(election, clients) -> Path:
+    """Seal each demo trustee's secrets and issuer key into a key file (mode 0600) under
+    ``issuers_dir()``, as the trustee page or ``python -m voting.trustee generate`` would, so
+    that ``run_demo_issuers`` can run ``python -m voting.issuer`` for the first ``threshold``."""
+    from voting.trustee import keyfile
+
+    directory = issuers_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.chmod(0o700)
+    passphrase = secrets.token_urlsafe(18)
+    _write_private(directory / "passphrase", passphrase + "\n")
+    rows = {row.index: row for row in election.trustees.select_related("membership__user")}
+    issuers = []
+    for client in clients:
+        username = rows[client.index].membership.user.username
+        key = keyfile.TrusteeKey(
+            election.uuid.hex,
+            bytes.fromhex(election.ceremony_context),
+            election.threshold,
+            client.secrets,
+            client.issuer_key,
+        )
+        name = f"{username}.key"
+        _write_private(directory / name, keyfile.dumps_keyfile(keyfile.seal(key, passphrase)))
+        issuers.append({"index": client.index, "user": username, "key_file": name})
+    plan = {
+        "election": str(election.uuid),
+        "threshold": election.threshold,
+        "passphrase_file": "passphrase",
+        "issuers": issuers,
+    }
+    _write_private(directory / "issuers.json", json.dumps(plan, indent=1) + "\n")
+    return directory
+
+
 def seed_rooms(convention: Convention, organizer: Membership, writers: list[Membership]) -> int:
     """Two rooms with a few posts in English, Dari and Pashto (once). Returns posts written."""
     if Room.objects.filter(convention=convention).exists():
@@ -242,9 +292,11 @@ def seed_elections(
         for i in range(HOLDERS)
     ]
 
-    # In its credential window until voting opens in a week: get a credential in the browser.
-    create("credentials", hour - timedelta(hours=1), hour + timedelta(days=7),
-           hour + timedelta(days=8))  # fmt: skip
+    # In its credential window until voting opens in a week: get a credential in the browser,
+    # signed by the demo trustees' issuer daemons (``run_demo_issuers``, started by make run).
+    election, clients = create("credentials", hour - timedelta(hours=1), hour + timedelta(days=7),
+                               hour + timedelta(days=8))  # fmt: skip
+    save_issuer_keys(election, clients)
     return codes
 
 

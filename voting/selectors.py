@@ -318,7 +318,7 @@ class ElectionForMember:
     has_credential: bool
     credential: bool  # may get a credential now (the credential window is open)
     vote: bool  # the ballot is open (anyone with a credential casts; the page is public)
-    trustee: bool  # a trustee of this election with a step due (ceremony or decryption)
+    trustee: bool  # a trustee with a step due (ceremony, issuing, its ledger, decryption)
     trustee_done: bool  # a trustee whose ceremony part is done, waiting for the others
     results: bool
     deadline: datetime | None  # when what the member can do now stops being possible
@@ -351,9 +351,17 @@ def election_for_member(
     blocked = ""
     if roll_entry is not None and in_window and not vote_decision.allowed:
         blocked = vote_decision.message
+    # Trustees act in the ceremony, as credential issuers (sign in the window, publish their
+    # ledger once the poll opens) and in the decryption.
     acting_trustee = (
         trustee is not None
-        and state in (ElectionState.KEY_CEREMONY, ElectionState.CLOSED)
+        and state
+        in (
+            ElectionState.KEY_CEREMONY,
+            ElectionState.CREDENTIALS,
+            ElectionState.OPEN,
+            ElectionState.CLOSED,
+        )
         and can(action=Action.ACT_AS_TRUSTEE, convention=election.convention, membership=membership)
     )
     deadline = {
@@ -367,7 +375,9 @@ def election_for_member(
         has_credential=roll_entry is not None and roll_entry.issued > 0,
         credential=roll_entry is not None and in_window and vote_decision.allowed,
         vote=state == ElectionState.OPEN,
-        trustee=acting_trustee and not (state == ElectionState.KEY_CEREMONY and trustee.verified),
+        trustee=acting_trustee
+        and not (state == ElectionState.KEY_CEREMONY and trustee.verified)
+        and not (state == ElectionState.OPEN and trustee.ledger is not None),
         trustee_done=acting_trustee
         and state == ElectionState.KEY_CEREMONY
         and bool(trustee.verified),

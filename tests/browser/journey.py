@@ -1,6 +1,7 @@
 """Checks made on every page of a journey on a phone (issue 12): the page fits 360 px, shows
-no untranslated interface string, logs no console error, and has no serious or critical
-accessibility violation (axe-core, injected in test contexts only: never shipped to users)."""
+no untranslated interface string, logs no console error, never splits a Gregorian date over two
+lines, and has no serious or critical accessibility violation (axe-core, injected in test
+contexts only: never shipped to users)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,12 @@ class PageChecks:
         problem = fits(page)
         if problem:
             self.problems.append(f"too wide: {problem}")
+        split = page.evaluate(
+            "[...document.querySelectorAll('bdi.gregorian')]"
+            ".filter((e) => e.getClientRects().length > 1).map((e) => e.textContent)"
+        )
+        if split:
+            self.problems.append(f"Gregorian date split over two lines on {page.url}: {split}")
         if language != "en":
             visible = page.evaluate("document.body.innerText")
             left = sorted(m for m in english_msgids() if m in visible)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.phone import PHONE, in_viewport
 from tests.voting.conftest import cached_issuer_key
 from voting.models import ElectionState
 
@@ -66,7 +67,7 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     context.close()
 
     world.move(ElectionState.OPEN)
-    phone = browser.new_context(base_url=live_server.url, locale="fa-AF")
+    phone = browser.new_context(base_url=live_server.url, locale="fa-AF", viewport=PHONE)
     phone.add_cookies(dari)
     other = phone.new_page()
     other.set_default_timeout(30_000)
@@ -87,8 +88,12 @@ def test_the_downloaded_file_and_the_printed_qr_code_carry_the_credential_to_ano
     assert message == corrupted
 
     # The downloaded file, chosen with the file picker, just works.
-    other.fill("#import-code", "")
+    # (The damaged code stays in the text box: the chosen file wins, the box is emptied.)
     other.set_input_files("#import-file", str(saved))
     other.click("#import-button")
     other.wait_for_selector("#credential-status [data-show='present']:not([hidden])")
+    imported = other.text_content("#voting-messages [data-key='imported']")
+    assert other.text_content("#import-status") == imported
+    # Said after the text box above it shrank from the whole code to empty: still in view.
+    assert in_viewport(other, "#import-status"), "the 'credential stored' message is in view"
     phone.close()

@@ -9,13 +9,18 @@ error, no serious accessibility violation; every message is in view when it appe
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from django.utils.html import strip_tags
+
+from convention.dates import MONTHS, format_moment, solar_hijri
 from tests.browser.journey import PageChecks
 from tests.browser.phone import in_viewport, phone_context
 from tests.browser.test_voting import sign_queues
 from tests.voting.conftest import cached_issuer_key
-from voting.models import ElectionState
+from voting.models import BoardEntry, ElectionState
+from voting.services.board import hour_string
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +31,20 @@ START = "/"  # the only address typed: the home page
 def _cached_issuer_key(monkeypatch):
     """The Python trustees' issuer keys come from a per-index cache (RSA-3072 is slow to make)."""
     monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
+
+
+def assert_receipt_hour_reads_as_the_templates_write_it(page, election, tracker, language):
+    """The receipt's hour, written by the page's script, is what ``|when:"hour"`` writes: Solar
+    Hijri with Afghan month names and Eastern digits, isolated in <bdi>, never the raw value."""
+    entry = BoardEntry.objects.get(election=election, tracker=tracker)
+    expected = format_moment(entry.hour, "hour", language)
+    shown = page.locator("#receipt-hour")
+    assert shown.locator("time > bdi > bdi[dir=ltr]").text_content() == "UTC"
+    assert shown.locator("time").get_attribute("datetime") == hour_string(entry.hour)
+    text = shown.inner_text().strip()
+    assert text == strip_tags(expected).strip(), (text, expected)
+    month = MONTHS[language][solar_hijri(entry.hour.date())[1] - 1]
+    assert month in text and not re.search("[0-9]", text)
 
 
 def person(browser, live_server, language, membership=None):
@@ -77,11 +96,23 @@ def test_the_whole_election_on_a_phone(browser, live_server, language):
     page.click("#encrypt-button")
     page.wait_for_selector("#review:not([hidden])")
     assert in_viewport(page, "#review h2"), "the encrypted ballot is shown where the voter is"
+    # The voter audits first: what the audit proved stays in view (the fresh ballot below it).
+    audited = page.get_attribute("#ballot-app", "data-sealed-tracker")
+    page.click("#audit-button")
+    page.wait_for_selector("#audit-result:not([hidden])")
+    page.wait_for_function(
+        "t => document.getElementById('ballot-app').dataset.sealedTracker !== t", arg=audited
+    )
+    page.wait_for_timeout(300)  # any scroll settles
+    assert in_viewport(page, "#audit-result h2"), "the audit's result is shown where the voter is"
+    assert page.locator("#audit-choices > li").count() == 3
+    checks.check(page, language)
     page.click("#cast-button")
     page.wait_for_selector("#receipt:not([hidden])")
     assert in_viewport(page, "#receipt h2"), "the receipt is shown where the voter is"
     tracker = page.text_content("#receipt-tracker").replace(" ", "")
     checks.check(page, language)
+    assert_receipt_hour_reads_as_the_templates_write_it(page, world.election, tracker, language)
 
     # The voter checks the tracker on the board.
     page.click("#receipt-link")
@@ -118,3 +149,46 @@ def test_the_whole_election_on_a_phone(browser, live_server, language):
     for c in (context, observer_context, trustee_context):
         c.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("language", "button"), [("fa-af", "دری"), ("ps", "پښتو")])
+def test_a_newcomer_gets_a_credential_in_the_demo_on_a_phone(
+    browser, live_server, settings, tmp_path, language, button
+):
+    """``make run``'s demo as a newcomer meets it: the demo seeded, the issuer daemons started
+    as the Makefile starts them; from the start page, through the language switch and the login
+    form, a demo participant finds the election in its credential window and leaves with a
+    signed credential."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.voting.test_demo_issuers import start_demo_issuers
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    runner = start_demo_issuers(live_server.url, tmp_path)
+    context, page, checks = person(browser, live_server, "en")
+    try:
+        page.goto(START)
+        page.get_by_role("button", name=button).click()
+        checks.check(page, language)
+        page.locator("header a[href$='/accounts/login/']").click()
+        page.fill("#id_login", "demo-participant-c")
+        page.fill("#id_password", "demo-pass-2026")
+        page.locator("main form button[type=submit]").click()
+        checks.check(page, language)
+        page.locator("main a[href='/c/demo-vote/']").first.click()
+        checks.check(page, language)
+        page.locator("main a.button[href$='/vote/credential/']").click()
+        checks.check(page, language)
+        page.click("#request-button")
+        page.wait_for_selector("#credential-code-box:not([hidden])", timeout=60_000)
+        assert in_viewport(page, "#credential-status-line"), "the 'done' message is in view"
+        checks.check(page, language)
+    finally:
+        context.close()
+        runner.terminate()
+        output = runner.communicate(timeout=30)[0]
+    assert not checks.problems, "\n".join(checks.problems)
+    assert "stopped" not in output, output

@@ -64,3 +64,30 @@ def test_the_flag_confirmation_is_in_view_when_the_page_loads(browser, live_serv
     page.wait_for_timeout(200)  # let the fragment scroll settle
     assert in_viewport(page, ".messages .message"), "the confirmation is on screen"
     context.close()
+
+
+@pytest.mark.parametrize("language", ["fa-af", "ps"])
+def test_the_signed_in_confirmation_is_in_view_and_passes_axe(browser, live_server, language):
+    """Django's messages are a list inside the status region: a role on the <ul> itself took its
+    items out of any list (axe: listitem, serious) on every page that showed a message."""
+    from convention.models import Convention, Phase, Role
+    from tests.browser.journey import PageChecks
+    from tests.voting.world import member
+
+    convention = Convention.objects.create(slug="loya", title_en="Loya Jirga", phase=Phase.VOTING)
+    user = member(convention, "Nargis", Role.PARTICIPANT).user
+    user.set_password("a long demo password")
+    user.save()
+
+    context = phone_context(browser, live_server, language, bypass_csp=True)  # to inject axe
+    page = context.new_page()
+    checks = PageChecks(page)
+    page.goto("/accounts/login/")
+    page.fill("#id_login", user.username)
+    page.fill("#id_password", "a long demo password")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_selector(".messages .message")
+    assert in_viewport(page, ".messages .message"), "the confirmation is on screen"
+    checks.check(page, language)
+    context.close()
+    assert not checks.problems, "\n".join(checks.problems)

@@ -129,7 +129,8 @@ def test_dates_use_afghan_month_names_and_eastern_digits():
     html = format_moment(datetime(2026, 12, 3, 15, 0, tzinfo=UTC), "deadline", "fa-af")
     assert "۱۲ قوس ۱۴۰۵، ۱۵:۰۰" in html
     assert '<bdi dir="ltr">UTC</bdi>' in html
-    assert '<bdi dir="ltr">3 Dec 2026</bdi>' in html  # the Gregorian date beside a deadline
+    # the Gregorian date beside a deadline, kept on one line
+    assert '<bdi dir="ltr" class="gregorian">3 Dec 2026</bdi>' in html
     assert "فروردین" not in html and "آذر" not in html  # never Iran's month names
     with translation.override("ps"):
         assert "لیندۍ" in format_moment("2026-12-03T15:00:00Z")
@@ -218,6 +219,33 @@ def test_the_trustee_page_does_not_ask_to_continue_a_completed_ceremony(world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("issuer key", "queue", "issuer daemon")),
+        ("fa-af", ("کلید صادرکنندهٔ", "صف", "برنامهٔ صادرکننده")),
+        ("ps", ("صادروونکي کلی", "کتار", "صادروونکي پروګرام")),
+    ],
+)
+def test_the_completed_ceremony_note_tells_the_trustee_about_issuing_credentials(
+    world, language, words
+):
+    world.run_ceremony()
+    html = (
+        signed_in(world.trustee_members[0], language)
+        .get(reverse("voting:trustee_page", args=[world.election.uuid]))
+        .content.decode()
+    )
+    note = re.search(r'<p class="notice" id="ceremony-done">(.*?)</p>', html, re.S).group(1)
+    for word in words:
+        assert word in note, (word, note)
+    assert '<code dir="ltr">python -m voting.issuer</code>' in note
+    assert "nothing more for you to do" not in note
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)
+    assert ("1" if language == "en" else "۱") in heading, heading
+
+
+@pytest.mark.django_db
 def test_run_scheduler_moves_a_due_election(world):
     from django.core.management import call_command
 
@@ -228,3 +256,107 @@ def test_run_scheduler_moves_a_due_election(world):
     world.election.save()
     call_command("run_scheduler", "--once")
     assert world.refresh().state == ElectionState.CREDENTIALS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "trustees"),
+    [
+        ("en", "the election's trustees sign it"),
+        ("fa-af", "امینان انتخابات"),
+        ("ps", "د ټاکنو امانت‌داران"),
+    ],
+)
+def test_the_credential_page_says_the_trustees_sign_not_the_server(world, language, trustees):
+    world.open_credentials()
+    html = (
+        signed_in(world.voter_members[0], language)
+        .get(reverse("voting:credential_page", args=[world.election.uuid]))
+        .content.decode()
+    )
+    text = visible_text(html)
+    assert trustees in text
+    for wrong in (
+        "before asking the server to sign it",
+        "پیش از آن که از سرور بخواهد امضایش کند",
+        "له سرور یې د لاسلیک غوښتنه",
+    ):
+        assert wrong not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fa-af", "ps"])
+def test_counts_and_question_numbers_use_the_readers_digits(world, language):
+    """Dari and Pashto pages wrote their dates in Eastern digits but counts, positions and
+    question numbers in Western ones, side by side in the same table."""
+    world.open_credentials()
+    client = signed_in(world.voter_members[0], language)
+    detail = client.get(reverse("voting:detail", args=[world.election.uuid])).content.decode()
+    cells = re.findall(r'<th scope="row">[^<]*</th><td>([^<]*)</td>', detail)
+    assert len(cells) >= 5 and all(cell.strip() for cell in cells), cells
+    assert not any(re.search("[0-9]", cell) for cell in cells), cells
+    assert "۴" in cells  # four voters on the roll
+    ballot = client.get(reverse("voting:ballot", args=[world.election.uuid])).content.decode()
+    legends = re.findall(r'<legend dir="auto">([^ ]+) ', ballot)
+    assert legends[:2] == ["۱.", "۲."], legends
+    assert '<option value="1">۱</option>' in ballot
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("move", "label"),
+    [
+        ("open_credentials", "امین: درخواست‌های اعتبارنامهٔ رأی‌دهندگان را امضا کنید"),
+        ("open_poll", "امین: دفتر صادرکنندهٔ خود را نشر کنید"),
+    ],
+)
+def test_a_trustee_finds_the_issuer_work_from_the_convention_page(world, move, label):
+    """Credentials need k of the n trustees' signatures, and each issuer publishes its ledger
+    once the poll opens: the convention page offered trustees nothing between the ceremony and
+    the decryption."""
+    getattr(world, move)()
+    trustee = world.trustee_members[0]
+    convention_page = reverse("convention:detail", args=[world.convention.slug])
+    link = f'<a class="button" href="{reverse("voting:trustee_page", args=[world.election.uuid])}">'
+    if move == "open_poll":  # every issuer published its ledger: nothing left to do until closing
+        assert link not in signed_in(trustee, "fa-af").get(convention_page).content.decode()
+        world.election.trustees.filter(membership=trustee).update(ledger=None)
+    html = signed_in(trustee, "fa-af").get(convention_page).content.decode()
+    assert f"{link}{label}</a>" in html
+
+
+@pytest.mark.django_db
+def test_the_results_page_counts_in_the_readers_digits(world):
+    world.open_poll()
+    for voter in world.voters:
+        assert (
+            world.cast(voter.ballot([[0], [0, 1], [2, 0, 1]], world.head())[0]).status_code == 201
+        )
+    world.close_and_tally()
+    world.move(ElectionState.PUBLISHED)
+    html = signed_in(world.voter_members[0], "fa-af").get(
+        reverse("voting:results", args=[world.election.uuid])
+    )
+    cells = re.findall(r"<td>([^<]*)</td>", html.content.decode())
+    assert len(cells) > 10 and all(cells), cells  # counts, options, blank, the pairwise matrix
+    assert not any(re.search("[0-9]", cell) for cell in cells), cells
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fa-af", "ps"])
+def test_commands_in_sentences_are_isolated_left_to_right(world, language):
+    """A command line inside a Dari or Pashto sentence was split and reordered ('RECORD --)'
+    then '(receipts FILE.'): each is an isolated left-to-right <code>, translated or not."""
+    world.open_credentials()
+    trustee = signed_in(world.trustee_members[0], language).get(
+        reverse("voting:trustee_page", args=[world.election.uuid])
+    )
+    html = trustee.content.decode()
+    assert '<code dir="ltr">python -m voting.issuer</code>' in html
+    assert '<code dir="ltr">python -m voting.trustee</code>' in html
+    tracker = signed_in(world.voter_members[0], language).get(
+        reverse("voting:tracker", args=[world.election.uuid])
+    )
+    assert '<code dir="ltr">python -m voting.verify RECORD --receipts FILE</code>' in (
+        tracker.content.decode()
+    )

@@ -13,20 +13,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from convention.dates import local_digits
 from voting.verify.election import election_code as code_of
 
 register = template.Library()
-
-EASTERN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-EASTERN_LANGUAGES = ("fa", "ps")
-
-
-def local_digits(text: str, language: str | None) -> str:
-    """``text`` with its Western digits in the language's own: Eastern Arabic-Indic (U+06F0…)
-    in Dari and Pashto, unchanged otherwise."""
-    if (language or "").lower().startswith(EASTERN_LANGUAGES):
-        return text.translate(EASTERN_DIGITS)
-    return text
 
 
 @register.filter

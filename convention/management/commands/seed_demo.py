@@ -78,7 +78,7 @@ PARTICIPANTS = [
 TITLES = {
     "title_en": "Demo convention",
     "title_fa_af": "مجمع آزمایشی",
-    "title_ps": "آزمایښتي غونډه",
+    "title_ps": "آزمایښتي جرګه",
     "description_en": (
         "A convention with invented members, to try the platform. Nothing here is real.\n"
         "Log in with one of the demo accounts to see the pages of each role."
@@ -88,7 +88,7 @@ TITLES = {
         "با یکی از حساب‌های آزمایشی وارد شوید تا صفحه‌های هر نقش را ببینید."
     ),
     "description_ps": (
-        "یوه غونډه له جوړو شویو غړو سره، د دې پلاتفورم د ازمویلو لپاره. دلته هېڅ شی رښتیا نه دی.\n"
+        "یوه جرګه له جوړو شویو غړو سره، د دې پلاتفورم د ازمویلو لپاره. دلته هېڅ شی رښتیا نه دی.\n"
         "د یوه آزمایښتي حساب سره ننوځئ څو د هرې ونډې پاڼې وګورئ."
     ),
 }
@@ -331,13 +331,22 @@ class Command(BaseCommand):
         out(
             "  demo-participant-c … -h: log in, open /c/demo-vote/, get a credential in the "
             "election whose credential window is open (each once; the credential stays in the "
-            "browser)."
+            "browser). The demo trustees' issuer daemons, which make run starts (python manage.py "
+            "run_demo_issuers), sign it within seconds."
         )
         out(
             "  demo-participant-a and -b hold credentials for the open election: import the "
             "code below on its ballot page (“Use a credential code from another device”) and vote."
         )
         out("  demo-trustee-a/-b/-c: the trustee pages; demo-observer: the board, results, record.")
+        from voting.demo import issuers_dir
+
+        if (issuers_dir() / "issuers.json").exists():
+            out(
+                f"  demo-trustee-c: sign credential requests from the trustee page too, with the "
+                f"key file {issuers_dir() / 'demo-trustee-c.key'} and the passphrase in "
+                f"{issuers_dir() / 'passphrase'} (-a and -b sign through their daemons)."
+            )
         out("  demo-moderator-a: the rooms of /c/demo/ and their review queue.")
         path = credentials_file()
         if codes:

@@ -26,6 +26,7 @@ import {
 } from "./election.js";
 import { pointFromHex, warmUp } from "../../crypto/group.js";
 import { download, secureContext, setText, showState, t } from "./messages.js";
+import { showMoment } from "./moment.js";
 
 const app = document.getElementById("ballot-app");
 const form = document.getElementById("ballot-form");
@@ -166,13 +167,18 @@ function bringIntoView(section) {
   section.scrollIntoView?.({ block: "start" });
 }
 
-/** Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review. */
-function seal(choices) {
+/**
+ * Encrypt `choices` under a fresh nonce and show the sealed ballot's tracker for review; brought
+ * into view unless `quietly` (after an audit, the audit's result stays where the voter looks).
+ */
+function seal(choices, { quietly = false } = {}) {
   state.current = buildBallot(state.manifest, state.fingerprint, choices);
   state.choices = choices;
   app.dataset.sealedTracker = state.current.tracker;
   setText("review-tracker", groups(state.current.tracker));
-  bringIntoView(document.getElementById("review"));
+  const review = document.getElementById("review");
+  if (quietly) review.hidden = false;
+  else bringIntoView(review);
 }
 
 function encrypt(event) {
@@ -190,7 +196,7 @@ function encrypt(event) {
     try {
       const started = performance.now();
       seal(choices);
-      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      const seconds = localDigits(((performance.now() - started) / 1000).toFixed(2), document.documentElement.lang);
       app.dataset.encryptMs = String(Math.round(performance.now() - started));
       status(t("encrypted", { seconds }));
       document.getElementById("audit-result").hidden = true;
@@ -219,8 +225,8 @@ class PageRefusal extends Error {}
 
 function showReceipt(receipt) {
   setText("receipt-tracker", groups(receipt.tracker));
-  setText("receipt-position", String(receipt.position));
-  setText("receipt-hour", receipt.hour);
+  setText("receipt-position", localDigits(String(receipt.position), document.documentElement.lang));
+  showMoment(document.getElementById("receipt-hour"), receipt.hour, "hour");
   setText("receipt-head", `${receipt.head.count} · ${receipt.head.hash} · ${receipt.head.signature}`);
   document.getElementById("receipt-link").href = trackerLink(receipt.tracker);
   document.getElementById("receipt-download").onclick = () =>
@@ -378,7 +384,7 @@ async function audit() {
       setFormEnabled(false);
       return;
     }
-    seal(state.choices);
+    seal(state.choices, { quietly: true });
     status(t("encrypted_again"));
   } catch (error) {
     status(explain(error));
@@ -444,10 +450,11 @@ async function importCode(scanned) {
     const stored = await verifyStored(state.manifest, state.fingerprint, decodeCode(text, state.fingerprint, state.manifest));
     saveCredential(stored);
     state.credential = stored;
-    line(t("imported"));
     document.getElementById("import-code").value = "";
     showState(document.getElementById("credential-status"), "present");
     setFormEnabled(app.dataset.open === "true");
+    // Last, once the credential box above has changed size: the message stays in view.
+    line(t("imported"));
   } catch (error) {
     // Say which check failed, so the voter knows whether to fetch another file or look for a typo.
     const kind = error instanceof CredentialError ? error.kind : "corrupted";

@@ -2,6 +2,8 @@
 // list as <li data-key="…">), so the scripts carry no text of their own in any language.
 // Placeholders are Python's %(name)s.
 
+import { localDigits } from "./election.js";
+
 let catalogue = null;
 
 function load() {
@@ -14,9 +16,11 @@ export function has(key) {
   return (catalogue ?? load()).has(key);
 }
 
+/** The catalogue's text for `key` with its %(name)s filled in; numbers in the page's digits. */
 export function t(key, params = {}) {
   const text = (catalogue ?? load()).get(key) ?? key;
-  return text.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? String(params[name]) : ""));
+  const value = (item) => (typeof item === "number" ? localDigits(String(item), globalThis.document?.documentElement?.lang) : String(item));
+  return text.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? value(params[name]) : ""));
 }
 
 /** Show the element(s) of `root` whose data-show equals `state`, hide the others. */

@@ -3,6 +3,7 @@
 // the shares received (complain if wrong), answer complaints; later rebuild the tally from the
 // board and send decryption shares with their proofs (docs/elections.md §6–§7).
 
+import { localDigits } from "./election.js";
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { KeyFileError, keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
 import { has, secureContext, setText, t } from "./messages.js";
@@ -60,7 +61,7 @@ function renderStatus(ceremony) {
   for (const trustee of ceremony.trustees) {
     const row = document.createElement("tr");
     const cells = [
-      `${trustee.index} ${trustee.name}${trustee.index === ceremony.my_index ? ` ${t("you")}` : ""}${trustee.disqualified ? ` (${t("disqualified")})` : ""}`,
+      `${localDigits(String(trustee.index), document.documentElement.lang)} ${trustee.name}${trustee.index === ceremony.my_index ? ` ${t("you")}` : ""}${trustee.disqualified ? ` (${t("disqualified")})` : ""}`,
       trustee.commitments !== null ? t("yes") : t("no"),
       trustee.shares_sent ? t("yes") : t("no"),
       trustee.verified ? t("yes") : t("no"),
