@@ -1,6 +1,7 @@
-"""Credentials from 2 of 3 issuers with real keys on both sides: trustee 1 makes its issuer key
-and signs the queue in its browser (the trustee page), trustee 3 runs ``python -m
-voting.issuer`` (a subprocess, its own key file), trustee 2 stays away. The voter's credential
+"""Credentials from the 2 issuers (trustees 1 and 2 of 3, threshold 2) with real keys on both
+sides: trustee 1 makes its issuer key and signs the queue in its browser (the trustee page),
+trustee 2 runs ``python -m voting.issuer`` (a subprocess, its own key file), trustee 3, no
+issuer, only decrypts. The voter's credential
 page waits for them, shows the count, and stores a credential the ballot box and the verifier
 accept; both ledgers are published once the window closes."""
 
@@ -87,8 +88,8 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
     ).issuer_key
     world.move(ElectionState.CREDENTIALS)
 
-    # The issuers come online: trustee 3's daemon, trustee 1's page.
-    ledger = tmp_path / "ledger-3.jsonl"
+    # The issuers come online: trustee 2's daemon, trustee 1's page.
+    ledger = tmp_path / "ledger-2.jsonl"
     daemon = subprocess.Popen(  # noqa: S603 (our own module)
         [
             sys.executable,
@@ -99,9 +100,9 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
             "--election",
             str(uuid),
             "--session",
-            sessions[3],
+            sessions[2],
             "--key-file",
-            str(files[3]),
+            str(files[2]),
             "--ledger",
             str(ledger),
             "--interval",
@@ -118,7 +119,7 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
         load_key_file(trustee_page, key_path)
         trustee_page.wait_for_selector("#issue-box:not([hidden])")
 
-        # The voter asks; the page shows the wait, then stores a credential of issuers 1 and 3.
+        # The voter asks; the page shows the wait, then stores a credential of issuers 1 and 2.
         voter_context = signed_in_context(browser, live_server, world.voter_members[0])
         page = voter_context.new_page()
         page.set_default_timeout(60_000)
@@ -128,7 +129,7 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
         assert page.text_content("#roll-id") == world.election.roll.get().roll_id
         fp = election.fingerprint
         stored = json.loads(page.evaluate(f"localStorage.getItem('mashwara/v1/credential/{fp}')"))
-        assert [s["issuer"] for s in stored["credential"]["signatures"]] == [1, 3]
+        assert [s["issuer"] for s in stored["credential"]["signatures"]] == [1, 2]
         trustee_page.locator("#issued-count", has_text="1").wait_for()
         voter_context.close()
 

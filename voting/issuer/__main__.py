@@ -87,6 +87,12 @@ def check_election(client: ServerClient, key: TrusteeKey) -> tuple[bytes, dict[s
     published = client.manifest()
     fingerprint = steps.check_manifest(key, status, published)
     steps.check_announced_issuer_keys(status, published["manifest"])
+    threshold = published["manifest"]["issuers"]["threshold"]
+    if key.index > threshold:
+        raise steps.TrusteeRefusal(
+            f"trustee {key.index} is no issuer of this election: the issuers are trustees "
+            f"1 to {threshold}"
+        )
     return fingerprint, published["manifest"]
 
 

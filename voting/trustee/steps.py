@@ -281,11 +281,15 @@ def check_manifest(key: TrusteeKey, status: dict[str, Any], published: dict[str,
 
 def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
     """Our issuer key is the manifest's issuer ``i``, and every issuer key there is one the
-    trustees announced: a server that swapped in keys of its own could mint credentials."""
+    trustees announced: a server that swapped in keys of its own could mint credentials. The
+    issuers are trustees 1..k: a trustee beyond ``k`` only decrypts, and holds no issuer key of
+    the manifest."""
     try:
         issuers = parse_issuers(manifest)
     except InvalidManifest as exc:
         raise TrusteeRefusal(f"the manifest's issuers are malformed: {exc}") from None
+    if key.index > issuers.threshold and issuers.threshold == key.threshold:
+        return issuers
     if issuers.keys.get(key.index) != key.issuer_key.public:
         raise TrusteeRefusal(
             f"the manifest does not hold your issuer key as issuer {key.index}: "
@@ -297,8 +301,9 @@ def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
 
 
 def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]) -> None:
-    """Every issuer key of the manifest is the one its trustee announced, with a valid proof of
-    possession over this ceremony (so a key the server made would need the trustee's consent)."""
+    """Every issuer key of the manifest (trustees 1..k) is the one its trustee announced, with a
+    valid proof of possession over this ceremony (so a key the server made would need the
+    trustee's consent)."""
     issuers = parse_issuers(manifest)
     cc = bytes.fromhex(status["ceremony_context"])
     for trustee in status["trustees"]:
@@ -307,7 +312,8 @@ def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]
             pem = check_issuer_key(cc, trustee["index"], announced)
         except CryptoError as exc:
             raise TrusteeRefusal(f"trustee {trustee['index']}'s issuer key: {exc}") from None
-        if blind_rsa.BlindRsaPublicKey.from_pem(pem) != issuers.keys.get(trustee["index"]):
+        expected = issuers.keys.get(trustee["index"])  # trustees 1..k only
+        if expected is not None and blind_rsa.BlindRsaPublicKey.from_pem(pem) != expected:
             raise TrusteeRefusal(
                 f"the manifest's issuer {trustee['index']} is not the key that trustee announced"
             )

@@ -30,12 +30,13 @@ export async function importIssuer(issuerPublicKey) {
 
 /**
  * The manifest's issuers: { threshold, keys: Map(index → CryptoKey), lengths: Map(index → modulus
- * bytes), pems: Map(index → PEM) }, one key per trustee, in order.
+ * bytes), pems: Map(index → PEM) }: one key for each of trustees 1..k (k the trustees' threshold),
+ * in order; a credential carries the signatures of all of them (docs/protocol.md §7).
  */
 export async function importIssuers(manifest) {
   const issuers = manifest?.issuers;
   const names = manifest?.trustees?.names ?? [];
-  if (!issuers || !Array.isArray(issuers.keys) || issuers.keys.length !== names.length || issuers.threshold !== manifest.trustees.threshold) {
+  if (!issuers || !Array.isArray(issuers.keys) || issuers.keys.length !== issuers.threshold || issuers.threshold > names.length || issuers.threshold !== manifest.trustees.threshold) {
     throw new IssuerError("the manifest's issuers are malformed");
   }
   const keys = new Map();
