@@ -36,6 +36,9 @@ ROLL_FLAG_STATES = (
 )
 
 
+ISSUING_STATES = (ElectionState.CREDENTIALS, ElectionState.OPEN)
+
+
 def public_roll_json(election: Election) -> dict[str, Any]:
     """The roll as published while the election runs (``GET …/roll.json``).
 
@@ -351,8 +354,8 @@ def election_for_member(
     blocked = ""
     if roll_entry is not None and in_window and not vote_decision.allowed:
         blocked = vote_decision.message
-    # Trustees act in the ceremony, as credential issuers (sign in the window, publish their
-    # ledger once the poll opens) and in the decryption.
+    # Trustees act in the ceremony, as credential issuers (trustees 1..k: sign in the window,
+    # publish their ledger once the poll opens) and in the decryption.
     acting_trustee = (
         trustee is not None
         and state
@@ -377,6 +380,8 @@ def election_for_member(
         vote=state == ElectionState.OPEN,
         trustee=acting_trustee
         and not (state == ElectionState.KEY_CEREMONY and trustee.verified)
+        # Only trustees 1..k issue credentials (protocol §7); the others wait for the tally.
+        and not (state in ISSUING_STATES and trustee.index > election.threshold)
         and not (state == ElectionState.OPEN and trustee.ledger is not None),
         trustee_done=acting_trustee
         and state == ElectionState.KEY_CEREMONY

@@ -360,3 +360,17 @@ def test_commands_in_sentences_are_isolated_left_to_right(world, language):
     assert '<code dir="ltr">python -m voting.verify RECORD --receipts FILE</code>' in (
         tracker.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_a_trustee_who_is_no_issuer_is_not_sent_to_sign_credential_requests(world):
+    """The issuers are trustees 1..k (protocol §7): trustee k+1 has no queue to sign and no
+    ledger to publish, so its convention page offers it nothing until the decryption."""
+    world.open_credentials()
+    last = world.election.trustees.order_by("-index").first()
+    assert last.index > world.election.threshold
+    convention_page = reverse("convention:detail", args=[world.convention.slug])
+    link = reverse("voting:trustee_page", args=[world.election.uuid])
+    assert link not in signed_in(last.membership, "fa-af").get(convention_page).content.decode()
+    first = world.trustee_members[0]
+    assert link in signed_in(first, "fa-af").get(convention_page).content.decode()
