@@ -222,7 +222,14 @@ def build_definition(election: Election) -> dict[str, Any]:
             "names": [t.name for t in election.trustees.all()],
         },
         "board_public_key": None,
-    }
+    } | _cohorts_member(election)
+
+
+def _cohorts_member(election: Election) -> dict[str, Any]:
+    from voting.services.cohorts import definition_member
+
+    found = definition_member(election)
+    return {} if found is None else {"cohorts": found}
 
 
 def _start_ceremony(election: Election) -> None:
@@ -270,6 +277,9 @@ def _freeze_roll(election: Election) -> None:
             )
         )
     RollEntry.objects.bulk_create(entries, batch_size=1000)
+    from voting.services.cohorts import freeze_attested
+
+    freeze_attested(election)
 
 
 def _close(election: Election) -> None:
@@ -363,6 +373,9 @@ def transition(
             _freeze_roll(election)
         elif to == S.OPEN:
             election.opened_hour = current_hour()
+            from voting.services.cohorts import close_window
+
+            close_window(election)
         elif to == S.CLOSED:
             election.closed_hour = current_hour()
             _close(election)
