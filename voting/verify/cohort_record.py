@@ -200,6 +200,7 @@ class CohortRecord:
                     f"{labelled} counted ballots carry dimension {d} value {v}, but only {bound} "
                     f"were issued (+{reissued} re-issues)"
                 )
+        self._adds_up(overall_tally)
         widths = [shape.width for shape in shape_list]
         cells = cell_sums(((vectors[p], rows[p]) for p in counted), sum(widths))
         expected = cohort_tally(cohorts, cells, widths)
@@ -213,13 +214,6 @@ class CohortRecord:
             if len(_list(self.tally)) != dims:
                 self.fail("the cohort tally does not have one entry per dimension")
             return
-        for d, per_value in enumerate(expected, start=1):
-            if sum(value["counted"] for value in per_value) != overall_tally["counted"]:
-                self.fail(f"dimension {d}: the per-cohort counts do not add up to counted")
-            total = group_sum(per_value, range(len(per_value)))
-            flat = [{"a": a.hex(), "b": b.hex()} for q in total for a, b in q]
-            if flat != [ct for q in overall_tally["questions"] for ct in q]:
-                self.fail(f"dimension {d}: the per-cohort sums do not add up to the tally")
         plan = release_plan(cohorts, [vectors[p] for p in counted])
         counts = [[value["counted"] for value in per_value] for per_value in expected]
         self._compare_plan(plan)
@@ -254,6 +248,18 @@ class CohortRecord:
                     )
             if len(theirs) != len(mine):
                 self.fail("the cohort results do not have one entry per dimension")
+
+    def _adds_up(self, overall_tally: dict[str, Any]) -> None:
+        """The published per-cohort figures of each dimension add up to the overall ones: the
+        counts to ``counted``, the sums (point by point) to the tally."""
+        overall = [ct for q in overall_tally["questions"] for ct in q]
+        for d, per_value in enumerate(_list(self.tally), start=1):
+            if sum(value["counted"] for value in per_value) != overall_tally["counted"]:
+                self.fail(f"dimension {d}: the per-cohort counts do not add up to counted")
+            total = group_sum(per_value, range(len(per_value)))
+            flat = [{"a": a.hex(), "b": b.hex()} for q in total for a, b in q]
+            if flat != overall:
+                self.fail(f"dimension {d}: the per-cohort sums do not add up to the tally")
 
     def _compare_plan(self, plan: list[Release]) -> None:
         """Name a published figure the rule forbids (protocol §12.5) before anything else."""
