@@ -119,3 +119,32 @@ def test_a_voter_cannot_claim_another_attested_value_at_the_ballot_box(cohort_el
         assert refused.value.code == "unknown_issuer"
     finally:
         label["value"] = 1
+
+
+LANGUAGES = [
+    ("en", "could be singled out", "Attested: set by the registrar"),
+    ("fa-af", "شناسایی‌پذیر می‌شد", "تأییدشده"),
+    ("ps", "پېژندل کېدای شوه", "تایید شوی"),
+]
+
+
+def test_results_page_shows_each_dimension_and_says_why_one_is_withheld(cohort_election):
+    from django.test import Client
+    from django.urls import reverse
+
+    _, election, _ = cohort_election
+    bars = sum(
+        len(q["counts"]) + (1 if q["type"] == "single" and q["blank"] else 0)
+        for found in election.cohort_results
+        for group in found.get("groups", [])
+        for q in group["questions"]
+        if q["type"] != "ranked"
+    )
+    for language, withheld, attested in LANGUAGES:
+        page = Client(HTTP_ACCEPT_LANGUAGE=language).get(
+            reverse("voting:results", args=[election.uuid])
+        )
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert withheld in text and attested in text, language
+        assert text.count("<meter") == bars

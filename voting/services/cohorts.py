@@ -447,3 +447,56 @@ def record_lines(election: Election, where: str) -> list[dict[str, Any]]:
     if where == "after_results" and election.cohort_results is not None:
         return [{"type": "cohort_results", "results": election.cohort_results}]
     return []
+
+
+# -- the results page ----------------------------------------------------------------------------
+
+
+def _text(localised: dict[str, str], language: str) -> str:
+    return localised.get(language) or localised["en"]
+
+
+def results_view(election: Election, language: str, options: list[list[str]]) -> list[dict]:
+    """What the results page shows per dimension (docs/protocol.md §12.5): its name and kind,
+    the values merged before the poll, and either each published group with its counted
+    ballots and its result per question (``options[q]``: option names), or the reason it is
+    withheld. Empty for an election without dimensions."""
+    definition = (election.manifest or {}).get("cohorts")
+    if definition is None or election.cohort_results is None:
+        return []
+    merged = merged_values(election)
+    out = []
+    for found, dimension in zip(election.cohort_results, definition["dimensions"], strict=True):
+        d = found["dimension"]
+        names = [_text(v, language) for v in dimension["values"]]
+        view = {
+            "name": _text(dimension["name"], language),
+            "attested": found["kind"] == "attested",
+            "merged": [names[v - 1] for dd, v in sorted(merged) if dd == d],
+            "withheld": found.get("reason") if found["status"] == "withheld" else None,
+            "minimum": definition["minimum"],
+            "groups": [],
+        }
+        for group in found.get("groups", []):
+            stated = [names[v - 1] for v in group["values"] if v]
+            questions = []
+            for result, labels in zip(group["questions"], options, strict=True):
+                if result["type"] == "ranked":
+                    questions.append(
+                        {"ranking": [[labels[i] for i in tier] for tier in result["ranking"]]}
+                    )
+                else:
+                    counts = list(zip(labels, result["counts"], strict=True))
+                    if result["type"] == "single" and result["blank"]:
+                        counts.append((None, result["blank"]))
+                    questions.append({"counts": counts})
+            view["groups"].append(
+                {
+                    "not_stated": 0 in group["values"],
+                    "values": stated,
+                    "counted": group["counted"],
+                    "questions": questions,
+                }
+            )
+        out.append(view)
+    return out

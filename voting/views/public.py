@@ -6,13 +6,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from convention.permissions import Action, can
 from convention.selectors import membership_of
 from voting import selectors
 from voting.models import Election, ElectionState, RollEntry
-from voting.services import board
+from voting.services import board, cohorts
 from voting.verify.canonical import NotCanonical, loads
 
 FEED_LIMIT = 500
@@ -282,6 +283,13 @@ def results_page(request: HttpRequest, uuid) -> HttpResponse:
             "election": election,
             "published": published,
             "rows": rows,
+            "cohorts": cohorts.results_view(
+                election,
+                get_language() or "en",
+                [[option.text for option in row["options"]] for row in rows],
+            )
+            if published
+            else [],
             "counts": counts,
             "counted": counts["counted"],
         },
