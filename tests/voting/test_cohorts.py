@@ -148,3 +148,21 @@ def test_results_page_shows_each_dimension_and_says_why_one_is_withheld(cohort_e
         assert page.status_code == 200
         assert withheld in text and attested in text, language
         assert text.count("<meter") == bars
+
+
+def test_credential_page_shows_the_voter_what_their_credential_will_say_in_dari(db):
+    from django.test import Client
+    from django.urls import reverse
+
+    from voting.models import RollEntry
+
+    sim = prepare(30, trustees=2, threshold=1, cohorts=demo_cohorts(K), issue=False)
+    member = sim.members[0]  # attested inside Afghanistan, region Kabul
+    assert RollEntry.objects.get(membership=member).cohorts == {"1": 1, "3": 1}
+    client = Client(HTTP_ACCEPT_LANGUAGE="fa-af")
+    client.force_login(member.user)
+    text = client.get(reverse("voting:credential_page", args=[sim.election.uuid])).content.decode()
+    assert "آنچه اعتبارنامهٔ شما نشان خواهد داد" in text
+    assert "داخل افغانستان" in text and "کابل" in text  # attested: shown, not chosen
+    assert '<select name="cohort-2">' in text and "مشخص نشده" in text  # gender: the voter's choice
+    assert 'data-cohorts="{&quot;1&quot;: 1, &quot;3&quot;: 1}"' in text

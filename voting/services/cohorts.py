@@ -500,3 +500,30 @@ def results_view(election: Election, language: str, options: list[list[str]]) ->
             )
         out.append(view)
     return out
+
+
+def credential_view(election: Election, entry: RollEntry | None, language: str) -> list[dict]:
+    """What the credential page shows before issuance: per dimension, its name and either the
+    attested value the credential will carry (after the merges) or the self-declared choices
+    ("not stated" first, the default). Empty for an election without dimensions."""
+    definition = (election.manifest or {}).get("cohorts")
+    if definition is None or entry is None:
+        return []
+    merged = merged_values(election)
+    out = []
+    for d, dimension in enumerate(definition["dimensions"], start=1):
+        names = [_text(v, language) for v in dimension["values"]]
+        attested = dimension["kind"] == "attested"
+        value = entry.cohorts.get(str(d)) if attested else None
+        out.append(
+            {
+                "dimension": d,
+                "name": _text(dimension["name"], language),
+                "attested": attested,
+                "value": names[value - 1] if value else None,
+                "choices": []
+                if attested
+                else [(v, name) for v, name in enumerate(names, 1) if (d, v) not in merged],
+            }
+        )
+    return out

@@ -1,0 +1,29 @@
+// Cohort labels in the browser (docs/protocol.md §12): the label message is byte for byte the
+// Python one (voting.verify.cohorts.label_message), and the ballot page drops merged labels.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "../crypto/bytes.js";
+import { labelMessage, withoutMerged } from "../src/voting/cohorts.js";
+
+test("the label message is the one the Python verifier checks", () => {
+  const message = labelMessage(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), 2, 3);
+  assert.equal(message.length, 129);
+  // python -c "from voting.verify.cohorts import label_message; …" (fp = 01…, P = 02…, d = 2, v = 3)
+  assert.equal(bytesToHex(sha256(message)), "c622017f4c1973850b78ed6e2a6a8d00c402f3696142849ed939dc5154a224ca");
+});
+
+test("a label of a merged value is dropped, the others kept", () => {
+  const credential = {
+    key: "00",
+    signatures: [],
+    cohorts: [
+      { dimension: 1, value: 1, signatures: [] },
+      { dimension: 2, value: 2, signatures: [] },
+    ],
+  };
+  const kept = withoutMerged(credential, [[2, 2]]);
+  assert.deepEqual(kept.cohorts.map((l) => [l.dimension, l.value]), [[1, 1]]);
+  assert.equal(credential.cohorts.length, 2);
+  assert.equal(withoutMerged({ key: "00", signatures: [] }, [[1, 1]]).cohorts, undefined);
+});
