@@ -18,7 +18,14 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from convention.models import Convention, Membership, MultilingualText, current_hour, today
+from convention.models import (
+    Convention,
+    Invitation,
+    Membership,
+    MultilingualText,
+    current_hour,
+    today,
+)
 
 
 class ElectionState(models.TextChoices):
@@ -445,3 +452,23 @@ class AttestedCohort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id}: {self.dimension} = {self.value}"
+
+
+class InvitationCohort(models.Model):
+    """A value a registrar attested when issuing an invitation (on the issuing form, shown on
+    the printed sheet, never on the card); the member who redeems the code inherits it as an
+    ``AttestedCohort``."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    dimension = models.PositiveSmallIntegerField()
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "dimension"], name="one_invitation_value_per_dimension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}: {self.dimension} = {self.value}"

@@ -3,7 +3,7 @@ its own path (so a proxy can strip cookies there too)."""
 
 from django.urls import path
 
-from .views import ballot_box, ballot_pages, members, organizer, public
+from .views import ballot_box, ballot_pages, cohort_setup, members, organizer, public
 
 app_name = "voting"
 
@@ -13,6 +13,9 @@ M = "c/<slug:slug>/organize/elections/"
 ME = M + "<uuid:uuid>/"
 
 urlpatterns = [
+    path(
+        "c/<slug:slug>/organize/cohorts/", cohort_setup.cohort_dimensions, name="cohort_dimensions"
+    ),
     path("elections/", public.election_list, name="list"),
     path(E, public.election_detail, name="detail"),
     path(E + "manifest.json", public.manifest_json, name="manifest_json"),
