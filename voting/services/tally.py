@@ -65,12 +65,15 @@ def compute_encrypted_tally(election_id: int) -> None:
             .values_list("position", "ciphertexts")
             .iterator(chunk_size=2000)
         )
-        flat = aggregate(
-            (bytes(blob) for position, blob in rows if position in positions), sum(widths)
-        )
+        # With cohort dimensions each ballot is added once, into its cell; the overall sum is
+        # the sum of the cells (voting.services.cohorts).
+        flat = cohorts.compute_cohort_tally(election, positions)
+        if flat is None:
+            flat = aggregate(
+                (bytes(blob) for position, blob in rows if position in positions), sum(widths)
+            )
         election.encrypted_tally = {"counted": len(positions), "questions": _split(flat, widths)}
         update = ["encrypted_tally"]
-        cohorts.compute_cohort_tally(election, positions)
         if election.cohort_tally is not None:
             update.append("cohort_tally")
         if not positions:
