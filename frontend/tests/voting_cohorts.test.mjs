@@ -2,8 +2,9 @@
 // Python one (voting.verify.cohorts.label_message), and the ballot page drops merged labels.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readFileSync } from "node:fs";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "../crypto/bytes.js";
+import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { labelMessage, withoutMerged } from "../src/voting/cohorts.js";
 
 test("the label message is the one the Python verifier checks", () => {
@@ -11,6 +12,14 @@ test("the label message is the one the Python verifier checks", () => {
   assert.equal(message.length, 129);
   // python -c "from voting.verify.cohorts import label_message; …" (fp = 01…, P = 02…, d = 2, v = 3)
   assert.equal(bytesToHex(sha256(message)), "c622017f4c1973850b78ed6e2a6a8d00c402f3696142849ed939dc5154a224ca");
+});
+
+test("the label messages of tests/crypto/vectors/cohorts.json", () => {
+  const vectors = JSON.parse(readFileSync(new URL("../../tests/crypto/vectors/cohorts.json", import.meta.url)));
+  for (const v of vectors.labels) {
+    const message = labelMessage(hexToBytes(v.fingerprint), hexToBytes(v.credential_key), v.dimension, v.value);
+    assert.equal(bytesToHex(message), v.message);
+  }
 });
 
 test("a label of a merged value is dropped, the others kept", () => {
