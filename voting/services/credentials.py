@@ -111,7 +111,11 @@ def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes, Any
     result = []
     for expected, item in enumerate(items, start=1):
         if not isinstance(item, dict) or set(item) != members:
-            raise InvalidCredentialRequest(f"each request is {sorted(members)}")
+            raise InvalidCredentialRequest(
+                'each request is {"issuer", "blinded_message", "labels"}'
+                if labelled
+                else 'each request is {"issuer", "blinded_message"}'
+            )
         if item["issuer"] != expected:
             raise InvalidCredentialRequest("the requests must name issuers 1…n in order")
         blinded = _hex(item["blinded_message"], "blinded_message")

@@ -111,7 +111,11 @@ def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> 
         tally = tally_ciphertexts(election)
         members = {"shares", "cohorts"} if election.cohort_tally is not None else {"shares"}
         if not isinstance(message, dict) or set(message) != members:
-            raise DecryptionRejected(f"expected the members {sorted(members)}")
+            raise DecryptionRejected(
+                'expected {"shares": [[...], ...], "cohorts": [...]}'
+                if "cohorts" in members
+                else 'expected {"shares": [[...], ...]}'
+            )
         questions = message["shares"]
         if not isinstance(questions, list) or len(questions) != len(tally):
             raise DecryptionRejected("one list of shares per question is required")
