@@ -353,6 +353,8 @@ def cohort_key_announcement(
 
 def sign_labels(keys, labels: list[dict[str, Any]]) -> list[str]:
     """Blind signatures of a queued request's labels, each with the key of its value."""
+    if labels and not keys:
+        raise CryptoError("the queue has cohort labels and this issuer holds no cohort key")
     return [
         blind_rsa.blind_sign(
             keys[(label["dimension"], label["value"])], bytes.fromhex(label["blinded_message"])

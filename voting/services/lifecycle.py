@@ -303,8 +303,9 @@ def _reset(election: Election) -> None:
         issuer_key="",
         issuer_key_proof="",
         ledger=None,
+        cohort_keys=None,
     )
-    for field in ("definition", "manifest", "board_private_key"):
+    for field in ("definition", "manifest", "board_private_key", "cohort_merges"):
         setattr(election, field, None)
     for field in ("ceremony_context", "board_public_key"):
         setattr(election, field, "")
