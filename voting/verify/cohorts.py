@@ -177,6 +177,13 @@ def parse_cohorts(manifest: dict[str, Any], issuers: int, other_moduli: Iterable
     return Cohorts(cohorts.minimum, cohorts.dimensions, keys)
 
 
+def signatures_per_credential(manifest: dict[str, Any]) -> int:
+    """The most RSA signatures a credential carries: ``threshold``, and as many per dimension
+    for its labels (for the ballot box's size limit)."""
+    dimensions = len(manifest.get("cohorts", {}).get("dimensions", []))
+    return manifest["issuers"]["threshold"] * (1 + dimensions)
+
+
 # -- labels --------------------------------------------------------------------------------------
 
 
