@@ -199,6 +199,15 @@ class Voter:
                 + bytes.fromhex(item["prefix"])
                 + bytes.fromhex(item["signature"])
             )
+        # A cohort election's labels follow: dimension, value, then their signatures as above.
+        for label in self.credential.get("cohorts", []):
+            raw += bytes([label["dimension"], label["value"]])
+            for item in label["signatures"]:
+                raw += (
+                    bytes([item["issuer"]])
+                    + bytes.fromhex(item["prefix"])
+                    + bytes.fromhex(item["signature"])
+                )
         text = "mashwara-credential-2:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
         return "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
 
