@@ -5,78 +5,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('convention', '0004_pseudonym_holds_and_change_hour'),
-        ('voting', '0007_ciphertext_uses_of_existing_boards'),
+        ("convention", "0004_pseudonym_holds_and_change_hour"),
+        ("voting", "0007_ciphertext_uses_of_existing_boards"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='credentialrequest',
-            name='labels',
+            model_name="credentialrequest",
+            name="labels",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='decryptionsubmission',
-            name='cohort_shares',
+            model_name="decryptionsubmission",
+            name="cohort_shares",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='election',
-            name='cohort_merges',
+            model_name="election",
+            name="cohort_merges",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='election',
-            name='cohort_results',
+            model_name="election",
+            name="cohort_results",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='election',
-            name='cohort_tally',
+            model_name="election",
+            name="cohort_tally",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='rollentry',
-            name='cohorts',
+            model_name="rollentry",
+            name="cohorts",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='trustee',
-            name='cohort_keys',
+            model_name="trustee",
+            name="cohort_keys",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='ConventionCohorts',
+            name="ConventionCohorts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('definition', models.JSONField()),
-                ('convention', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='cohort_dimensions', to='convention.convention')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("definition", models.JSONField()),
+                (
+                    "convention",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cohort_dimensions",
+                        to="convention.convention",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AttestedCohort',
+            name="AttestedCohort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.PositiveSmallIntegerField()),
-                ('value', models.PositiveSmallIntegerField()),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='convention.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dimension", models.PositiveSmallIntegerField()),
+                ("value", models.PositiveSmallIntegerField()),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="convention.membership",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('membership', 'dimension'), name='one_attested_value_per_dimension')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("membership", "dimension"), name="one_attested_value_per_dimension"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InvitationCohort',
+            name="InvitationCohort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.PositiveSmallIntegerField()),
-                ('value', models.PositiveSmallIntegerField()),
-                ('invitation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='convention.invitation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dimension", models.PositiveSmallIntegerField()),
+                ("value", models.PositiveSmallIntegerField()),
+                (
+                    "invitation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="convention.invitation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('invitation', 'dimension'), name='one_invitation_value_per_dimension')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("invitation", "dimension"),
+                        name="one_invitation_value_per_dimension",
+                    )
+                ],
             },
         ),
     ]
