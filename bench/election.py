@@ -19,6 +19,11 @@ one: a single 5-option approval question (bounds 0..5). Steps:
    (partial decryptions, checking every share's proof, Lagrange, discrete logs);
 5. export the record and time ``voting.verify`` with one process and with all cores.
 
+With ``--cohorts`` the election has the three cohort dimensions of ``simulate_election
+--cohorts`` (docs/protocol.md §12): it also prints the extra cost per ballot of checking its
+cohort labels (k signatures per stated dimension) and the part of the tally and of the
+decryption that the per-cohort sums take.
+
 Printed figures are measured at N and, for the tally, extrapolated linearly to 100 000 ballots
 (the per-ballot part is the sum over the ballots; decryption does not depend on N).
 """
@@ -184,6 +189,30 @@ def _check_baseline(election, bodies: list[bytes]) -> float:
     return statistics.median(samples)
 
 
+def _label_cost(election, bodies: list[bytes]) -> tuple[float, float]:
+    """Median CPU seconds to check one ballot's cohort labels, and the mean number of labels."""
+    from voting.services import board
+    from voting.verify.ballots import parse_ballot
+    from voting.verify.canonical import loads_for_strict_parser
+    from voting.verify.cohorts import verify_labels
+
+    keys = board.election_keys(election)
+    samples, labels = [], 0
+    for body in bodies:
+        ballot = parse_ballot(loads_for_strict_parser(body), keys.shapes)
+        started = time.process_time()
+        verify_labels(
+            keys.issuers.cohorts,
+            keys.issuers.threshold,
+            keys.fingerprint,
+            ballot.credential_key.encoding,
+            ballot.cohort_labels,
+        )
+        samples.append(time.process_time() - started)
+        labels += len(ballot.cohort_labels)
+    return statistics.median(samples), labels / len(bodies)
+
+
 def _verdict(value: float, target: float) -> str:
     return f"target ≥ {target:.0f}: {'met' if value >= target else 'MISSED'}"
 
@@ -214,6 +243,8 @@ def main() -> int:
         default="ballot",
         help="the docker-compose service whose gunicorn command casts (default: ballot)",
     )
+    parser.add_argument("--cohorts", action="store_true", help="three cohort dimensions")
+    parser.add_argument("--cohort-minimum", type=int, default=50, help="K")
     args = parser.parse_args()
 
     if not args.port:
@@ -240,8 +271,15 @@ def main() -> int:
         f"(49 µs on an idle machine, docs/…/crypto-choices); load average {os.getloadavg()[0]:.1f}"
     )
     started = time.perf_counter()
-    sim = simulation.prepare(n, questions=QUESTION)
+    cohorts = simulation.demo_cohorts(args.cohort_minimum) if args.cohorts else None
+    sim = simulation.prepare(n, questions=QUESTION, cohorts=cohorts)
     election = sim.election
+    merged = (election.cohort_merges or {}).get("merged", [])
+    for voter in sim.voters:  # as the ballot page does: merged labels are dropped
+        if "cohorts" in voter.credential:
+            voter.credential["cohorts"] = [
+                x for x in voter.credential["cohorts"] if [x["dimension"], x["value"]] not in merged
+            ]
     print(f"setup (ceremony + {n} blind-signed credentials): {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
@@ -261,6 +299,13 @@ def main() -> int:
         f"baseline in this run: parsing + checking one ballot in this process takes "
         f"{baseline * 1e3:.2f} ms (the cryptographic floor of both cast and verify)"
     )
+    if cohorts:
+        label_cost, labels = _label_cost(election, bodies[:300])
+        print(
+            f"cohort labels: {labels:.2f} per ballot on average, checking them takes "
+            f"{label_cost * 1e3:.2f} ms of the baseline ({label_cost / baseline:.0%}); "
+            f"merged into not stated: {merged}"
+        )
 
     command = _gunicorn_command(args.port, args.workers, args.threads, args.service)
     workers = int(_option(command, "--workers", "1"))
@@ -333,10 +378,25 @@ def main() -> int:
     aggregate = time.perf_counter() - started
     aggregate_cpu = time.process_time() - cpu_started
     election.refresh_from_db()
+    if cohorts:
+        from voting.services import cohorts as cohort_service
+
+        started = time.perf_counter()
+        cohort_service.compute_cohort_tally(election, set(tally.counted_positions(election)))
+        cohort_part = time.perf_counter() - started
+        plan = [(r["dimension"], r["groups"] or r["reason"]) for r in election.cohort_tally["plan"]]
+        print(
+            f"per-cohort sums (included in the aggregate below): {cohort_part:.2f} s "
+            f"({cohort_part / n * 1e6:.0f} µs/ballot); release plan {plan}"
+        )
+        election.refresh_from_db()
     rows = {t.index: t for t in election.trustees.all()}
     started = time.perf_counter()
     messages = [
-        (rows[c.index], c.decrypt(election.encrypted_tally, election.fingerprint_bytes))
+        (
+            rows[c.index],
+            c.decrypt(election.encrypted_tally, election.fingerprint_bytes, election.cohort_tally),
+        )
         for c in sim.trustees[: election.threshold]
     ]
     partial = time.perf_counter() - started

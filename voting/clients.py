@@ -20,7 +20,7 @@ from typing import Any
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError, InvalidShare, ValueOutsideRange
-from voting.crypto.group import NonceSource, Point, Scalar, int8, nonce_source
+from voting.crypto.group import IDENTITY_BYTES, NonceSource, Point, Scalar, int8, nonce_source
 from voting.crypto.proofs import sign_credential
 from voting.crypto.question import encrypt_question
 from voting.crypto.ranking import encrypt_ranking_with_opening
@@ -36,6 +36,7 @@ from voting.crypto.threshold import (
 )
 from voting.verify.ballots import tracker_of
 from voting.verify.canonical import dumps
+from voting.verify.cohorts import cohort_key_message, group_sum, label_message
 from voting.verify.election import ballot_context, credential_message, shapes
 from voting.verify.issuers import (
     Issuers,
@@ -63,6 +64,10 @@ class Voter:
     credential: dict[str, Any] | None = None
     # issuer → (prepared message, blinding inverse, blinded message hex)
     _pending: dict[int, tuple[bytes, int, str]] | None = None
+    # The stated cohort values to ask for, dimension → value (docs/protocol.md §12.3).
+    labels: dict[int, int] = field(default_factory=dict)
+    # (issuer, dimension) → (prepared label message, blinding inverse, blinded message hex)
+    _pending_labels: dict[tuple[int, int], tuple[bytes, int, str]] = field(default_factory=dict)
 
     @property
     def public_key(self) -> Point:
@@ -84,13 +89,64 @@ class Voter:
             blinded, inverse = blind_rsa.blind(key, prepared)
             self._pending[index] = (prepared, inverse, blinded.hex())
             requests.append({"issuer": index, "blinded_message": blinded.hex()})
+        if self.issuers.cohorts is not None:
+            for request in requests:
+                request["labels"] = self._label_requests(request["issuer"])
         return {"requests": requests}
+
+    def _label_requests(self, index: int) -> list[dict[str, Any]]:
+        """One blinded label message per stated value, for issuer ``index`` (own prefix, own
+        blinding factor: unlinkable to the credential and to the other labels)."""
+        cohorts = self.issuers.cohorts
+        out = []
+        for d, v in sorted(self.labels.items()):
+            message = label_message(self.fingerprint, self.public_key.encoding, d, v)
+            prepared = blind_rsa.prepare(message)
+            blinded, inverse = blind_rsa.blind(cohorts.keys[(index, d, v)], prepared)
+            self._pending_labels[(index, d)] = (prepared, inverse, blinded.hex())
+            out.append({"dimension": d, "value": v, "blinded_message": blinded.hex()})
+        return out
+
+    def _finish_labels(self, index: int, item: dict[str, Any]) -> list[tuple[int, int, dict]]:
+        """Issuer ``index``'s finalised label signatures, or ``None`` if one is missing or bad."""
+        cohorts = self.issuers.cohorts
+        out = []
+        answered = {lb["dimension"]: lb for lb in item.get("labels", [])}
+        for d, v in sorted(self.labels.items()):
+            label, pending = answered.get(d), self._pending_labels.get((index, d))
+            if label is None or pending is None or not label.get("blind_signature"):
+                return None
+            prepared, inverse, blinded = pending
+            if label["blinded_message"] != blinded:
+                return None
+            try:
+                signature = blind_rsa.finalize(
+                    cohorts.keys[(index, d, v)],
+                    prepared,
+                    bytes.fromhex(label["blind_signature"]),
+                    inverse,
+                )
+            except (CryptoError, ValueError):
+                return None
+            out.append(
+                (
+                    d,
+                    v,
+                    {
+                        "issuer": index,
+                        "prefix": prepared[: blind_rsa.PREFIX_LENGTH].hex(),
+                        "signature": signature.hex(),
+                    },
+                )
+            )
+        return out
 
     def finish_credential(self, status: dict[str, Any]) -> dict[str, Any] | None:
         """Finalise the blind signatures of ``GET …/credential``; the credential once
         ``threshold`` of them verify (the first ones, by issuer), ``None`` while fewer do."""
         issuers = self.issuers
         signatures = []
+        label_signatures: list[tuple[int, int, dict]] = []
         for item in status.get("requests", []):
             index, answer = item.get("issuer"), item.get("blind_signature")
             pending = self._pending.get(index) if self._pending else None
@@ -103,6 +159,11 @@ class Voter:
                 )
             except (CryptoError, ValueError):
                 continue  # an issuer's bad answer: wait for the others
+            if issuers.cohorts is not None:
+                found = self._finish_labels(index, item)
+                if found is None:
+                    continue
+                label_signatures.extend(found)
             signatures.append(
                 {
                     "issuer": index,
@@ -112,6 +173,15 @@ class Voter:
             )
             if len(signatures) == issuers.threshold:
                 self.credential = {"key": self.public_key.hex(), "signatures": signatures}
+                if issuers.cohorts is not None:
+                    self.credential["cohorts"] = [
+                        {
+                            "dimension": d,
+                            "value": v,
+                            "signatures": [s for dd, _, s in label_signatures if dd == d],
+                        }
+                        for d, v in sorted(self.labels.items())
+                    ]
                 return self.credential
         return None
 
@@ -129,6 +199,15 @@ class Voter:
                 + bytes.fromhex(item["prefix"])
                 + bytes.fromhex(item["signature"])
             )
+        # A cohort election's labels follow: dimension, value, then their signatures as above.
+        for label in self.credential.get("cohorts", []):
+            raw += bytes([label["dimension"], label["value"]])
+            for item in label["signatures"]:
+                raw += (
+                    bytes([item["issuer"]])
+                    + bytes.fromhex(item["prefix"])
+                    + bytes.fromhex(item["signature"])
+                )
         text = "mashwara-credential-2:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
         return "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
 
@@ -268,8 +347,35 @@ def issuer_key_announcement(
     return {"pem": key.public.to_pem(), "proof": proof.hex()}
 
 
+def new_cohort_key(index: int, d: int, v: int) -> blind_rsa.BlindRsaPrivateKey:
+    """A fresh RSA-3072 key of trustee ``index`` for cohort value ``(d, v)`` (protocol §12.2;
+    tests replace this with cached keys)."""
+    return blind_rsa.generate_private_key(blind_rsa.MIN_MODULUS_BITS)
+
+
+def cohort_key_announcement(
+    key: blind_rsa.BlindRsaPrivateKey, ceremony_context: bytes, index: int, d: int, v: int
+) -> dict[str, Any]:
+    proof = blind_rsa.sign(key, cohort_key_message(ceremony_context, index, d, v))
+    return {"dimension": d, "value": v, "pem": key.public.to_pem(), "proof": proof.hex()}
+
+
+def sign_labels(keys, labels: list[dict[str, Any]]) -> list[str]:
+    """Blind signatures of a queued request's labels, each with the key of its value."""
+    if labels and not keys:
+        raise CryptoError("the queue has cohort labels and this issuer holds no cohort key")
+    return [
+        blind_rsa.blind_sign(
+            keys[(label["dimension"], label["value"])], bytes.fromhex(label["blinded_message"])
+        ).hex()
+        for label in labels
+    ]
+
+
 def sign_queue(
-    key: blind_rsa.BlindRsaPrivateKey, queue: dict[str, Any]
+    key: blind_rsa.BlindRsaPrivateKey,
+    queue: dict[str, Any],
+    cohort_keys: dict[tuple[int, int], blind_rsa.BlindRsaPrivateKey] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Blind-sign every request of ``GET …/issuer/queue``: the body for ``POST
     …/issuer/signatures`` and the roll ids signed for (the issuer's ledger)."""
@@ -281,6 +387,7 @@ def sign_queue(
                 "request": item["request"],
                 "blind_signature": blind_rsa.blind_sign(key, blinded).hex(),
             }
+            | ({"labels": sign_labels(cohort_keys, item["labels"])} if "labels" in item else {})
         )
         roll_ids.append(item["roll_id"])
     return {"signatures": signatures}, roll_ids
@@ -295,6 +402,9 @@ class TrusteeClient:
     received: dict[int, Scalar] = field(default_factory=dict)
     issuer_key: blind_rsa.BlindRsaPrivateKey | None = None
     ledger: list[str] = field(default_factory=list)
+    # The stated cohort values of the definition, and this issuer's key for each.
+    cohort_values: list[tuple[int, int]] = field(default_factory=list)
+    cohort_keys: dict[tuple[int, int], blind_rsa.BlindRsaPrivateKey] = field(default_factory=dict)
 
     def announce(self) -> dict[str, Any]:
         """The announcement with this trustee's new issuer key."""
@@ -303,16 +413,28 @@ class TrusteeClient:
         )
         if self.issuer_key is None:
             self.issuer_key = new_issuer_key(self.index)
-        return {
+        announced = {
             **to_json(announcement),
             "issuer_key": issuer_key_announcement(
                 self.issuer_key, self.ceremony_context, self.index
             ),
         }
+        # Only the issuers, trustees 1..k, make cohort keys (protocol §12.2).
+        if self.cohort_values and self.index <= self.threshold:
+            for d, v in self.cohort_values:
+                if (d, v) not in self.cohort_keys:
+                    self.cohort_keys[(d, v)] = new_cohort_key(self.index, d, v)
+            announced["cohort_keys"] = [
+                cohort_key_announcement(
+                    self.cohort_keys[dv], self.ceremony_context, self.index, *dv
+                )
+                for dv in self.cohort_values
+            ]
+        return announced
 
     def sign(self, queue: dict[str, Any]) -> dict[str, Any]:
         """Blind-sign the queue, remembering the roll ids for the ledger."""
-        message, roll_ids = sign_queue(self.issuer_key, queue)
+        message, roll_ids = sign_queue(self.issuer_key, queue, self.cohort_keys)
         self.ledger.extend(roll_ids)
         return message
 
@@ -355,8 +477,49 @@ class TrusteeClient:
     def secret_share(self) -> Scalar:
         return combine_secret_share(self.secrets, self.received)
 
-    def decrypt(self, tally: dict[str, Any], fingerprint: bytes) -> dict[str, Any]:
+    def _cohort_shares(self, cohort_tally: dict[str, Any], fingerprint: bytes) -> list:
         share = self.secret_share
+        out: list = []
+        for release in cohort_tally["plan"]:
+            if release["groups"] is None:
+                out.append([])
+                continue
+            per_value = cohort_tally["sums"][release["dimension"] - 1]
+            groups: list = []
+            for group in release["groups"]:
+                sums = group_sum(per_value, group)
+                if all(a == IDENTITY_BYTES for q in sums for a, _ in q):
+                    groups.append(None)
+                    continue
+                groups.append(
+                    [
+                        [
+                            to_json(
+                                partial_decrypt(
+                                    fingerprint,
+                                    self.index,
+                                    share,
+                                    Ciphertext(Point._trusted(a), Point._trusted(b)),
+                                )
+                            )
+                            for a, b in q
+                        ]
+                        for q in sums
+                    ]
+                )
+            out.append(groups)
+        return out
+
+    def decrypt(
+        self, tally: dict[str, Any], fingerprint: bytes, cohort_tally: dict | None = None
+    ) -> dict[str, Any]:
+        """Shares of the tally and, in an election with cohorts, of every group the release
+        plan publishes (``cohort_tally``: the server's ``{"sums", "plan"}``)."""
+        share = self.secret_share
+        if cohort_tally is not None:
+            return self.decrypt(tally, fingerprint) | {
+                "cohorts": self._cohort_shares(cohort_tally, fingerprint)
+            }
         return {
             "shares": [
                 [

@@ -18,7 +18,14 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from convention.models import Convention, Membership, MultilingualText, current_hour, today
+from convention.models import (
+    Convention,
+    Invitation,
+    Membership,
+    MultilingualText,
+    current_hour,
+    today,
+)
 
 
 class ElectionState(models.TextChoices):
@@ -71,6 +78,12 @@ class Election(MultilingualText):
     final_head = models.JSONField(null=True, blank=True, editable=False)
     encrypted_tally = models.JSONField(null=True, blank=True, editable=False)
     results = models.JSONField(null=True, blank=True, editable=False)
+    # Cohort dimensions (docs/protocol.md §12), only if the definition has them: the merge map
+    # and kept counts (written when the roll freezes and when the window closes), the
+    # per-cohort sums with the release plan (at the close), and the per-cohort results.
+    cohort_merges = models.JSONField(null=True, blank=True, editable=False)
+    cohort_tally = models.JSONField(null=True, blank=True, editable=False)
+    cohort_results = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_on", "id"]
@@ -187,6 +200,9 @@ class Trustee(models.Model):
     issuer_key_proof = models.TextField(blank=True)
     # The signed ledger of the roll ids this issuer signed for, published after the window.
     ledger = models.JSONField(null=True, blank=True)
+    # One more key per stated cohort value, ``[{"dimension", "value", "pem", "proof"}…]``
+    # (docs/protocol.md §12.2), announced with the commitments when the election has cohorts.
+    cohort_keys = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["index"]
@@ -255,6 +271,9 @@ class RollEntry(models.Model):
     # SHA-256 of the last blinded request: lets a lost response be retried without a second
     # credential. The blinded message is uniformly random, so this links to no credential.
     blinded_hash = models.CharField(max_length=64, blank=True)
+    # Attested cohort values after the merges, ``{"<dimension>": value}`` (docs/protocol.md
+    # §12.5): what the voter's credential will say in those dimensions.
+    cohorts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["roll_id"]
@@ -288,6 +307,9 @@ class CredentialRequest(models.Model):
     issuer = models.PositiveSmallIntegerField()
     blinded_message = models.TextField()
     blind_signature = models.TextField(blank=True)
+    # Blinded cohort label messages for this issuer, ``[{"dimension", "value",
+    # "blinded_message", "blind_signature"}…]`` (docs/protocol.md §12.3); empty without cohorts.
+    labels = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["roll_entry", "round", "issuer"]
@@ -398,6 +420,8 @@ class DecryptionSubmission(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="decryptions")
     trustee = models.ForeignKey(Trustee, on_delete=models.PROTECT, related_name="+")
     shares = models.JSONField()
+    # Shares of the published cohort groups (docs/elections.md §8, ``cohort_decryption``).
+    cohort_shares = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["trustee__index"]
@@ -407,3 +431,56 @@ class DecryptionSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"decryption by trustee {self.trustee_id}"
+
+
+class ConventionCohorts(models.Model):
+    """A convention's cohort dimensions (docs/protocol.md §12.1): ``{"minimum": K,
+    "dimensions": [{"name", "kind", "values"}…]}``, copied into each election's definition when
+    its key ceremony starts."""
+
+    convention = models.OneToOneField(
+        Convention, on_delete=models.CASCADE, related_name="cohort_dimensions"
+    )
+    definition = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"cohorts of {self.convention_id}"
+
+
+class AttestedCohort(models.Model):
+    """The value a registrar attested for a member in one attested dimension (never printed on
+    the member's card). Absent: not stated."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    dimension = models.PositiveSmallIntegerField()
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "dimension"], name="one_attested_value_per_dimension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.dimension} = {self.value}"
+
+
+class InvitationCohort(models.Model):
+    """A value a registrar attested when issuing an invitation (on the issuing form, shown on
+    the printed sheet, never on the card); the member who redeems the code inherits it as an
+    ``AttestedCohort``."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    dimension = models.PositiveSmallIntegerField()
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "dimension"], name="one_invitation_value_per_dimension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}: {self.dimension} = {self.value}"

@@ -282,6 +282,7 @@ def poll_json(election: Election) -> dict[str, Any]:
 
 def record_lines(election: Election) -> Iterator[bytes]:
     """The election record of docs/elections.md §8, one canonical JSON line at a time."""
+    from voting.services import cohorts
     from voting.services.credentials import ledgers_json
     from voting.services.tally import decryption_json
 
@@ -293,6 +294,7 @@ def record_lines(election: Election) -> Iterator[bytes]:
     yield line("roll", roll_json(election))
     yield line("issuers", {"ledgers": ledgers_json(election)})
     yield line("poll", poll_json(election))
+    yield from (dumps(x) + b"\n" for x in cohorts.record_lines(election, "before_board"))
     last = 0
     while True:
         page = board_page(election, after=last, limit=2000)
@@ -305,10 +307,13 @@ def record_lines(election: Election) -> Iterator[bytes]:
         yield line("head", {"head": election.final_head})
     if election.encrypted_tally:
         yield line("tally", {"tally": election.encrypted_tally})
+    yield from (dumps(x) + b"\n" for x in cohorts.record_lines(election, "after_tally"))
     for submission in election.decryptions.select_related("trustee"):
         yield line("decryption", decryption_json(submission))
+    yield from (dumps(x) + b"\n" for x in cohorts.record_lines(election, "after_decryption"))
     if election.results:
         yield line("results", {"results": election.results})
+    yield from (dumps(x) + b"\n" for x in cohorts.record_lines(election, "after_results"))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,16 @@ from django.utils import timezone
 
 from convention.models import Convention, Membership, MembershipRole, Phase, Role, User
 from voting.clients import TrusteeClient, Voter
-from voting.models import BoardHead, Election, ElectionState
+from voting.models import (
+    AttestedCohort,
+    BoardHead,
+    ConventionCohorts,
+    Election,
+    ElectionState,
+    RollEntry,
+)
 from voting.services import casting, ceremony, credentials, lifecycle, tally
+from voting.verify.cohorts import parse_definition
 
 DEMO_QUESTIONS = [
     {
@@ -41,6 +49,62 @@ DEMO_QUESTIONS = [
         "options": [{"label": {"en": name}} for name in ("Republic", "Federation", "Council")],
     },
 ]
+
+
+def demo_cohorts(minimum: int) -> dict:
+    """Three dimensions (docs/protocol.md §12): residence and region attested by the registrar,
+    gender self-declared. Region's last value is held by few voters, so it is merged."""
+    return {
+        "minimum": minimum,
+        "dimensions": [
+            {
+                "name": {"en": "Residence", "fa-af": "محل سکونت", "ps": "استوګنځی"},
+                "kind": "attested",
+                "values": [
+                    {
+                        "en": "Inside Afghanistan",
+                        "fa-af": "داخل افغانستان",
+                        "ps": "د افغانستان دننه",
+                    },
+                    {
+                        "en": "Outside Afghanistan",
+                        "fa-af": "خارج از افغانستان",
+                        "ps": "له افغانستان بهر",
+                    },
+                ],
+            },
+            {
+                "name": {"en": "Gender", "fa-af": "جنسیت", "ps": "جنسیت"},
+                "kind": "self-declared",
+                "values": [
+                    {"en": "Woman", "fa-af": "زن", "ps": "ښځه"},
+                    {"en": "Man", "fa-af": "مرد", "ps": "نارینه"},
+                ],
+            },
+            {
+                "name": {"en": "Region", "fa-af": "حوزه", "ps": "سیمه"},
+                "kind": "attested",
+                "values": [
+                    {"en": "Kabul", "fa-af": "کابل", "ps": "کابل"},
+                    {"en": "Herat", "fa-af": "هرات", "ps": "هرات"},
+                    {"en": "Kandahar", "fa-af": "کندهار", "ps": "کندهار"},
+                    {"en": "Nuristan", "fa-af": "نورستان", "ps": "نورستان"},
+                ],
+            },
+        ],
+    }
+
+
+def demo_cohort_values(index: int, voters: int) -> tuple[dict[int, int], dict[int, int]]:
+    """Voter ``index``'s attested values and the values it declares itself: residence 60 %
+    inside, gender 45 % women, 45 % men, 10 % not stated, region spread over the first three
+    values with a handful (< 4 %) in the fourth."""
+    share = index / max(voters, 1)
+    attested = {1: 1 if share < 0.6 else 2}
+    region = 4 if share >= 0.97 else 1 + index % 3
+    attested[3] = region
+    declared = {} if index % 10 == 9 else {2: 1 + index % 2}
+    return attested, declared
 
 
 @dataclass
@@ -70,6 +134,7 @@ def prepare(
     threshold: int = 2,
     questions=None,
     issue: bool = True,
+    cohorts: dict | None = None,
 ) -> Simulation:
     """Convention, members, election, ceremony, credentials; the poll is open at the end. With
     ``issue=False`` it stops in the credential window, before any request (``sim.members`` are
@@ -87,6 +152,13 @@ def prepare(
     members = [
         _member(convention, f"Voter {i}", Role.PARTICIPANT, registrar) for i in range(voters)
     ]
+    if cohorts is not None:
+        ConventionCohorts.objects.create(convention=convention, definition=cohorts)
+        for index, member in enumerate(members):
+            attested, _ = demo_cohort_values(index, voters)
+            AttestedCohort.objects.bulk_create(
+                AttestedCohort(membership=member, dimension=d, value=v) for d, v in attested.items()
+            )
     now = timezone.now()
     election = lifecycle.create_election(
         convention=convention,
@@ -108,6 +180,13 @@ def prepare(
     if not issue:
         return sim
     sim.voters = [Voter(election.manifest, election.fingerprint_bytes) for _ in members]
+    if cohorts is not None:
+        entries = dict(
+            RollEntry.objects.filter(election=election).values_list("membership_id", "cohorts")
+        )
+        for index, (member, voter) in enumerate(zip(members, sim.voters, strict=True)):
+            _, declared = demo_cohort_values(index, voters)
+            voter.labels = {int(d): v for d, v in entries[member.pk].items()} | declared
     issuers = list(zip(trustee_members, sim.trustees, strict=True))[:threshold]
     issue_credentials(election, list(zip(members, sim.voters, strict=True)), issuers)
     sim.election = lifecycle.transition(election, ElectionState.OPEN, actor=organizer)
@@ -120,7 +199,9 @@ def run_ceremony(election: Election, organizer: Membership) -> tuple[Election, l
     election = lifecycle.transition(election, ElectionState.KEY_CEREMONY, actor=organizer)
     cc = bytes.fromhex(election.ceremony_context)
     rows = list(election.trustees.order_by("index"))
-    trustees = [TrusteeClient(t.index, election.threshold, cc) for t in rows]
+    cohorts = parse_definition(election.definition)
+    values = cohorts.stated() if cohorts is not None else []
+    trustees = [TrusteeClient(t.index, election.threshold, cc, cohort_values=values) for t in rows]
     for row, client in zip(rows, trustees, strict=True):
         ceremony.submit_commitments(election=election, trustee=row, message=client.announce())
     public = ceremony.status(election, None)["trustees"]
@@ -205,7 +286,12 @@ def finish(sim: Simulation) -> Election:
         started = time.perf_counter()
         rows = {t.index: t for t in election.trustees.all()}
         messages = [
-            (rows[c.index], c.decrypt(election.encrypted_tally, election.fingerprint_bytes))
+            (
+                rows[c.index],
+                c.decrypt(
+                    election.encrypted_tally, election.fingerprint_bytes, election.cohort_tally
+                ),
+            )
             for c in sim.trustees[: election.threshold]
         ]
         sim.timings["partial_decryptions"] = time.perf_counter() - started
@@ -238,6 +324,15 @@ def cast_all(
     everyone has voted, with a ballot made on the board's new head (that one counts)."""
     manifest = sim.election.manifest
     audits, revotes = min(audits, len(sim.voters)), min(revotes, len(sim.voters))
+    merged = (sim.election.cohort_merges or {}).get("merged", [])
+    for voter in sim.voters:
+        # As the ballot page does: a label of a value merged into not stated is dropped.
+        if voter.credential is not None and "cohorts" in voter.credential:
+            voter.credential["cohorts"] = [
+                label
+                for label in voter.credential["cohorts"]
+                if [label["dimension"], label["value"]] not in merged
+            ]
     for index, voter in enumerate(sim.voters):
         if index < audits:
             _post(sim, voter.audit(random_choices(manifest, rng)), audit=True)

@@ -16,6 +16,7 @@ M = "c/<slug:slug>/organize/elections/"
 ME = M + "<uuid:uuid>/"
 
 urlpatterns = [
+    path("c/<slug:slug>/organize/cohorts/", organizer.cohort_dimensions, name="cohort_dimensions"),
     path("elections/", public.election_list, name="list"),
     path(E, public.election_detail, name="detail"),
     path(E + "manifest.json", public.manifest_json, name="manifest_json"),

@@ -187,6 +187,9 @@ def _admit(*, invitation: Invitation, user: User, pseudonym: str) -> Membership:
     MembershipRole.objects.create(membership=membership, role=Role.PARTICIPANT)
     invitation.status = InvitationStatus.USED
     invitation.save(update_fields=["status"])
+    from voting.services.cohort_setup import inherit_attested  # cohort values on the code
+
+    inherit_attested(invitation, membership)
     return membership
 
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -44,6 +45,15 @@ def qr_svg(code: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308 - generated from a validated code, no user text
 
 
+def _cohort_fields(convention: Convention) -> dict:
+    from voting.services import cohort_setup
+
+    return {
+        "attested": cohort_setup.attested_dimensions(convention),
+        "language": get_language() or "en",
+    }
+
+
 def _desk(
     request, convention, membership, *, form=None, error: str = "", status: int = 200
 ) -> HttpResponse:
@@ -60,7 +70,7 @@ def _desk(
             "convention": convention,
             "counts": invitation_counts_of(membership),
             "unused": unused_invitations(membership),
-            "form": form or IssueInvitationsForm(),
+            "form": form or IssueInvitationsForm(**_cohort_fields(convention)),
             "error": error,
             "may_issue": issue_decision.allowed,
             "why_not_issue": issue_decision.message,
@@ -81,15 +91,26 @@ def desk(request: HttpRequest, *, convention: Convention, membership: Membership
 @require_POST
 @require_permission(Action.ISSUE_INVITATIONS)
 def issue(request: HttpRequest, *, convention: Convention, membership: Membership) -> HttpResponse:
-    form = IssueInvitationsForm(request.POST)
+    form = IssueInvitationsForm(request.POST, **_cohort_fields(convention))
     if not form.is_valid():
         return _desk(request, convention, membership, form=form, status=400)
+    from voting.services import cohort_setup
+
+    values = {d: v for d, v in form.cohort_values().items() if v}
     try:
-        issued = invitation_services.issue_invitations(
-            registrar=membership,
-            count=form.cleaned_data["count"],
-            batch_token=form.cleaned_data["batch"],
-        )
+        if values:
+            issued = cohort_setup.issue_attested_invitations(
+                registrar=membership,
+                count=form.cleaned_data["count"],
+                batch_token=form.cleaned_data["batch"],
+                values=values,
+            )
+        else:
+            issued = invitation_services.issue_invitations(
+                registrar=membership,
+                count=form.cleaned_data["count"],
+                batch_token=form.cleaned_data["batch"],
+            )
     except ConventionError as error:
         # A fresh form, with a fresh batch token for the next attempt.
         return _desk(request, convention, membership, error=error.message, status=error.status)
@@ -100,6 +121,7 @@ def issue(request: HttpRequest, *, convention: Convention, membership: Membershi
             "convention": convention,
             "codes": [(item.code, item.hint, qr_svg(item.code)) for item in issued],
             "signup_url": request.build_absolute_uri(reverse("account_signup")),
+            "attested": cohort_setup.attested_labels(convention, values, get_language() or "en"),
             "counts": invitation_counts_of(membership),
         },
     )

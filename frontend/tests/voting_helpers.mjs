@@ -61,6 +61,11 @@ export async function testIssuers() {
   };
 }
 
+/** One issuer's blind signature (hex) of a blinded message (hex). */
+export async function blindSignWith(privateKey, blindedHex) {
+  return bytesToHex(await suite.blindSign(privateKey, hexToBytes(blindedHex)));
+}
+
 /** The status the server answers once the issuers signed the pending requests. */
 export async function signedStatus(pending, privateKeys) {
   const requests = [];

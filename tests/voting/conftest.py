@@ -22,9 +22,19 @@ def issuer_key():
     return cached_issuer_key(1)
 
 
+_COHORT_KEYS: dict[tuple[int, int, int], blind_rsa.BlindRsaPrivateKey] = {}
+
+
+def cached_cohort_key(index: int, d: int, v: int) -> blind_rsa.BlindRsaPrivateKey:
+    if (index, d, v) not in _COHORT_KEYS:
+        _COHORT_KEYS[(index, d, v)] = blind_rsa.generate_private_key(3072)
+    return _COHORT_KEYS[(index, d, v)]
+
+
 @pytest.fixture(autouse=True)
 def _cached_issuer_keys(monkeypatch):
     monkeypatch.setattr("voting.clients.new_issuer_key", cached_issuer_key)
+    monkeypatch.setattr("voting.clients.new_cohort_key", cached_cohort_key)
 
 
 @pytest.fixture

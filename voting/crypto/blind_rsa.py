@@ -30,10 +30,11 @@ PUBLIC_EXPONENT = 65537
 _HASH_LENGTH = 48
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=256)
 def _cryptography_public_key(n: int, e: int) -> rsa.RSAPublicKey:
     """OpenSSL's key object, built once per key: an election verifies every credential under one
-    issuer key, and building the object costs about as much as a verification."""
+    issuer key (and every cohort label under one key per value), and building the object costs
+    about as much as a verification."""
     return rsa.RSAPublicNumbers(e, n).public_key()
 
 

@@ -20,6 +20,7 @@ from voting import keystore
 from voting.crypto.group import Point
 from voting.models import BoardEntry, BoardHead, CiphertextUse, Election
 from voting.verify import board as chain
+from voting.verify.cohorts import signatures_per_credential
 from voting.verify.election import Shape, max_ballot_bytes, shapes
 from voting.verify.issuers import Issuers, parse_issuers
 
@@ -46,7 +47,7 @@ def _keys(election_pk: int, fingerprint: str) -> ElectionKeys:
         shapes=shape_list,
         joint_key=Point.from_hex(manifest["joint_public_key"]),
         issuers=parse_issuers(manifest),
-        max_bytes=max_ballot_bytes(shape_list, manifest["issuers"]["threshold"]),
+        max_bytes=max_ballot_bytes(shape_list, signatures_per_credential(manifest)),
         board_seed=keystore.unseal(
             election.board_private_key, election_uuid=election.uuid.hex, purpose="board"
         ),

@@ -34,6 +34,7 @@ from voting.models import (
     ElectionState,
     Trustee,
 )
+from voting.services.cohorts import announced_keys, manifest_keys
 from voting.verify import board as board_chain
 from voting.verify.election import fingerprint
 from voting.verify.issuers import check_issuer_key, issuers_json
@@ -75,6 +76,7 @@ def submit_commitments(*, election: Election, trustee: Trustee, message: Any) ->
         raise CeremonyRejected("the announcement must carry your issuer_key")
     message = dict(message)
     issuer_key = message.pop("issuer_key")
+    cohort_keys = announced_keys(election, trustee, message.pop("cohort_keys", None))
     try:
         pem = check_issuer_key(bytes.fromhex(election.ceremony_context), trustee.index, issuer_key)
     except CryptoError as exc:
@@ -93,7 +95,8 @@ def submit_commitments(*, election: Election, trustee: Trustee, message: Any) ->
     trustee.commitments = to_json(announcement)
     trustee.issuer_key = pem
     trustee.issuer_key_proof = issuer_key["proof"]
-    trustee.save(update_fields=["commitments", "issuer_key", "issuer_key_proof"])
+    trustee.cohort_keys = cohort_keys or None
+    trustee.save(update_fields=["commitments", "issuer_key", "issuer_key_proof", "cohort_keys"])
 
 
 @transaction.atomic
@@ -193,6 +196,8 @@ def _maybe_complete(election: Election) -> None:
         election.threshold,
         [(t.index, t.issuer_key) for t in trustees if t.index <= election.threshold],
     )
+    if "cohorts" in manifest:
+        manifest["cohort_keys"] = manifest_keys(trustees, election.threshold)
     fp = fingerprint(manifest)
     election.joint_public_key = joint.hex()
     election.manifest = manifest

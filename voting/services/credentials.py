@@ -41,6 +41,7 @@ from voting.exceptions import (
     WrongState,
 )
 from voting.models import CredentialRequest, Election, ElectionState, RollEntry, Trustee
+from voting.services.cohorts import check_label_signatures, parse_label_requests
 from voting.verify.issuers import InvalidLedger, Issuers, check_ledger, parse_issuers
 
 # Voters request and issuers sign only while the credential window is open; ledgers are
@@ -93,9 +94,13 @@ def _hex(value: Any, what: str) -> bytes:
         raise InvalidCredentialRequest(f"{what} must be lowercase hex") from None
 
 
-def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes]]:
+def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes, Any]]:
     """``{"requests": [{"issuer": i, "blinded_message": hex}…]}``: one per issuer of the
-    manifest, ascending, each exactly its modulus length and below its modulus."""
+    manifest, ascending, each exactly its modulus length and below its modulus. In an election
+    with cohort dimensions each request also has ``labels`` (checked by
+    ``voting.services.cohorts.parse_label_requests`` once the roll entry is known)."""
+    labelled = issuers.cohorts is not None
+    members = {"issuer", "blinded_message", "labels"} if labelled else {"issuer", "blinded_message"}
     if not isinstance(message, dict) or set(message) != {"requests"}:
         raise InvalidCredentialRequest('expected {"requests": [{"issuer", "blinded_message"}…]}')
     items = message["requests"]
@@ -105,8 +110,12 @@ def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes]]:
         )
     result = []
     for expected, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or set(item) != {"issuer", "blinded_message"}:
-            raise InvalidCredentialRequest('each request is {"issuer", "blinded_message"}')
+        if not isinstance(item, dict) or set(item) != members:
+            raise InvalidCredentialRequest(
+                'each request is {"issuer", "blinded_message", "labels"}'
+                if labelled
+                else 'each request is {"issuer", "blinded_message"}'
+            )
         if item["issuer"] != expected:
             raise InvalidCredentialRequest("the requests must name issuers 1…n in order")
         blinded = _hex(item["blinded_message"], "blinded_message")
@@ -115,7 +124,7 @@ def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes]]:
             raise InvalidCredentialRequest(
                 f"the blinded message for issuer {expected} does not fit its key"
             )
-        result.append((expected, blinded))
+        result.append((expected, blinded, item.get("labels")))
     return result
 
 
@@ -146,6 +155,7 @@ def _status(
                 "blinded_message": r.blinded_message,
                 "blind_signature": r.blind_signature or None,
             }
+            | ({"labels": r.labels} if r.labels else {})
             for r in requests
         ],
     }
@@ -166,10 +176,12 @@ def request_credential(
     with transaction.atomic():
         if _key_share_lock(election) not in ISSUING_STATES:
             raise CredentialWindowClosed()
-        requests = parse_requests(election_issuers(election), message)
+        issuers = election_issuers(election)
+        requests = parse_requests(issuers, message)
         entry = _entry_of(election, membership, lock=True)
+        labels = _labels(election, entry, issuers, requests)
         request_hash = hashlib.sha256(
-            canonical_json([[i, b.hex()] for i, b in requests])
+            canonical_json([[i, b.hex(), *([x] if x is not None else [])] for i, b, x in requests])
         ).hexdigest()
         if request_hash == entry.blinded_hash:
             return _status(election, entry)
@@ -180,11 +192,27 @@ def request_credential(
         entry.save(update_fields=["issued", "blinded_hash"])
         created = CredentialRequest.objects.bulk_create(
             CredentialRequest(
-                roll_entry=entry, round=entry.issued, issuer=i, blinded_message=blinded.hex()
+                roll_entry=entry,
+                round=entry.issued,
+                issuer=i,
+                blinded_message=blinded.hex(),
+                labels=labels.get(i, []),
             )
-            for i, blinded in requests
+            for i, blinded, _ in requests
         )
         return _status(election, entry, created)
+
+
+def _labels(election: Election, entry: RollEntry, issuers: Issuers, requests) -> dict[int, list]:
+    """Each issuer's blinded label messages; every issuer is asked for the same values."""
+    if issuers.cohorts is None:
+        return {}
+    keys = issuers.cohorts.keys.__getitem__
+    labels = {i: parse_label_requests(election, entry, i, keys, x) for i, _, x in requests}
+    stated = {tuple((lb["dimension"], lb["value"]) for lb in found) for found in labels.values()}
+    if len(stated) > 1:
+        raise InvalidCredentialRequest("ask every issuer for the same cohort values")
+    return labels
 
 
 # -- issuers -------------------------------------------------------------------------------------
@@ -221,6 +249,16 @@ def issuer_queue(*, election: Election, membership: Membership) -> dict[str, Any
                 "round": r.round,
                 "blinded_message": r.blinded_message,
             }
+            | (
+                {
+                    "labels": [
+                        {k: lb[k] for k in ("dimension", "value", "blinded_message")}
+                        for lb in r.labels
+                    ]
+                }
+                if r.labels
+                else {}
+            )  # fmt: skip
             for r in pending
         ]
         if election.state in ISSUING_STATES
@@ -245,8 +283,13 @@ def submit_blind_signatures(
             raise CredentialWindowClosed()
         key = election_issuers(election).key(trustee.index)
         answers: dict[int, bytes] = {}
+        label_answers: dict[int, Any] = {}
         for item in items:
-            if not isinstance(item, dict) or set(item) != {"request", "blind_signature"}:
+            members = {"request", "blind_signature"}
+            if isinstance(item, dict) and "labels" in item:
+                members.add("labels")
+                label_answers[item.get("request")] = item["labels"]
+            if not isinstance(item, dict) or set(item) != members:
                 raise InvalidCredentialRequest('each signature is {"request", "blind_signature"}')
             if type(item["request"]) is not int:
                 raise InvalidCredentialRequest("request must be a request id")
@@ -272,10 +315,22 @@ def submit_blind_signatures(
                 raise InvalidCredentialRequest(
                     f"the blind signature for request {request.pk} does not verify under your key"
                 )
-            if not request.blind_signature:
-                request.blind_signature = signature.hex()
+            labels_changed = False
+            if request.labels or request_id in label_answers:
+                cohorts = election_issuers(election).cohorts
+                if cohorts is None or request_id not in label_answers:
+                    raise InvalidCredentialRequest(
+                        f"request {request.pk}: sign its labels with the credential"
+                    )
+                labels_changed = check_label_signatures(
+                    request, cohorts.keys.__getitem__, label_answers[request_id]
+                )
+            if not request.blind_signature or labels_changed:
+                request.blind_signature = request.blind_signature or signature.hex()
                 changed.append(request)
-        CredentialRequest.objects.bulk_update(changed, ["blind_signature"], batch_size=500)
+        CredentialRequest.objects.bulk_update(
+            changed, ["blind_signature", "labels"], batch_size=500
+        )
         stored = len(changed)
     return {"stored": stored}
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voting.exceptions import InvalidElection
 from voting.models import Election, QuestionKind
+from voting.services.cohorts import definition_member
 from voting.verify.election import (
     MAX_OPTIONS,
     MAX_RANKED_OPTIONS,
@@ -131,7 +132,13 @@ def build_definition(election: Election) -> dict[str, Any]:
             "names": [t.name for t in election.trustees.all()],
         },
         "board_public_key": None,
-    }
+    } | _cohorts_member(election)
+
+
+def _cohorts_member(election: Election) -> dict[str, Any]:
+    """The convention's cohort dimensions, if it has any (docs/protocol.md §12.1)."""
+    found = definition_member(election)
+    return {} if found is None else {"cohorts": found}
 
 
 def option_limit(kind: str) -> int:

@@ -169,6 +169,9 @@ def _freeze_roll(election: Election) -> None:
             )
         )
     RollEntry.objects.bulk_create(entries, batch_size=1000)
+    from voting.services.cohorts import freeze_attested
+
+    freeze_attested(election)
 
 
 def _close(election: Election) -> None:
@@ -189,8 +192,9 @@ def _reset(election: Election) -> None:
         issuer_key="",
         issuer_key_proof="",
         ledger=None,
+        cohort_keys=None,
     )
-    for field in ("definition", "manifest", "board_private_key"):
+    for field in ("definition", "manifest", "board_private_key", "cohort_merges"):
         setattr(election, field, None)
     for field in ("ceremony_context", "board_public_key"):
         setattr(election, field, "")
@@ -284,6 +288,9 @@ def transition(
                 opens = election.opens_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
                 raise WrongState(OPENS_EARLY % {"time": opens})
             election.opened_hour = current_hour()
+            from voting.services.cohorts import close_window
+
+            close_window(election)
         elif to == S.CLOSED:
             election.closed_hour = current_hour()
             _close(election)

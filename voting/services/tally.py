@@ -28,7 +28,7 @@ from voting.crypto.threshold import (
 from voting.exceptions import DecryptionRejected, WrongState
 from voting.models import BoardEntry, DecryptionSubmission, Election, ElectionState, Trustee
 from voting.outbox import after_commit
-from voting.services import lifecycle
+from voting.services import cohorts, lifecycle
 from voting.services.ceremony import trustee_verification_keys
 from voting.verify.election import shapes
 from voting.verify.results import aggregate, counted_ballot_per_credential, results_from_counts
@@ -66,16 +66,25 @@ def compute_encrypted_tally(election_id: int) -> None:
             .values_list("position", "ciphertexts")
             .iterator(chunk_size=2000)
         )
-        flat = aggregate(
-            (bytes(blob) for position, blob in rows if position in positions), sum(widths)
-        )
+        # With cohort dimensions each ballot is added once, into its cell; the overall sum is
+        # the sum of the cells (voting.services.cohorts).
+        flat = cohorts.compute_cohort_tally(election, positions)
+        if flat is None:
+            flat = aggregate(
+                (bytes(blob) for position, blob in rows if position in positions), sum(widths)
+            )
         election.encrypted_tally = {"counted": len(positions), "questions": _split(flat, widths)}
         update = ["encrypted_tally"]
+        if election.cohort_tally is not None:
+            update.append("cohort_tally")
         if not positions:
             # Nothing to decrypt: every total is an encryption of 0 with A = O.
             zeros = [[0] * width for width in widths]
             election.results = results_from_counts(shape_list, zeros, 0)
             update.append("results")
+            if election.cohort_tally is not None:
+                cohorts.combine(election, [])
+                update.append("cohort_results")
         election.save(update_fields=update)
     if not positions:
         lifecycle.transition(election, ElectionState.TALLIED, by="system")
@@ -97,8 +106,13 @@ def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> 
         if DecryptionSubmission.objects.filter(election=election, trustee=trustee).exists():
             raise DecryptionRejected("your decryption shares were already received")
         tally = tally_ciphertexts(election)
-        if not isinstance(message, dict) or set(message) != {"shares"}:
-            raise DecryptionRejected('expected {"shares": [[...], ...]}')
+        members = {"shares", "cohorts"} if election.cohort_tally is not None else {"shares"}
+        if not isinstance(message, dict) or set(message) != members:
+            raise DecryptionRejected(
+                'expected {"shares": [[...], ...], "cohorts": [...]}'
+                if "cohorts" in members
+                else 'expected {"shares": [[...], ...]}'
+            )
         questions = message["shares"]
         if not isinstance(questions, list) or len(questions) != len(tally):
             raise DecryptionRejected("one list of shares per question is required")
@@ -117,7 +131,12 @@ def submit_decryption(*, election: Election, trustee: Trustee, message: Any) -> 
                     raise DecryptionRejected(
                         f"question {q} item {i}: {exc}", question=q, item=i
                     ) from None
-        DecryptionSubmission.objects.create(election=election, trustee=trustee, shares=questions)
+        cohort_shares = None
+        if election.cohort_tally is not None:
+            cohort_shares = cohorts.check_decryption(election, trustee, message["cohorts"], key)
+        DecryptionSubmission.objects.create(
+            election=election, trustee=trustee, shares=questions, cohort_shares=cohort_shares
+        )
         if election.decryptions.count() >= election.threshold:
             # ≥ threshold submissions and no results is the sweep's "combination due" marker.
             after_commit("voting.combine_decryptions", election.pk)
@@ -147,7 +166,11 @@ def combine_decryptions(election_id: int) -> None:
                 values.append(table.solve(point))
             totals.append(values)
         election.results = results_from_counts(shapes(election.manifest), totals, counted)
-        election.save(update_fields=["results"])
+        update = ["results"]
+        if election.cohort_tally is not None:
+            cohorts.combine(election, submissions)
+            update.append("cohort_results")
+        election.save(update_fields=update)
     lifecycle.transition(election, ElectionState.TALLIED, by="system")
 
 

@@ -33,6 +33,7 @@ from voting.crypto.question import EncryptedQuestion, sum_proof_needed, verify_q
 from voting.crypto.ranking import EncryptedRanking, RankingOpening, open_ranking, verify_ranking
 from voting.crypto.serialization import canonical_json, from_json
 from voting.verify.canonical import SAFE_INTEGER, sha256f
+from voting.verify.cohorts import InvalidCohorts, Label, parse_labels, verify_labels
 from voting.verify.election import Shape, ballot_context
 from voting.verify.issuers import MAX_ISSUERS, Issuers, verify_credential_signatures
 
@@ -86,6 +87,8 @@ class Ballot:
     issuer_signatures: tuple[tuple[int, bytes, bytes], ...] | None = None
     signature: CredentialSignature | None = None
     signed_bytes: bytes | None = None
+    # The credential's cohort labels (docs/protocol.md §12), ``None`` if it has no ``cohorts``.
+    cohort_labels: tuple[Label, ...] | None = None
 
     @property
     def sealed(self) -> bool:
@@ -237,7 +240,14 @@ def _issuer_signatures(value: Any) -> tuple[tuple[int, bytes, bytes], ...]:
 def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
     """Parse an untrusted cast ballot (already decoded by ``canonical.loads``)."""
     value = _object(value, set(BALLOT_KEYS), "the ballot")
-    credential = _object(value["credential"], {"key", "signatures"}, "the credential")
+    credential = value["credential"]
+    labelled = isinstance(credential, dict) and "cohorts" in credential
+    members = {"key", "signatures", "cohorts"} if labelled else {"key", "signatures"}
+    credential = _object(credential, members, "the credential")
+    try:
+        labels = parse_labels(credential["cohorts"]) if labelled else None
+    except InvalidCohorts as exc:
+        raise _malformed(str(exc)) from None
     election, nonce, parsed, answers = _sealed_part(value, shapes)
     board_count, board_hash = _board_reference(value["board"])
     key = _decode(Point, credential["key"], "$.credential.key")
@@ -265,6 +275,7 @@ def parse_ballot(value: Any, shapes: list[Shape]) -> Ballot:
         issuer_signatures=issuer_signatures,
         signature=signature,
         signed_bytes=signed_bytes,
+        cohort_labels=labels,
     )
 
 
@@ -281,6 +292,23 @@ def verify_credential(ballot: Ballot, fingerprint: bytes, issuers: Issuers) -> N
         raise BallotRejected(
             "unknown_issuer", f"the credential was not issued by this election's issuers: {exc}"
         ) from None
+    if (issuers.cohorts is None) != (ballot.cohort_labels is None):
+        raise BallotRejected(
+            "unknown_issuer", "the credential's cohorts member does not match the election's"
+        )
+    if issuers.cohorts is not None:
+        try:
+            verify_labels(
+                issuers.cohorts,
+                issuers.threshold,
+                fingerprint,
+                ballot.credential_key.encoding,
+                ballot.cohort_labels,
+            )
+        except CryptoError as exc:
+            raise BallotRejected(
+                "unknown_issuer", f"a cohort label was not issued by this election: {exc}"
+            ) from None
 
 
 def verify_sealed(

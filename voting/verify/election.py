@@ -27,7 +27,7 @@ MAX_RANKED_OPTIONS = 10
 
 # Members added to the definition when the key ceremony completes (docs/elections.md §1): the
 # ceremony context is the hash of the manifest without them.
-FROZEN_AT_CEREMONY_END = ("joint_public_key", "ceremony_context", "issuers")
+FROZEN_AT_CEREMONY_END = ("joint_public_key", "ceremony_context", "issuers", "cohort_keys")
 
 
 class InvalidManifest(ValueError):

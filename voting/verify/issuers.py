@@ -19,6 +19,7 @@ from voting.crypto import blind_rsa
 from voting.crypto.errors import CryptoError
 from voting.crypto.serialization import canonical_json
 from voting.verify.canonical import frame
+from voting.verify.cohorts import Cohorts, InvalidCohorts, parse_cohorts
 from voting.verify.election import InvalidManifest, credential_message
 
 LEDGER_FORMAT = "mashwara/v1/issuer-ledger"
@@ -37,6 +38,8 @@ class Issuers:
 
     threshold: int
     keys: dict[int, blind_rsa.BlindRsaPublicKey]
+    # The cohort definition and keys (docs/protocol.md §12), if the election has dimensions.
+    cohorts: Cohorts | None = None
 
     def key(self, index: int) -> blind_rsa.BlindRsaPublicKey:
         return self.keys[index]
@@ -74,7 +77,13 @@ def parse_issuers(manifest: dict[str, Any]) -> Issuers:
         raise InvalidManifest("two issuers have the same key")
     if not 1 <= threshold <= len(keys):
         raise InvalidManifest("the issuers' threshold must be between 1 and the number of keys")
-    return Issuers(threshold, keys)
+    if "cohorts" not in manifest and "cohort_keys" not in manifest:
+        return Issuers(threshold, keys)
+    try:
+        cohorts = parse_cohorts(manifest, len(keys), (k.n for k in keys.values()))
+    except InvalidCohorts as exc:
+        raise InvalidManifest(str(exc)) from None
+    return Issuers(threshold, keys, cohorts)
 
 
 def issuers_json(threshold: int, pems: Iterable[tuple[int, str]]) -> dict[str, Any]:

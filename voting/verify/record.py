@@ -50,6 +50,8 @@ from voting.verify.ballots import (
     verify_sealed,
 )
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
+from voting.verify.cohort_record import LINE_KEYS as COHORT_LINE_KEYS
+from voting.verify.cohort_record import CohortRecord
 from voting.verify.election import (
     FROZEN_AT_CEREMONY_END,
     InvalidManifest,
@@ -81,8 +83,12 @@ ENTRY_KEYS = {
 # repeat (and may be absent: a board with no entry, a tally of no ballot), the others appear once.
 LINE_ORDER = ("manifest", "ceremony", "roll", "issuers", "poll", "entry", "head", "tally")
 LINE_ORDER += ("decryption", "results")
-REPEATED = {"entry", "decryption"}
-OPTIONAL = {"entry", "decryption"}
+# An election with cohort dimensions has four more lines (docs/protocol.md §12); one without has
+# none of them (voting.verify.cohort_record checks which).
+LINE_ORDER = LINE_ORDER[:5] + ("cohorts",) + LINE_ORDER[5:8] + ("cohort_tally",)
+LINE_ORDER += ("decryption", "cohort_decryption", "results", "cohort_results")
+REPEATED = {"entry", "decryption", "cohort_decryption"}
+OPTIONAL = {"entry", "decryption", *COHORT_LINE_KEYS}
 LINE_KEYS = {
     "manifest": {"type", "manifest", "fingerprint"},
     "ceremony": {"type", "trustees", "shares", "complaints", "answers"},
@@ -93,6 +99,7 @@ LINE_KEYS = {
     "tally": {"type", "tally"},
     "decryption": {"type", "trustee", "shares"},
     "results": {"type", "results"},
+    **COHORT_LINE_KEYS,
 }
 
 
@@ -230,6 +237,11 @@ CHECKS = [
         "issued flags: every roll entry marked issued is in k issuers' ledgers (2k listings if "
         "re-issued)",
     ),
+    (
+        "cohorts",
+        "cohorts: labels under the issuers' keys, no merged label, per-cohort sums adding up to "
+        "the tally, only the figures the K rules allow",
+    ),
 ]
 
 
@@ -261,6 +273,7 @@ class Checked(NamedTuple):
     board_count: int | None = None
     board_hash: bytes | None = None
     rows: bytes = b""
+    labels: tuple[tuple[int, int], ...] | None = None  # (dimension, value) of its cohort labels
     digest_ok: bool = True
     error: str | None = None
     reveal_error: str | None = None
@@ -379,6 +392,9 @@ def _check_entry_strictly(line: str) -> Checked:
         board_count=ballot.board_count,
         board_hash=ballot.board_hash,
         rows=rows,
+        labels=None
+        if audited or ballot.cohort_labels is None
+        else tuple((d, v) for d, v, _ in ballot.cohort_labels),
         digest_ok=hashlib.sha256(ballot.canonical).hexdigest() == entry["digest"],
         error=error,
         reveal_error=reveal_error,
@@ -577,6 +593,7 @@ class _Verifier(_IssuerLedgers):
         self.tally: dict[str, Any] | None = None
         self.decryptions: list[dict[str, Any]] = []
         self.results: dict[str, Any] | None = None
+        self.cohort_record = CohortRecord(None, self.c["cohorts"].fail)
 
     # manifest and ceremony
 
@@ -601,7 +618,8 @@ class _Verifier(_IssuerLedgers):
             if not 1 <= _int(trustees["threshold"], "the threshold", 1) <= len(names):
                 raise Malformed("the threshold must be between 1 and the number of trustees")
             _hex32(manifest["board_public_key"], "the board public key")
-            parse_issuers(manifest)
+            cohorts = parse_issuers(manifest).cohorts
+            self.cohort_record = CohortRecord(cohorts, self.c["cohorts"].fail)
             Point.from_hex(manifest["joint_public_key"])
             self.manifest = manifest
         except (
@@ -873,6 +891,7 @@ class _Verifier(_IssuerLedgers):
         seen = self.ballots_of.get(key, 0) + 1
         self.ballots_of[key] = seen
         self.issuers_of.setdefault(key, set()).update(item.issuers)
+        self.cohort_record.ballot(position, item.labels)
         if seen == chain.MAX_BALLOTS_PER_CREDENTIAL + 1:
             self.c["caps"].fail(
                 f"credential {key[:16]}… has more than {chain.MAX_BALLOTS_PER_CREDENTIAL} "
@@ -931,6 +950,22 @@ class _Verifier(_IssuerLedgers):
     def results_line(self, item: dict[str, Any]) -> None:
         self.results = _keys(item["results"], {"counted", "questions"}, "the results")
 
+    def _cohort_line(self, kind: str, item: dict[str, Any]) -> None:
+        self.c["cohorts"].done = True
+        self.cohort_record.line(kind, item, self.manifest)
+
+    def cohorts_line(self, item: dict[str, Any]) -> None:
+        self._cohort_line("cohorts", item)
+
+    def cohort_tally_line(self, item: dict[str, Any]) -> None:
+        self._cohort_line("cohort_tally", item)
+
+    def cohort_decryption_line(self, item: dict[str, Any]) -> None:
+        self._cohort_line("cohort_decryption", item)
+
+    def cohort_results_line(self, item: dict[str, Any]) -> None:
+        self._cohort_line("cohort_results", item)
+
     # tally, shares, results
 
     def finish(self) -> None:
@@ -952,6 +987,23 @@ class _Verifier(_IssuerLedgers):
         _guarded(self.c["eligibility"], self._eligibility)
         _guarded(self.c["ledgers"], self._ledger_bounds)
         _guarded(self.c["issued"], self._issued_flags)
+        _guarded(self.c["cohorts"], lambda: self._cohorts(totals))
+
+    def _cohorts(self, totals: list[list[int]] | None) -> None:
+        self.c["cohorts"].done = True
+        self.cohort_record.finish(
+            counted=sorted(position for _, position in self.counted.values()),
+            rows=self.rows,
+            shape_list=self.shape_list,
+            fingerprint=bytes.fromhex(self.report.fingerprint),
+            keys=verification_keys(self.announcements, [a.trustee for a in self.announcements])
+            if self.announcements
+            else {},
+            threshold=self.manifest["trustees"]["threshold"],
+            overall_tally=self.tally,
+            overall_totals=totals,
+            reissued=self.roll["reissued"] if self.roll else 0,
+        )
 
     def _selection(self) -> None:
         check = self.c["selection"]
@@ -1180,6 +1232,7 @@ LINE_CHECK = {
     "tally": "aggregate",
     "decryption": "shares",
     "results": "results",
+    **dict.fromkeys(COHORT_LINE_KEYS, "cohorts"),
 }
 
 

@@ -36,10 +36,20 @@ class Optional:
 
 
 class ByType:
-    """An object whose ``type`` member picks its schema among ``variants``."""
+    """An object whose ``key`` member (``type`` unless told) picks its schema among
+    ``variants``."""
 
-    def __init__(self, variants: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, variants: dict[str, dict[str, Any]], key: str = "type") -> None:
         self.variants = variants
+        self.key = key
+
+
+class WithOptional:
+    """An object with exactly the members of ``required`` and any of ``optional``."""
+
+    def __init__(self, required: dict[str, Any], optional: dict[str, Any]) -> None:
+        self.required = required
+        self.optional = optional
 
 
 class TextMap:
@@ -52,7 +62,28 @@ TEXT = TextMap()
 PROOF = {"c": H32, "s": H32}
 OPTIONS = [{"label": TEXT, "proposal": Optional(INT)}]
 
-MANIFEST = {
+SHARE = {"trustee": INT, "d": H32, "proof": PROOF}
+RESULT = ByType(
+    {
+        "single": {"type": STR, "counts": [INT], "blank": INT},
+        "approval": {"type": STR, "counts": [INT]},
+        "ranked": {
+            "type": STR,
+            "pairwise": [[INT]],
+            "strongest_paths": [[INT]],
+            "ranking": [[INT]],
+        },
+    }
+)
+# An election with cohort dimensions (docs/protocol.md §12): the definition's ``cohorts`` and the
+# ceremony's ``cohort_keys`` in the manifest, and four more record lines.
+COHORTS = {
+    "minimum": INT,
+    "dimensions": [{"name": TEXT, "kind": STR, "values": [TEXT]}],
+}
+COHORT_KEYS = [{"trustee": INT, "dimension": INT, "value": INT, "pem": STR}]
+
+MANIFEST_MEMBERS = {
     "protocol": STR,
     "election": Hex(16),
     "convention": STR,
@@ -80,6 +111,7 @@ MANIFEST = {
     "ceremony_context": H32,
     "issuers": {"threshold": INT, "keys": [{"trustee": INT, "pem": STR}]},
 }
+MANIFEST = WithOptional(MANIFEST_MEMBERS, {"cohorts": COHORTS, "cohort_keys": COHORT_KEYS})
 ANNOUNCEMENT = {
     "trustee": INT,
     "commitments": [H32],
@@ -130,27 +162,36 @@ LINES: dict[str, dict[str, Any]] = {
     "decryption": {
         "type": STR,
         "trustee": INT,
-        "shares": [[{"trustee": INT, "d": H32, "proof": PROOF}]],
+        "shares": [[SHARE]],
     },
-    "results": {
+    "results": {"type": STR, "results": {"counted": INT, "questions": [RESULT]}},
+    "cohorts": {
         "type": STR,
-        "results": {
-            "counted": INT,
-            "questions": [
-                ByType(
-                    {
-                        "single": {"type": STR, "counts": [INT], "blank": INT},
-                        "approval": {"type": STR, "counts": [INT]},
-                        "ranked": {
-                            "type": STR,
-                            "pairwise": [[INT]],
-                            "strongest_paths": [[INT]],
-                            "ranking": [[INT]],
-                        },
-                    }
-                )
-            ],
-        },
+        "keys": [{"trustee": INT, "dimension": INT, "value": INT, "pem": STR, "proof": Hex()}],
+        "merged": [[INT]],
+        "counts": [{"dimension": INT, "value": INT, "count": INT}],
+    },
+    "cohort_tally": {
+        "type": STR,
+        "tally": [[{"value": INT, "counted": INT, "questions": [[{"a": H32, "b": H32}]]}]],
+    },
+    "cohort_decryption": {"type": STR, "trustee": INT, "shares": [[Optional([[SHARE]])]]},
+    "cohort_results": {
+        "type": STR,
+        "results": [
+            ByType(
+                {
+                    "published": {
+                        "dimension": INT,
+                        "kind": STR,
+                        "status": STR,
+                        "groups": [{"values": [INT], "counted": INT, "questions": [RESULT]}],
+                    },
+                    "withheld": {"dimension": INT, "kind": STR, "status": STR, "reason": STR},
+                },
+                key="status",
+            )
+        ],
     },
 }
 
@@ -190,11 +231,23 @@ def _walk(value: Any, schema: Any, path: str) -> Iterator[str]:
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             yield f"{path}: must be an object of strings"
     elif isinstance(schema, ByType):
-        variant = schema.variants.get(value.get("type")) if isinstance(value, dict) else None
+        variant = schema.variants.get(value.get(schema.key)) if isinstance(value, dict) else None
         if variant is None:
-            yield f"{path}: must be an object whose type is one of {sorted(schema.variants)}"
+            yield (
+                f"{path}: must be an object whose {schema.key} is one of {sorted(schema.variants)}"
+            )
         else:
             yield from _walk(value, variant, path)
+    elif isinstance(schema, WithOptional):
+        allowed = set(schema.required) | set(schema.optional)
+        if not isinstance(value, dict) or not set(schema.required) <= set(value) <= allowed:
+            yield (
+                f"{path}: must be an object with exactly the members {sorted(schema.required)} "
+                f"and any of {sorted(schema.optional)}"
+            )
+        else:
+            for key, member in value.items():
+                yield from _walk(member, (schema.required | schema.optional)[key], f"{path}.{key}")
     elif isinstance(schema, list):
         if not isinstance(value, list):
             yield f"{path}: must be a list"

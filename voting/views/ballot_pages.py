@@ -9,15 +9,19 @@ device — so it is public; the credential and trustee pages are for signed-in v
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from convention.permissions import Action, PermissionRefused, decide
 from convention.selectors import membership_of
 from voting.models import Election, ElectionState, RollEntry
+from voting.services import cohorts
 from voting.services.credentials import ISSUING_STATES
 
 
@@ -38,6 +42,7 @@ def ballot_page(request: HttpRequest, uuid) -> HttpResponse:
             "election": election,
             "questions": election.questions.prefetch_related("options"),
             "is_open": election.state == ElectionState.OPEN,
+            "cohort_merged": json.dumps((election.cohort_merges or {}).get("merged", [])),
         },
     )
 
@@ -82,6 +87,8 @@ def credential_page(request: HttpRequest, uuid) -> HttpResponse:
                 and election.state in ISSUING_STATES
                 and roll_entry.issued < roll_entry.allowed
             ),
+            "cohorts": cohorts.credential_view(election, roll_entry, get_language() or "en"),
+            "roll_cohorts": json.dumps(roll_entry.cohorts if roll_entry else {}),
         },
     )
 

@@ -14,7 +14,7 @@ from convention.permissions import Action, can
 from convention.selectors import membership_of
 from voting import selectors
 from voting.models import Election, ElectionState, RollEntry
-from voting.services import board
+from voting.services import board, cohorts
 from voting.verify.canonical import NotCanonical, loads
 
 from . import feeds
@@ -299,6 +299,13 @@ def results_page(request: HttpRequest, uuid) -> HttpResponse:
             "election": election,
             "published": published,
             "rows": rows,
+            "cohorts": cohorts.results_view(
+                election,
+                translation.get_language() or "en",
+                [[option.text for option in row["options"]] for row in rows],
+            )
+            if published
+            else [],
             "counts": counts,
             "counted": counts["counted"],
         },

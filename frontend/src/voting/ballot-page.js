@@ -8,6 +8,7 @@
 // election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, definiteRefusal, getJson, postJson, sendBallot } from "./api.js";
+import { withoutMerged } from "./cohorts.js";
 import { CredentialError, decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
   IncompleteRanking,
@@ -301,7 +302,10 @@ async function boardToSign() {
 async function castSealed(sealed, retried = false) {
   const head = await boardToSign();
   const board = { count: head.count, hash: head.hash };
-  const ballot = signBallot(state.fingerprint, sealed, board, signingCredential(state.credential));
+  // A label whose value was merged into "not stated" is dropped (docs/protocol.md §12.5).
+  const merged = JSON.parse(app.dataset.cohortMerged || "[]");
+  const credential = { ...state.credential, credential: withoutMerged(state.credential.credential, merged) };
+  const ballot = signBallot(state.fingerprint, sealed, board, signingCredential(credential));
   const before = lastBoard();
   rememberBoard(board.count); // before sending: once sent, a copy of it may be cast by anyone
   try {

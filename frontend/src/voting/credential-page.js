@@ -6,6 +6,7 @@
 // election code shown to the voter is computed here from the manifest this page checked.
 
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
+import { chosenLabels } from "./cohorts.js";
 import { finishRequest, requestBody, startRequest } from "./credential.js";
 import {
   encodeCode,
@@ -76,7 +77,9 @@ async function request(manifest, fingerprint) {
     let pending = loadPending(fingerprintHex);
     if (!pending) {
       status(t("making"));
-      pending = await startRequest(manifest, fingerprint);
+      const labels = chosenLabels(manifest, app);
+      for (const select of app.querySelectorAll("select[name^='cohort-']")) select.disabled = true;
+      pending = await startRequest(manifest, fingerprint, labels);
       savePending(pending); // before sending: a lost answer is retried with the same requests
     }
     status(t("requesting"));

@@ -60,13 +60,17 @@ function fromBase64url(text) {
 /**
  * "mashwara-credential-2:" + base64url(fingerprint[0:8] ‖ k ‖ for each issuer signature, in
  * order: issuer (1 byte) ‖ prefix (32) ‖ RSA signature (that issuer's modulus length)), in lines
- * of 64 characters for printing. The code carries the secret: whoever holds it can vote.
+ * of 64 characters for printing. The code carries the secret: whoever holds it can vote. In an
+ * election with cohort dimensions (docs/protocol.md §12) each label follows: dimension (1 byte) ‖
+ * value (1 byte) ‖ its signatures as above (each under that issuer's key for the value).
  */
 export function encodeCode(stored) {
+  const signatureBytes = (s) => [Uint8Array.of(s.issuer), hexToBytes(s.prefix, 32), hexToBytes(s.signature)];
   const bytes = concatBytes(
     hexToBytes(stored.election, 32).subarray(0, 8),
     encodeScalar(scalarFromHex(stored.secret)),
-    ...stored.credential.signatures.flatMap((s) => [Uint8Array.of(s.issuer), hexToBytes(s.prefix, 32), hexToBytes(s.signature)]),
+    ...stored.credential.signatures.flatMap(signatureBytes),
+    ...(stored.credential.cohorts ?? []).flatMap((l) => [Uint8Array.of(l.dimension, l.value), ...l.signatures.flatMap(signatureBytes)]),
   );
   const text = CODE_PREFIX + toBase64url(bytes);
   return text.match(/.{1,64}/g).join("\n");
@@ -116,8 +120,30 @@ export function decodeCode(text, fingerprint, manifest) {
     });
     offset += 33 + length;
   }
+  const credential = { key: pointHex(baseMul(secret)), signatures };
+  if (manifest?.cohorts) {
+    credential.cohorts = [];
+    while (offset < bytes.length) {
+      const [dimension, value] = [bytes[offset], bytes[offset + 1]];
+      const label = { dimension, value, signatures: [] };
+      offset += 2;
+      for (let i = 0; i < manifest.issuers.threshold; i++) {
+        const issuer = bytes[offset];
+        const key = (manifest.cohort_keys ?? []).find((k) => k.trustee === issuer && k.dimension === dimension && k.value === value);
+        const length = key ? modulusBytes(key.pem) : undefined;
+        if (length === undefined || offset + 33 + length > bytes.length) throw new CredentialError("the credential code is damaged");
+        label.signatures.push({
+          issuer,
+          prefix: bytesToHex(bytes.subarray(offset + 1, offset + 33)),
+          signature: bytesToHex(bytes.subarray(offset + 33, offset + 33 + length)),
+        });
+        offset += 33 + length;
+      }
+      credential.cohorts.push(label);
+    }
+  }
   if (offset !== bytes.length) throw new CredentialError("the credential code is damaged");
-  return { election: bytesToHex(fingerprint), secret: scalarHex(secret), credential: { key: pointHex(baseMul(secret)), signatures } };
+  return { election: bytesToHex(fingerprint), secret: scalarHex(secret), credential };
 }
 
 /** The modulus length in bytes of a SubjectPublicKeyInfo PEM RSA key (3072 bits → 384). */

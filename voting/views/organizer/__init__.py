@@ -8,8 +8,9 @@ progress per trustee, credentials issued, ballots on the board, the tally's prog
 
 One module per concern: ``pages`` (what every page shares), ``elections`` (the list, step 1),
 ``question_pages`` (step 2 and a question's page), ``options``, ``proposals`` (proposals on the
-ballot), ``trustee_choice`` (step 3), ``running`` (review, control page, transitions). The views
-are named here too, as ``voting/urls.py`` refers to them.
+ballot), ``trustee_choice`` (step 3), ``running`` (review, control page, transitions),
+``cohorts`` (the convention's cohort dimensions). The views are named here too, as
+``voting/urls.py`` refers to them.
 
 Every view goes through ``require_permission(Action.MANAGE_ELECTIONS)`` and loads the election
 within the URL's convention only. Every change goes through ``voting.services.drafting`` or
@@ -17,6 +18,7 @@ within the URL's convention only. Every change goes through ``voting.services.dr
 pages read comes from ``voting.selectors``.
 """
 
+from .cohorts import cohort_dimensions
 from .elections import election_edit, election_list, election_new
 from .options import option_add, option_edit, option_move, option_remove
 from .proposals import proposal_add
@@ -25,6 +27,7 @@ from .running import control, review, transition
 from .trustee_choice import trustees
 
 __all__ = [
+    "cohort_dimensions",
     "control",
     "election_edit",
     "election_list",
