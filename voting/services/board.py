@@ -222,7 +222,10 @@ def _ciphertext_as(ciphertexts: bytes) -> list[str]:
 def _reused(exc: IntegrityError) -> bool:
     cause = exc.__cause__
     name = getattr(getattr(cause, "diag", None), "constraint_name", None)
-    return name == _CIPHERTEXT_ONCE or (name is None and _CIPHERTEXT_ONCE in str(exc))
+    if name is not None:  # PostgreSQL names the constraint
+        return name == _CIPHERTEXT_ONCE
+    # SQLite names only the table and columns ("UNIQUE constraint failed: voting_ciphertextuse…")
+    return CiphertextUse._meta.db_table in str(exc)
 
 
 def append(
