@@ -8,6 +8,10 @@ authority (no cookie, no session). ``voting.middleware.CookielessBallotBoxMiddle
 outermost middleware, does the same around every other middleware (whose CSRF part would
 otherwise renew a ``csrftoken`` cookie on the answer); this decorator stays as a second layer.
 Clients send them with ``fetch(url, {credentials: "omit"})``.
+
+Every answer under ``/ballot-box/`` is JSON, from the web service and the ballot service alike:
+a method other than POST is a 405 (with ``Allow: POST``), an election id that is no UUID a 400
+``bad_election``, any other path a 404 ``unknown_endpoint`` (docs/elections.md §4).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from voting.services import board
 from voting.services.casting import audit_ballot, cast_ballot, election_for_ballots
@@ -86,7 +89,14 @@ def anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return anonymous(view, document=True)
 
 
+ENDPOINTS = ("cast", "audit")
+
 MESSAGES = {
+    "bad_election": _("The address does not name an election: its id must be a UUID."),
+    "method_not_allowed": _("The ballot box takes ballots sent with POST only."),
+    "unknown_endpoint": _(
+        "The ballot box has no such address: ballots go to …/cast, audits to …/audit."
+    ),
     "oversized": _("The ballot is too large."),
     "malformed": _("The ballot is malformed."),
     "unknown_election": _("There is no such election."),
@@ -117,6 +127,9 @@ MESSAGES = {
     ),
 }
 STATUS = {
+    "bad_election": 400,
+    "method_not_allowed": 405,
+    "unknown_endpoint": 404,
     "oversized": 413,
     "malformed": 400,
     "unknown_election": 404,
@@ -146,7 +159,23 @@ def rejection(exc: BallotRejected) -> JsonResponse:
         body["item"] = exc.item
     if exc.part is not None:
         body["part"] = exc.part
-    return JsonResponse(body, status=STATUS.get(exc.code, 422))
+    response = JsonResponse(body, status=STATUS.get(exc.code, 422))
+    if exc.code == "method_not_allowed":
+        response["Allow"] = "POST"
+    return response
+
+
+def post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Django's ``require_POST`` answers an empty HTML 405; this one the ballot box's JSON."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            detail = f"{request.method[:10]} is not allowed here; send the ballot with POST"
+            return rejection(BallotRejected("method_not_allowed", detail))
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def unavailable(request: HttpRequest, exc: BaseException) -> JsonResponse:
@@ -198,12 +227,29 @@ def _answer(request: HttpRequest, uuid, submit) -> JsonResponse:
 
 
 @anonymous
-@require_POST
+@post_only
 def cast(request: HttpRequest, uuid) -> JsonResponse:
     return _handle(request, uuid, cast_ballot)
 
 
 @anonymous
-@require_POST
+@post_only
 def audit(request: HttpRequest, uuid) -> JsonResponse:
     return _handle(request, uuid, audit_ballot)
+
+
+@anonymous
+def elsewhere(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other path under ``/ballot-box/``: ``…/cast`` or ``…/audit`` whose election id is
+    not a UUID in its lowercase, hyphenated form (after the method, as for the real routes), or
+    a path that is no endpoint at all."""
+    parts = path.split("/")
+    if len(parts) == 2 and parts[1] in ENDPOINTS:
+        return post_only(_bad_election)(request)
+    endpoints = " or ".join(f"/ballot-box/<election id>/{name}" for name in ENDPOINTS)
+    return rejection(BallotRejected("unknown_endpoint", f"the ballot box answers {endpoints}"))
+
+
+def _bad_election(request: HttpRequest) -> JsonResponse:
+    detail = "the election id must be a UUID (lowercase, with hyphens)"
+    return rejection(BallotRejected("bad_election", detail))
