@@ -3,10 +3,13 @@ path (``/ballot-box/``, served alone by the ballot service too) and the tracker 
 receipt check on theirs (``/anonymous/``); the outermost middleware strips every cookie on both,
 and a proxy can too."""
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from . import ballot_box_urls
 from .views import ballot_pages, members, organizer, public
+from .views.feeds import IssuerIndex
+
+register_converter(IssuerIndex, "issuer")
 
 app_name = "voting"
 
@@ -38,7 +41,9 @@ urlpatterns = [
     path(E + "issuer/signatures", members.issuer_signatures, name="issuer_signatures"),
     path(E + "issuer/ledger", members.issuer_ledger, name="issuer_ledger"),
     path(
-        E + "issuers/<int:index>/ledger.json", public.issuer_ledger_json, name="issuer_ledger_json"
+        E + "issuers/<issuer:index>/ledger.json",
+        public.issuer_ledger_json,
+        name="issuer_ledger_json",
     ),
     path(E + "ceremony.json", members.ceremony_status, name="ceremony_json"),
     path(E + "ceremony/commitments", members.ceremony_commitments, name="ceremony_commitments"),
@@ -57,7 +62,7 @@ urlpatterns = [
     # Any other feed path (an election id that is no UUID, a feed that does not exist): JSON 400
     # or 404, never an HTML page (voting/views/feeds.py).
     re_path(
-        r"^(?:elections|anonymous)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
+        r"^(?P<space>elections|anonymous)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
         public.unknown_feed,
     ),
     # Organizers: drafting and running elections

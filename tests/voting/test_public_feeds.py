@@ -144,3 +144,25 @@ def test_feeds_not_published_yet_say_so_in_json(world):
     _json_error(Client().get(f"/elections/{election}/nothing.json"), 404, "unknown_feed")
     world.move(ElectionState.CLOSED)
     assert Client().get(_url("voting:tally_json", election, [])).status_code == 200
+
+
+@pytest.mark.parametrize("name, args", FEEDS)
+def test_a_malformed_election_id_is_named_whatever_the_query(name, args):
+    """``/anonymous/not-a-uuid/tracker.json?t=…`` used to answer ``unknown_parameter``: the
+    path is wrong before any query is, so the answer names the election id."""
+    election = uuid.uuid4()
+    bad_id = _url(name, election, args).replace(str(election), "not-a-uuid")
+    for query in ({"t": "ab" * 32}, {"nonsense": "1"}, {"after": "x", "limit": "0"}):
+        _json_error(Client().get(bad_id, query), 400, "bad_election")
+
+
+def test_only_the_canonical_decimal_index_names_an_issuer(voted):
+    """``issuers/01/ledger.json`` used to be served as issuer 1's ledger."""
+    election = voted.election.uuid
+    assert Client().get(f"/elections/{election}/issuers/1/ledger.json").status_code == 200
+    for index in ("01", "001", "00", "+1", "1.0", "0x1", "1e0", "\u0661", "1" * 12):
+        response = Client().get(f"/elections/{election}/issuers/{index}/ledger.json")
+        body = _json_error(response, 404, "unknown_issuer")
+        assert "leading zero" in body["message"], body
+    response = Client().get(f"/anonymous/{election}/issuers/01/ledger.json")
+    _json_error(response, 404, "unknown_feed")

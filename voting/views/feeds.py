@@ -21,6 +21,21 @@ INTEGER = re.compile(r"(0|[1-9][0-9]{0,9})\Z")
 TRACKER = re.compile(r"[0-9a-f]{64}\Z")
 # The form Django's <uuid:…> path converter matches.
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+# An issuer's ledger under any other spelling of its index than the route's (IssuerIndex).
+ISSUER_LEDGER = re.compile(r"issuers/(?P<index>[^/]*)/ledger\.json\Z")
+
+
+class IssuerIndex:
+    """The path converter of an issuer's index: decimal, without sign or leading zero, so that
+    one issuer has one address (``issuers/01/ledger.json`` is not issuer 1's)."""
+
+    regex = "0|[1-9][0-9]{0,8}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
 
 
 class BadQuery(Exception):
@@ -48,8 +63,9 @@ def error(code: str, message: str, status: int) -> JsonResponse:
 View = Callable[..., HttpResponse]
 
 
-def json_feed(*allowed: str) -> Callable[[View], View]:
-    """Wrap a GET feed whose query may hold only ``allowed`` parameters, each at most once."""
+def json_feed(*allowed: str, any_query: bool = False) -> Callable[[View], View]:
+    """Wrap a GET feed whose query may hold only ``allowed`` parameters, each at most once;
+    ``any_query`` leaves the query to the view (a path refused whatever its query)."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -59,7 +75,7 @@ def json_feed(*allowed: str) -> Callable[[View], View]:
                 response["Allow"] = "GET, HEAD"
                 return response
             try:
-                for name in request.GET:
+                for name in () if any_query else request.GET:
                     if name not in allowed:
                         raise BadQuery(
                             "unknown_parameter",

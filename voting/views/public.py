@@ -330,9 +330,18 @@ def record_download(request: HttpRequest, uuid) -> StreamingHttpResponse:
     return response
 
 
-@json_feed()
-def unknown_feed(request: HttpRequest, election: str, feed: str) -> JsonResponse:
-    """A feed path whose election id is no UUID, or a feed that does not exist: JSON too."""
+@json_feed(any_query=True)
+def unknown_feed(request: HttpRequest, space: str, election: str, feed: str) -> JsonResponse:
+    """A feed path whose election id is no UUID, or a feed that does not exist: JSON too. The
+    path is refused before its query is read: a malformed id is named as such whatever the
+    query holds."""
     if not feeds.UUID.match(election):
         raise feeds.BadQuery("bad_election", "the election id must be a UUID (lowercase, hyphens)")
+    found = feeds.ISSUER_LEDGER.match(feed) if space == "elections" else None
+    if found:
+        raise FeedNotFound(
+            "unknown_issuer",
+            f"no issuer is named {found['index'][:20]!r}: issuers are numbered 1, 2, … in "
+            "decimal, without a sign or a leading zero",
+        )
     raise FeedNotFound("unknown_feed", "no such feed")
