@@ -22,6 +22,7 @@ from .ballot_box import anonymous, anonymous_page
 from .feeds import FeedNotFound, json_feed
 
 FEED_LIMIT = 500
+BOARD_PAGE_SIZE = 100
 RECEIPT_MAX_CHARS = 4000
 HEX = set("0123456789abcdef")
 
@@ -187,11 +188,36 @@ def head_json(request: HttpRequest, uuid) -> JsonResponse:
 
 @require_GET
 def board_page(request: HttpRequest, uuid) -> HttpResponse:
+    """The board, ``BOARD_PAGE_SIZE`` entries a page. A ``page`` that names no page (``abc``,
+    ``0``, ``-1``, one past the last, ``01``, given twice) is a 400 that says which pages there
+    are, with the board's head but no entry: showing page 1 instead would pass it off as the
+    page asked for. ``last`` names the last page."""
     election = _frozen(uuid)
     head = board.current_head(election)
-    entries = selectors.BoardPositions(election, head["count"])
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    return render(request, "voting/board.html", {"election": election, "page": page, "head": head})
+    paginator = Paginator(selectors.BoardPositions(election, head["count"]), BOARD_PAGE_SIZE)
+    asked = request.GET.getlist("page")
+    number = _page_number(asked, paginator.num_pages)
+    context = {
+        "election": election,
+        "head": head,
+        "page": paginator.page(number) if number else None,
+        "page_asked": ", ".join(asked)[:20],
+        "page_count": paginator.num_pages,
+    }
+    return render(request, "voting/board.html", context, status=200 if number else 400)
+
+
+def _page_number(asked: list[str], pages: int) -> int | None:
+    """The page ``asked`` names (none: the first), or None if it names none of 1…``pages``."""
+    if not asked:
+        return 1
+    if len(asked) > 1:
+        return None
+    if asked[0] == "last":
+        return pages
+    if not feeds.INTEGER.match(asked[0]) or not 1 <= int(asked[0]) <= pages:
+        return None
+    return int(asked[0])
 
 
 @anonymous_page
