@@ -115,6 +115,27 @@ def test_blind_sign_rejects_out_of_range_input(test_key):
         blind_rsa.blind_sign(test_key, b"\x01" * 10)
 
 
+def test_honest_blinded_messages_pass_the_request_check_and_degenerate_ones_do_not(test_key):
+    public = test_key.public
+    for _ in range(20):
+        blinded, _ = blind_rsa.blind(public, blind_rsa.prepare(b"credential"))
+        blind_rsa.check_blinded_message(public, blinded)
+    n, size = public.n, public.modulus_length
+    refused = {
+        0: "is 0",
+        1: "is 1",
+        n - 1: "is n − 1",
+        n: "not below",
+        test_key.p: "shares a factor",
+        test_key.q * 5: "shares a factor",
+    }
+    for value, reason in refused.items():
+        with pytest.raises(CryptoError, match=reason):
+            blind_rsa.check_blinded_message(public, value.to_bytes(size, "big"))
+    with pytest.raises(CryptoError, match="exactly"):
+        blind_rsa.check_blinded_message(public, b"\x02" * (size - 1))
+
+
 def test_keys_round_trip_through_pem(test_key):
     assert blind_rsa.BlindRsaPrivateKey.from_pem(test_key.to_pem()) == test_key
     assert blind_rsa.BlindRsaPublicKey.from_pem(test_key.public.to_pem()) == test_key.public

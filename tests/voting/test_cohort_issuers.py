@@ -60,3 +60,26 @@ def test_a_manifest_with_cohort_keys_of_a_trustee_beyond_k_is_refused(three_trus
     manifest["cohort_keys"] = manifest["cohort_keys"] + extra
     with pytest.raises(InvalidManifest, match="one cohort key per issuer and stated value"):
         parse_issuers(manifest)
+
+
+def test_a_degenerate_blinded_label_is_refused_at_request_time(db):
+    """A blinded label of 1 (its own signature) used to be recorded with the credential's
+    request, using up the voter's round; it is refused and nothing is written."""
+    from voting.clients import Voter
+    from voting.exceptions import InvalidCredentialRequest
+    from voting.models import CredentialRequest, RollEntry
+    from voting.services import credentials
+
+    sim = prepare(12, trustees=3, threshold=2, cohorts=demo_cohorts(K), issue=False)
+    election, member = sim.election, sim.members[0]
+    voter = Voter(election.manifest, election.fingerprint_bytes)
+    entry = RollEntry.objects.get(election=election, membership=member)
+    voter.labels = {int(d): v for d, v in entry.cohorts.items()}
+    message = voter.credential_request()
+    label = message["requests"][1]["labels"][0]
+    length = len(label["blinded_message"]) // 2
+    label["blinded_message"] = (1).to_bytes(length, "big").hex()
+    with pytest.raises(InvalidCredentialRequest, match="blinded label .* for issuer 2 is 1"):
+        credentials.request_credential(election=election, membership=member, message=message)
+    assert not CredentialRequest.objects.filter(roll_entry=entry).exists()
+    assert RollEntry.objects.get(pk=entry.pk).issued == 0

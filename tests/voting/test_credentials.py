@@ -258,3 +258,53 @@ def test_ledgers_are_published_after_the_window_signed_and_served(issuing):
     assert served == ledger and len(served["ledger"]["entries"]) == len(world.voter_members)
     missing = reverse("voting:issuer_ledger_json", args=[world.election.uuid, 3])
     assert Client().get(missing).status_code == 404
+
+
+def _degenerate(key) -> dict[str, int]:
+    """Blinded messages no honest client sends: RSA's fixed points, values outside ``[0, n)``,
+    and one sharing a factor with the modulus (the cached test keys give it away)."""
+    from tests.voting.conftest import cached_issuer_key
+
+    private = next(
+        cached_issuer_key(i) for i in (1, 2, 3) if cached_issuer_key(i).public.n == key.n
+    )
+    return {
+        "0": 0,
+        "1": 1,
+        "n - 1": key.n - 1,
+        "n": key.n,
+        "n + 1": key.n + 1,
+        "2^bits - 1": (1 << (8 * key.modulus_length)) - 1,
+        "p": private.p,
+    }
+
+
+def test_degenerate_blinded_messages_are_refused_at_request_time(issuing):
+    """0, 1 and n − 1 are their own signatures: a request holding one can never give a
+    credential, and it used to be recorded, using up the voter's only round (outside review,
+    low-severity issue 5). They are refused with a 400 naming the issuer, nothing written, and
+    the voter's honest request is recorded afterwards."""
+    from voting.verify.issuers import parse_issuers
+
+    membership = issuing.voter_members[0]
+    client = _client(membership)
+    voter = Voter(issuing.election.manifest, issuing.election.fingerprint_bytes)
+    good = voter.credential_request()
+    issuers = parse_issuers(issuing.election.manifest)
+    for position, request in enumerate(good["requests"]):
+        key = issuers.key(request["issuer"])
+        for name, value in _degenerate(key).items():
+            if value.bit_length() > 8 * key.modulus_length:
+                continue
+            blinded = value.to_bytes(key.modulus_length, "big").hex()
+            requests = list(good["requests"])
+            requests[position] = dict(request, blinded_message=blinded)
+            response = _post(client, _url(issuing, "credential"), {"requests": requests})
+            assert response.status_code == 400, (name, response.content)
+            body = response.json()
+            assert body["error"] == "malformed", body
+            assert f"issuer {request['issuer']}" in body["message"], body
+    assert not RollEntry.objects.filter(issued__gt=0).exists()
+    assert not CredentialRequest.objects.exists()
+    response = _post(client, _url(issuing, "credential"), good)
+    assert response.status_code == 200 and response.json()["issued"] == 1

@@ -224,6 +224,27 @@ def blind(
     return z.to_bytes(public_key.modulus_length, "big"), inv
 
 
+def check_blinded_message(public_key: BlindRsaPublicKey, blinded_message: bytes) -> None:
+    """Refuse a blinded message no honest client sends, before anyone records or signs it.
+
+    Blind gives ``m·r^e mod n`` with ``m`` and ``r`` units modulo ``n``: a unit, uniformly
+    distributed, of exactly the modulus length. 0, 1 and n − 1 are RSA's fixed points (each is
+    its own signature, so signing them yields nothing a voter can finalise); a value ≥ n is no
+    message representative (RFC 9474 BlindSign refuses it); a value sharing a factor with ``n``
+    is no unit. Raises ``CryptoError`` saying which."""
+    n = public_key.n
+    if len(blinded_message) != public_key.modulus_length:
+        raise CryptoError(f"is not exactly {public_key.modulus_length} bytes, the key's length")
+    m = int.from_bytes(blinded_message, "big")
+    if m >= n:
+        raise CryptoError("is not below the key's modulus")
+    if m in (0, 1, n - 1):
+        name = {0: "0", 1: "1"}.get(m, "n − 1")
+        raise CryptoError(f"is {name}, which is its own signature: no honest client sends it")
+    if gmpy2.gcd(m, n) != 1:
+        raise CryptoError("shares a factor with the key's modulus: no honest client sends it")
+
+
 def blind_sign(private_key: BlindRsaPrivateKey, blinded_message: bytes) -> bytes:
     """RFC 9474 BlindSign with CRT and ``powmod_sec``; the result is checked before release."""
     public = private_key.public

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voting.crypto import blind_rsa
 from voting.crypto.dlog import DiscreteLogTable
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
@@ -222,15 +223,18 @@ def parse_label_requests(
         if dim.kind == "attested" and entry.cohorts.get(str(d)) != v:
             raise InvalidCredentialRequest(f"dimension {d} is attested: its value is not yours")
         blinded = item["blinded_message"]
-        key = key_of((issuer, d, v))
         if (
             not isinstance(blinded, str)
-            or blinded != blinded.lower()
-            or len(blinded) != 2 * key.modulus_length
+            or len(blinded) % 2
             or not all(c in "0123456789abcdef" for c in blinded)
-            or int(blinded, 16) >= key.n
         ):
-            raise InvalidCredentialRequest(f"the blinded label {d} does not fit its key")
+            raise InvalidCredentialRequest(f"the blinded label {d} must be lowercase hex")
+        try:
+            blind_rsa.check_blinded_message(key_of((issuer, d, v)), bytes.fromhex(blinded))
+        except CryptoError as exc:
+            raise InvalidCredentialRequest(
+                f"the blinded label {d} for issuer {issuer} {exc}"
+            ) from None
         out.append({"dimension": d, "value": v, "blinded_message": blinded, "blind_signature": ""})
     return out
 

@@ -31,6 +31,8 @@ from django.db import connections, transaction
 
 from convention.models import Membership, Role
 from convention.services.audit import record
+from voting.crypto import blind_rsa
+from voting.crypto.errors import CryptoError
 from voting.crypto.serialization import canonical_json
 from voting.exceptions import (
     CredentialAlreadyIssued,
@@ -96,7 +98,10 @@ def _hex(value: Any, what: str) -> bytes:
 
 def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes, Any]]:
     """``{"requests": [{"issuer": i, "blinded_message": hex}…]}``: one per issuer of the
-    manifest, ascending, each exactly its modulus length and below its modulus. In an election
+    manifest, ascending, each a blinded message an honest client could have sent under its
+    issuer's key (``blind_rsa.check_blinded_message``: its modulus length, below its modulus,
+    not 0, 1 or n − 1, a unit), so that no request that can never give a credential uses up
+    the voter's round. In an election
     with cohort dimensions each request also has ``labels`` (checked by
     ``voting.services.cohorts.parse_label_requests`` once the roll entry is known)."""
     labelled = issuers.cohorts is not None
@@ -119,11 +124,12 @@ def parse_requests(issuers: Issuers, message: Any) -> list[tuple[int, bytes, Any
         if item["issuer"] != expected:
             raise InvalidCredentialRequest("the requests must name issuers 1…n in order")
         blinded = _hex(item["blinded_message"], "blinded_message")
-        key = issuers.key(expected)
-        if len(blinded) != key.modulus_length or int.from_bytes(blinded, "big") >= key.n:
+        try:
+            blind_rsa.check_blinded_message(issuers.key(expected), blinded)
+        except CryptoError as exc:
             raise InvalidCredentialRequest(
-                f"the blinded message for issuer {expected} does not fit its key"
-            )
+                f"the blinded message for issuer {expected} {exc}"
+            ) from None
         result.append((expected, blinded, item.get("labels")))
     return result
 
