@@ -36,6 +36,7 @@ from voting.verify.canonical import SAFE_INTEGER, sha256f
 from voting.verify.cohorts import InvalidCohorts, Label, parse_labels, verify_labels
 from voting.verify.election import Shape, ballot_context
 from voting.verify.issuers import MAX_ISSUERS, Issuers, verify_credential_signatures
+from voting.verify.schema import member_problem
 
 T = TypeVar("T")
 
@@ -120,8 +121,8 @@ def _malformed(message: str, question: int | None = None, item: int | None = Non
 
 
 def _object(value: Any, keys: set[str], what: str, q: int | None = None) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) != keys:
-        raise _malformed(f"{what} must be an object with exactly {sorted(keys)}", q)
+    if problem := member_problem(value, keys):
+        raise _malformed(f"{what}: {problem}", q)
     return value
 
 

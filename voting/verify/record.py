@@ -137,8 +137,8 @@ def _list(value: Any, what: str) -> list[Any]:
 
 
 def _keys(value: Any, keys: set[str], what: str) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) != keys:
-        raise Malformed(f"{what} must be an object with exactly {sorted(keys)}")
+    if problem := schema.member_problem(value, keys):
+        raise Malformed(f"{what}: {problem}")
     return value
 
 
@@ -1272,11 +1272,8 @@ class _Lines:
             if kind not in LINE_KEYS:
                 self.format.fail(f"line {self.number}: unknown line type {kind!r}")
                 continue
-            if set(item) != LINE_KEYS[kind]:
-                self.format.fail(
-                    f"line {self.number}: a {kind} line has exactly the members "
-                    f"{sorted(LINE_KEYS[kind])}"
-                )
+            if problem := schema.member_problem(item, LINE_KEYS[kind]):
+                self.format.fail(f"line {self.number}, {kind}: $: {problem}")
                 self.verifier.c[LINE_CHECK[kind]].fail(f"malformed {kind} line")
                 continue
             if not _is_canonical_line(line, dumps(item)):

@@ -3,16 +3,18 @@
 The ``record`` check holds each line to its documented types, whatever the later checks make of
 the values: an integer is a JSON integer (never ``false`` for 0, ``1.0`` or ``"1"``) from 0 to
 2^53 − 1, a flag is ``true`` or ``false``, a hex string is lowercase with the documented number of
-bytes, an hour is ``YYYY-MM-DDTHH:00:00Z``, an object has exactly its members. A later check that
-reads the same member may name the same fault in its own words (the aggregate cannot sum an
-upper-case point); this one says which member of which line broke the format. Entry lines are
-held to the same rule by the ballot parser (``voting.verify.ballots``).
+bytes, an hour is ``YYYY-MM-DDTHH:00:00Z``, an object has exactly its members (an unknown or
+missing one is named, at any depth; localised text has ``en`` and any of ``fa-af``, ``ps``). A
+later check that reads the same member may name the same fault in its own words (the aggregate
+cannot sum an upper-case point); this one says which member of which line broke the format.
+Entry lines are held to the same rule by the ballot parser (``voting.verify.ballots``), which
+names an unknown member with ``member_problem`` too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
@@ -53,7 +55,11 @@ class WithOptional:
 
 
 class TextMap:
-    """An object whose members (language codes) are strings."""
+    """Localised text (docs/elections.md §0): an object whose members are strings, ``en`` and
+    any of the other languages of ``LANGUAGES``."""
+
+
+LANGUAGES = ("en", "fa-af", "ps")
 
 
 INT, BOOL, STR, HOUR_STRING, MOMENT_STRING = "int", "bool", "str", "hour", "moment"
@@ -196,6 +202,31 @@ LINES: dict[str, dict[str, Any]] = {
 }
 
 
+def member_problem(value: Any, required: Iterable[str], optional: Iterable[str] = ()) -> str | None:
+    """What keeps ``value`` from being an object with exactly the members ``required`` and any
+    of ``optional``, naming each unknown or missing member; None if nothing does."""
+    required, optional = set(required), set(optional)
+    if not isinstance(value, dict):
+        return f"must be an object, not {_show(value)}"
+    unknown = sorted(set(value) - required - optional)
+    missing = sorted(required - set(value))
+    if not unknown and not missing:
+        return None
+    problems = [_named("unknown", unknown), _named("missing", missing)]
+    expected = f"its members are exactly {sorted(required)}"
+    if optional:
+        expected += f" and any of {sorted(optional)}"
+    return f"{'; '.join(p for p in problems if p)} ({expected})"
+
+
+def _named(what: str, members: list[str]) -> str:
+    if not members:
+        return ""
+    shown = ", ".join(repr(m[:40]) for m in members[:3])
+    more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+    return f"{what} member{'s' if len(members) > 1 else ''} {shown}{more}"
+
+
 def violations(kind: str, line: dict[str, Any]) -> Iterator[str]:
     """Every member of the ``kind`` line that does not have its documented type, as
     ``"$.path: what it must be"``."""
@@ -228,7 +259,9 @@ def _walk(value: Any, schema: Any, path: str) -> Iterator[str]:
         if value is not None:
             yield from _walk(value, schema.schema, path)
     elif isinstance(schema, TextMap):
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        if problem := member_problem(value, LANGUAGES[:1], LANGUAGES[1:]):
+            yield f"{path}: {problem}"
+        elif not all(isinstance(v, str) for v in value.values()):
             yield f"{path}: must be an object of strings"
     elif isinstance(schema, ByType):
         variant = schema.variants.get(value.get(schema.key)) if isinstance(value, dict) else None
@@ -239,12 +272,8 @@ def _walk(value: Any, schema: Any, path: str) -> Iterator[str]:
         else:
             yield from _walk(value, variant, path)
     elif isinstance(schema, WithOptional):
-        allowed = set(schema.required) | set(schema.optional)
-        if not isinstance(value, dict) or not set(schema.required) <= set(value) <= allowed:
-            yield (
-                f"{path}: must be an object with exactly the members {sorted(schema.required)} "
-                f"and any of {sorted(schema.optional)}"
-            )
+        if problem := member_problem(value, schema.required, schema.optional):
+            yield f"{path}: {problem}"
         else:
             for key, member in value.items():
                 yield from _walk(member, (schema.required | schema.optional)[key], f"{path}.{key}")
@@ -255,8 +284,8 @@ def _walk(value: Any, schema: Any, path: str) -> Iterator[str]:
             for index, item in enumerate(value):
                 yield from _walk(item, schema[0], f"{path}[{index}]")
     elif isinstance(schema, dict):
-        if not isinstance(value, dict) or set(value) != set(schema):
-            yield f"{path}: must be an object with exactly the members {sorted(schema)}"
+        if problem := member_problem(value, schema):
+            yield f"{path}: {problem}"
         else:
             for key, member in schema.items():
                 yield from _walk(value[key], member, f"{path}.{key}")
