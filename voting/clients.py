@@ -405,21 +405,26 @@ class TrusteeClient:
     # The stated cohort values of the definition, and this issuer's key for each.
     cohort_values: list[tuple[int, int]] = field(default_factory=list)
     cohort_keys: dict[tuple[int, int], blind_rsa.BlindRsaPrivateKey] = field(default_factory=dict)
+    # Make and announce an issuer key beyond k too, for an election handed to the trustee tools:
+    # ``python -m voting.issuer`` and ``python -m voting.trustee`` still check that every trustee
+    # announced one, and their key files require one (the demo's, ``voting.demo``).
+    issuer_key_beyond_k: bool = False
 
     def announce(self) -> dict[str, Any]:
-        """The announcement with this trustee's new issuer key."""
+        """The announcement, with, from an issuer, its new issuer key and cohort keys."""
         self.secrets, announcement = create_trustee(
             self.ceremony_context, self.index, self.threshold
         )
+        announced = to_json(announcement)
+        # Only the issuers, trustees 1..k, make an issuer key and cohort keys (protocol §7,
+        # §12.2): trustees k+1..n only decrypt.
+        if self.index > self.threshold and not self.issuer_key_beyond_k:
+            return announced
         if self.issuer_key is None:
             self.issuer_key = new_issuer_key(self.index)
-        announced = {
-            **to_json(announcement),
-            "issuer_key": issuer_key_announcement(
-                self.issuer_key, self.ceremony_context, self.index
-            ),
-        }
-        # Only the issuers, trustees 1..k, make cohort keys (protocol §12.2).
+        announced["issuer_key"] = issuer_key_announcement(
+            self.issuer_key, self.ceremony_context, self.index
+        )
         if self.cohort_values and self.index <= self.threshold:
             for d, v in self.cohort_values:
                 if (d, v) not in self.cohort_keys:

@@ -241,7 +241,9 @@ def seed_elections(
             trustees=trustees,
             threshold=2,
         )
-        election, clients = run_ceremony(election, organizer)
+        # The demo trustees' key files, and the issuer daemons' checks, need an issuer key of
+        # every trustee (voting.clients.TrusteeClient.issuer_key_beyond_k).
+        election, clients = run_ceremony(election, organizer, issuer_key_beyond_k=True)
         election = lifecycle.transition(election, "credentials", actor=organizer)
         return election, clients
 

@@ -256,7 +256,10 @@ def ceremony_record(election: Election) -> dict[str, Any]:
                 "index": t.index,
                 "name": t.name,
                 "announcement": t.commitments,
-                "issuer_key": {"pem": t.issuer_key, "proof": t.issuer_key_proof},
+                # Trustees k+1..n are no issuers (protocol §7) and may have announced no key.
+                "issuer_key": {"pem": t.issuer_key, "proof": t.issuer_key_proof}
+                if t.issuer_key
+                else None,
             }
             for t in election.trustees.all()
         ],

@@ -147,6 +147,65 @@ def test_ceremony_refuses_an_issuer_key_without_proof_of_possession_or_too_small
     assert world.trustee(1).commitments is None
 
 
+def test_only_the_issuers_make_and_announce_an_issuer_key(world):
+    """Trustees k+1..n only decrypt (protocol §7): the Python trustee client makes no issuer key
+    for them, their announcement carries none, and the ceremony completes with the issuers'
+    keys alone. Trustee 3 of a 2-of-3 election used to make and announce an unused key."""
+    world.run_ceremony()
+    assert [c.issuer_key is not None for c in world.trustee_clients] == [True, True, False]
+    announced = {
+        t["index"]: t["issuer_key"] for t in ceremony.status(world.election, None)["trustees"]
+    }
+    assert announced[1] and announced[2] and announced[3] is None
+    assert world.trustee(3).issuer_key == "" and world.trustee(3).issuer_key_proof == ""
+    assert [k["trustee"] for k in world.election.manifest["issuers"]["keys"]] == [1, 2]
+    from voting.selectors import ceremony_record
+
+    assert [t["issuer_key"] is None for t in ceremony_record(world.election)["trustees"]] == [
+        False,
+        False,
+        True,
+    ]
+
+
+def test_an_issuer_must_announce_its_issuer_key_and_a_trustee_beyond_k_need_not(world):
+    world.move(S.KEY_CEREMONY)
+    cc = bytes.fromhex(world.election.ceremony_context)
+    first = TrusteeClient(1, 2, cc).announce()
+    without = {k: v for k, v in first.items() if k != "issuer_key"}
+    with pytest.raises(CeremonyRejected, match="issuer_key"):
+        ceremony.submit_commitments(
+            election=world.election, trustee=world.trustee(1), message=without
+        )
+    third = TrusteeClient(3, 2, cc).announce()
+    assert "issuer_key" not in third
+    ceremony.submit_commitments(election=world.election, trustee=world.trustee(3), message=third)
+    assert world.trustee(3).commitments == third and world.trustee(3).issuer_key == ""
+
+
+def test_an_issuer_key_a_trustee_beyond_k_still_announces_is_checked_and_kept_for_now(world):
+    """``python -m voting.trustee`` and the trustee page still make and announce an issuer key
+    for every trustee, and the CLI checks every announced key once the ceremony completes: the
+    server keeps accepting one from trustees k+1..n (checked as an issuer's; the manifest leaves
+    it out) until those tools stop, when it will refuse it as it refuses their cohort keys."""
+    from tests.voting.conftest import cached_issuer_key
+    from voting.clients import issuer_key_announcement
+
+    world.move(S.KEY_CEREMONY)
+    cc = bytes.fromhex(world.election.ceremony_context)
+    third = TrusteeClient(3, 2, cc).announce()
+    forged = dict(third, issuer_key=issuer_key_announcement(cached_issuer_key(3), cc, 2))
+    with pytest.raises(CeremonyRejected, match="issuer_key"):
+        ceremony.submit_commitments(
+            election=world.election, trustee=world.trustee(3), message=forged
+        )
+    key = issuer_key_announcement(cached_issuer_key(3), cc, 3)
+    ceremony.submit_commitments(
+        election=world.election, trustee=world.trustee(3), message=dict(third, issuer_key=key)
+    )
+    assert world.trustee(3).issuer_key == key["pem"]
+
+
 def test_ceremony_complaint_answered_in_clear_completes(world):
     world.move(S.KEY_CEREMONY)
     cc = bytes.fromhex(world.election.ceremony_context)

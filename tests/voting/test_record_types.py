@@ -142,3 +142,17 @@ def test_an_unknown_member_of_a_line_is_named(clean):
     failed = _failed(lines).get("format", [])
     expected = f"line {index + 1}, poll: $: unknown member 'note'"
     assert any(f.startswith(expected) for f in failed), failed
+
+
+def test_a_trustee_beyond_k_has_no_issuer_key_and_an_issuer_must_have_one(clean):
+    """Trustees k+1..n announce no issuer key (protocol §7): their ``issuer_key`` is null and the
+    record verifies; an issuer's (trustees 1..k) null fails the ceremony check by name."""
+    index = _index(clean, "ceremony")
+    item = json.loads(clean[index])
+    assert [t["issuer_key"] is None for t in item["trustees"]] == [False, False, True]
+    item["trustees"][0]["issuer_key"] = None
+    lines = clean[:]
+    lines[index] = _line(item)
+    failed = _failed(lines)
+    assert "trustee 1 is an issuer (trustees 1..k) and announced no key" in failed["ceremony"]
+    assert "format" not in failed, failed["format"]

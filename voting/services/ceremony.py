@@ -66,23 +66,18 @@ def announcements(election: Election) -> list[TrusteeAnnouncement]:
 
 @transaction.atomic
 def submit_commitments(*, election: Election, trustee: Trustee, message: Any) -> None:
-    """The announcement, with the trustee's issuer key ``{"pem", "proof"}`` as member
-    ``issuer_key`` (docs/elections.md §6): an RSA key of ≥ 3072 bits, e = 65537, and an RSA-PSS
-    signature by it over the ceremony context and the trustee's index."""
+    """The announcement, with, from an issuer (trustees 1..k, protocol §7), its issuer key
+    ``{"pem", "proof"}`` as member ``issuer_key`` (docs/elections.md §6): an RSA key of ≥ 3072
+    bits, e = 65537, and an RSA-PSS signature by it over the ceremony context and the trustee's
+    index."""
     election, trustee = _locked(election, trustee)
     if trustee.commitments is not None:
         raise CeremonyRejected("commitments were already published")
-    if not isinstance(message, dict) or "issuer_key" not in message:
-        raise CeremonyRejected("the announcement must carry your issuer_key")
+    if not isinstance(message, dict):
+        raise CeremonyRejected("the announcement must be an object")
     message = dict(message)
-    issuer_key = message.pop("issuer_key")
+    pem, proof = _issuer_key(election, trustee, message.pop("issuer_key", None))
     cohort_keys = announced_keys(election, trustee, message.pop("cohort_keys", None))
-    try:
-        pem = check_issuer_key(bytes.fromhex(election.ceremony_context), trustee.index, issuer_key)
-    except CryptoError as exc:
-        raise CeremonyRejected(f"issuer_key: {exc}") from None
-    if election.trustees.exclude(pk=trustee.pk).filter(issuer_key=pem).exists():
-        raise CeremonyRejected("issuer_key: another trustee announced this key")
     announcement = _decode(TrusteeAnnouncement, message, "$")
     if announcement.trustee != trustee.index:
         raise CeremonyRejected("the announcement names another trustee")
@@ -94,9 +89,33 @@ def submit_commitments(*, election: Election, trustee: Trustee, message: Any) ->
         raise CeremonyRejected(str(exc)) from None
     trustee.commitments = to_json(announcement)
     trustee.issuer_key = pem
-    trustee.issuer_key_proof = issuer_key["proof"]
+    trustee.issuer_key_proof = proof
     trustee.cohort_keys = cohort_keys or None
     trustee.save(update_fields=["commitments", "issuer_key", "issuer_key_proof", "cohort_keys"])
+
+
+def _issuer_key(election: Election, trustee: Trustee, value: Any) -> tuple[str, str]:
+    """The announced issuer key, checked: its PEM and proof, or empty strings for a trustee
+    beyond ``k``, who is no issuer and announced none.
+
+    An issuer must announce one. A trustee beyond ``k`` that still does has it checked and kept
+    as before (the manifest leaves it out): ``python -m voting.trustee`` and the trustee page
+    make one for every trustee, and the CLI checks every trustee's announced key once the
+    ceremony completes, so refusing or dropping it would stop them. Once they make none beyond
+    ``k``, this refuses it, as ``announced_keys`` refuses such a trustee's cohort keys."""
+    if value is None:
+        if trustee.index <= election.threshold:
+            raise CeremonyRejected(
+                "the announcement must carry your issuer_key: trustees 1..k are the issuers"
+            )
+        return "", ""
+    try:
+        pem = check_issuer_key(bytes.fromhex(election.ceremony_context), trustee.index, value)
+    except CryptoError as exc:
+        raise CeremonyRejected(f"issuer_key: {exc}") from None
+    if election.trustees.exclude(pk=trustee.pk).filter(issuer_key=pem).exists():
+        raise CeremonyRejected("issuer_key: another trustee announced this key")
+    return pem, value["proof"]
 
 
 @transaction.atomic

@@ -134,7 +134,7 @@ LINES: dict[str, dict[str, Any]] = {
                 "index": INT,
                 "name": STR,
                 "announcement": ANNOUNCEMENT,
-                "issuer_key": {"pem": STR, "proof": Hex()},
+                "issuer_key": Optional({"pem": STR, "proof": Hex()}),
             }
         ],
         "shares": [{"sender": INT, "recipient": INT, "r": H32, "ct": H32, "tag": H32}],

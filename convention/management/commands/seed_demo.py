@@ -343,9 +343,10 @@ class Command(BaseCommand):
 
         if (issuers_dir() / "issuers.json").exists():
             out(
-                f"  demo-trustee-c: sign credential requests from the trustee page too, with the "
-                f"key file {issuers_dir() / 'demo-trustee-c.key'} and the passphrase in "
-                f"{issuers_dir() / 'passphrase'} (-a and -b sign through their daemons)."
+                f"  demo-trustee-c: open that election's trustee page with the key file "
+                f"{issuers_dir() / 'demo-trustee-c.key'} and the passphrase in "
+                f"{issuers_dir() / 'passphrase'}, to decrypt once the poll has closed (-a and -b, "
+                "trustees 1..k, are the issuers and sign through their daemons)."
             )
         out("  demo-moderator-a: the rooms of /c/demo/ and their review queue.")
         path = credentials_file()
