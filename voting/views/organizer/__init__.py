@@ -12,8 +12,10 @@ ballot), ``trustee_choice`` (step 3), ``running`` (review, control page, transit
 ``cohorts`` (the convention's cohort dimensions). The views are named here too, as
 ``voting/urls.py`` refers to them.
 
-Every view goes through ``require_permission(Action.MANAGE_ELECTIONS)`` and loads the election
-within the URL's convention only. Every change goes through ``voting.services.drafting`` or
+Every view goes through ``pages.organizer_page``, its one prologue: the methods it answers,
+``require_permission(Action.MANAGE_ELECTIONS)``, the election (and its question or option)
+loaded within the URL's convention only, and a draft-only page turned away once the ceremony
+has started. Every change goes through ``voting.services.drafting`` or
 ``voting.services.lifecycle``, which check again, write nothing on refusal, and audit; what the
 pages read comes from ``voting.selectors``.
 """

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting.cohort_forms import CohortDimensionsForm
 from voting.exceptions import ElectionError
 from voting.services import cohort_setup
 
+from .pages import organizer_page
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+
+@organizer_page("GET", "POST")
 def cohort_dimensions(
-    request: HttpRequest, *, convention: Convention, membership: Membership
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
 ) -> HttpResponse:
     initial = CohortDimensionsForm.initial_for(cohort_setup.dimensions_of(convention))
     form = CohortDimensionsForm(request.POST or None, initial=initial)

@@ -8,20 +8,17 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting import selectors
 from voting.forms import ElectionForm
 from voting.models import Election
 from voting.services import drafting
 
-from .pages import election_of, form_action, form_status, not_draft, page
+from .pages import form_action, form_status, organizer_page, page
 
 
-@require_GET
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET")
 def election_list(
     request: HttpRequest, *, convention: Convention, membership: Membership
 ) -> HttpResponse:
@@ -68,20 +65,22 @@ def _election_form(
     )
 
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", "POST")
 def election_new(
-    request: HttpRequest, *, convention: Convention, membership: Membership
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
 ) -> HttpResponse:
     return _election_form(request, convention, membership, None)
 
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", "POST", draft_only=True)
 def election_edit(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
     return _election_form(request, convention, membership, election)

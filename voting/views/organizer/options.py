@@ -6,37 +6,33 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting.forms import OptionForm
+from voting.models import Election, Option, Question
 from voting.services import drafting
 
 from .pages import (
     FORM_ERROR_STATUS,
-    election_of,
     form_action,
     form_status,
     move,
-    not_draft,
-    option_of,
+    organizer_page,
     page,
-    question_of,
     small_action,
 )
 from .question_pages import OPTION_IDS, question_page, redirect_to_question
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST", draft_only=True)
 def option_add(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, question_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    question: Question,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    question = question_of(election, question_id)
     form = OptionForm(request.POST, auto_id=OPTION_IDS)
     option = form_action(
         request,
@@ -53,15 +49,15 @@ def option_add(
     )
 
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", "POST", draft_only=True)
 def option_edit(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, option_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    option: Option,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    option = option_of(election, option_id)
     form = OptionForm(request.POST or None, initial=OptionForm.initial_for(option))
     if request.method == "POST":
         saved = form_action(
@@ -88,15 +84,15 @@ def option_edit(
     )
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST", draft_only=True)
 def option_move(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, option_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    option: Option,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    option = option_of(election, option_id)
     move(
         request,
         lambda direction: drafting.move_option(
@@ -107,15 +103,15 @@ def option_move(
     return redirect_to_question(convention, election, option.question_id)
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST", draft_only=True)
 def option_remove(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, option_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    option: Option,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    option = option_of(election, option_id)
     small_action(
         request,
         lambda: drafting.remove_option(option=option, actor=membership),

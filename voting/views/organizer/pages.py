@@ -1,11 +1,13 @@
-"""What every organizer page shares: loading the election (and its questions and options) within
-the URL's convention only, turning a page away once the election has left its draft state,
-rendering with the drafting steps, and running a service with a form's data or a button, so
-that a refusal becomes a form error or a message (the service wrote nothing)."""
+"""What every organizer page shares: its prologue (``organizer_page``: the methods it answers,
+the permission, the election — and its question or option — within the URL's convention only,
+turned away once the election has left its draft state), rendering with the drafting steps, and
+running a service with a form's data or a button, so that a refusal becomes a form error or a
+message (the service wrote nothing)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
@@ -14,8 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
-from convention.models import Convention
+from convention.models import Convention, Membership
+from convention.permissions import Action, require_permission
 from voting.exceptions import ElectionError
 from voting.forms import MoveForm
 from voting.models import Election, ElectionState, Option, Question
@@ -30,6 +34,37 @@ STEPS = [
     ("trustees", gettext_lazy("Trustees")),
     ("review", gettext_lazy("Review")),
 ]
+
+
+def organizer_page(*methods: str, draft_only: bool = False) -> Callable:
+    """The prologue of every organizer view: answer only ``methods``, run only for a member
+    allowed ``Action.MANAGE_ELECTIONS`` in the URL's convention (``require_permission``, which
+    passes ``convention`` and ``membership``), and, for a route naming an election, load it
+    within that convention as ``election`` — turned away to its control page once it has left
+    the draft state if ``draft_only`` — and the route's ``question_id`` or ``option_id`` within
+    that election as ``question`` or ``option`` (404 otherwise)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @require_http_methods(list(methods))
+        @require_permission(Action.MANAGE_ELECTIONS)
+        @wraps(view)
+        def wrapped(
+            request: HttpRequest, *, convention: Convention, membership: Membership, **route
+        ) -> HttpResponse:
+            if "uuid" in route:
+                election = election_of(convention, route.pop("uuid"))
+                if draft_only and (refused := not_draft(request, election)):
+                    return refused
+                route["election"] = election
+                if "question_id" in route:
+                    route["question"] = question_of(election, route.pop("question_id"))
+                if "option_id" in route:
+                    route["option"] = option_of(election, route.pop("option_id"))
+            return view(request, convention=convention, membership=membership, **route)
+
+        return wrapped
+
+    return decorate
 
 
 def election_of(convention: Convention, uuid) -> Election:

@@ -7,26 +7,25 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting.forms import ProposalOptionForm
+from voting.models import Election, Question
 from voting.services import drafting
 
-from .pages import FORM_ERROR_STATUS, election_of, form_action, not_draft, question_of
+from .pages import FORM_ERROR_STATUS, form_action, organizer_page
 from .question_pages import proposal_choices, question_page, redirect_to_question
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST", draft_only=True)
 def proposal_add(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, question_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    question: Question,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    question = question_of(election, question_id)
     form = ProposalOptionForm(request.POST, proposals=proposal_choices(convention))
     option = form_action(
         request,

@@ -8,10 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting import selectors
 from voting.forms import OptionForm, ProposalOptionForm, QuestionForm
 from voting.models import Election, Question
@@ -19,13 +17,11 @@ from voting.services import drafting
 
 from .pages import (
     FORM_ERROR_STATUS,
-    election_of,
     form_action,
     form_status,
     move,
-    not_draft,
+    organizer_page,
     page,
-    question_of,
     small_action,
 )
 
@@ -80,14 +76,14 @@ def redirect_to_question(convention: Convention, election: Election, question_id
     )
 
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", "POST", draft_only=True)
 def questions(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
     form = QuestionForm(request.POST or None)
     if request.method == "POST":
         question = form_action(
@@ -120,15 +116,15 @@ def questions(
     )
 
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", "POST", draft_only=True)
 def question_detail(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, question_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    question: Question,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    question = question_of(election, question_id)
     if request.method == "GET":
         return question_page(request, convention, election, question)
     form = QuestionForm(request.POST, auto_id=QUESTION_IDS)
@@ -154,15 +150,15 @@ def question_detail(
     )
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST", draft_only=True)
 def question_move(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, question_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    question: Question,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    question = question_of(election, question_id)
     move(
         request,
         lambda direction: drafting.move_question(
@@ -173,15 +169,15 @@ def question_move(
     return redirect("voting:organize_questions", slug=convention.slug, uuid=election.uuid)
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST", draft_only=True)
 def question_remove(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid, question_id
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
+    question: Question,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
-    question = question_of(election, question_id)
     if request.POST.get("confirm") != "yes":
         return page(
             request,

@@ -10,17 +10,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting import selectors
 from voting.exceptions import ElectionError
 from voting.forms import TransitionForm
 from voting.models import Election, ElectionState
 from voting.services import drafting, lifecycle
 
-from .pages import S, election_of, not_draft, page
+from .pages import S, organizer_page, page
 
 CONSEQUENCES = {
     S.KEY_CEREMONY: gettext_lazy(
@@ -52,14 +50,14 @@ def _next_states(election: Election) -> list[tuple[str, str]]:
     return [(to, ElectionState(to).label) for to in lifecycle.next_states(election)]
 
 
-@require_GET
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", draft_only=True)
 def review(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
     return page(
         request,
         "review.html",
@@ -74,12 +72,14 @@ def review(
     )
 
 
-@require_GET
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET")
 def control(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
     return page(
         request,
         "control.html",
@@ -97,12 +97,14 @@ def control(
     )
 
 
-@require_POST
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("POST")
 def transition(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
     form = TransitionForm(request.POST)
     allowed = dict(_next_states(election))
     to = form.data.get("to", "")

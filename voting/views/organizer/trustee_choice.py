@@ -6,24 +6,23 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from convention.models import Convention, Membership
-from convention.permissions import Action, require_permission
 from voting.forms import TrusteesForm
+from voting.models import Election
 from voting.services import drafting
 
-from .pages import election_of, form_action, form_status, not_draft, page
+from .pages import form_action, form_status, organizer_page, page
 
 
-@require_http_methods(["GET", "POST"])
-@require_permission(Action.MANAGE_ELECTIONS)
+@organizer_page("GET", "POST", draft_only=True)
 def trustees(
-    request: HttpRequest, *, convention: Convention, membership: Membership, uuid
+    request: HttpRequest,
+    *,
+    convention: Convention,
+    membership: Membership,
+    election: Election,
 ) -> HttpResponse:
-    election = election_of(convention, uuid)
-    if refused := not_draft(request, election):
-        return refused
     current = list(election.trustees.select_related("membership"))
     initial = {
         "trustees": [t.membership_id for t in current],
