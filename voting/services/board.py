@@ -23,6 +23,7 @@ from voting.verify import board as chain
 from voting.verify.cohorts import signatures_per_credential
 from voting.verify.election import Shape, max_ballot_bytes, shapes
 from voting.verify.issuers import Issuers, parse_issuers
+from voting.verify.results import ciphertext_as
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,6 @@ class CiphertextReused(Exception):
     """A ciphertext ``A`` of the entry is already on this board (in a ballot or an audit)."""
 
 
-def _ciphertext_as(ciphertexts: bytes) -> list[str]:
-    """The ``A`` of each tallied ciphertext: the first 32 of each 64 bytes of ``ciphertexts``."""
-    return [ciphertexts[offset : offset + 32].hex() for offset in range(0, len(ciphertexts), 64)]
-
-
 def _reused(exc: IntegrityError) -> bool:
     cause = exc.__cause__
     name = getattr(getattr(cause, "diag", None), "constraint_name", None)
@@ -270,7 +266,7 @@ def append(
     connection = connections[BoardEntry.objects.db]
     audits = head.audits + (1 if kind == "audited" else 0)
     head_values = [position, entry.hash, audits, head.pk]
-    uses = _ciphertext_as(ciphertexts)
+    uses = [a.hex() for a in ciphertext_as(ciphertexts)]
     if connection.vendor == "postgresql":
         # psycopg adapts each value as the column takes it (the timezone-aware hour, the bytes):
         # the row is what the model's fields would write.

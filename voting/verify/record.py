@@ -61,7 +61,12 @@ from voting.verify.election import (
     shapes,
 )
 from voting.verify.issuers import InvalidLedger, check_issuer_key, check_ledger, parse_issuers
-from voting.verify.results import aggregate, results_from_counts, undecided_pairs
+from voting.verify.results import (
+    aggregate,
+    ciphertext_as,
+    results_from_counts,
+    undecided_pairs,
+)
 
 HOUR = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
@@ -877,8 +882,8 @@ class _Verifier(_IssuerLedgers):
                 self.c["chain"].fail(f"{label}: its digest does not match its ballot")
             if kind == "audited":
                 self.audits += 1
-                for offset in range(0, len(item.rows), 64):
-                    self.audited_a.setdefault(item.rows[offset : offset + 32], position)
+                for a in ciphertext_as(item.rows):
+                    self.audited_a.setdefault(a, position)
                 continue
             self._ballot(position, item)
 
@@ -1035,9 +1040,7 @@ class _Verifier(_IssuerLedgers):
         owner: dict[bytes, int] = dict(self.audited_a)
         audited = set(self.audited_a.values())
         for position in sorted(p for _, p in self.counted.values()):
-            row = self.rows[position]
-            for offset in range(0, len(row), 64):
-                a = row[offset : offset + 32]
+            for a in ciphertext_as(self.rows[position]):
                 other = owner.setdefault(a, position)
                 if other != position:
                     what = "the audited entry" if other in audited else "the counted ballot"

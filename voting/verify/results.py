@@ -27,6 +27,13 @@ def counted_ballot_per_credential(
     return {key: rank[1] for key, rank in best.items()}
 
 
+def ciphertext_as(row: bytes) -> list[bytes]:
+    """The ``A`` of each ciphertext of a ballot row (``A‖B`` per ciphertext, 64 bytes): what the
+    ballot box keeps per election and the verifier's ``copies`` check compares, since every
+    ``A = rG`` is drawn afresh."""
+    return [row[offset : offset + 32] for offset in range(0, len(row), 64)]
+
+
 def aggregate(rows: Iterable[bytes], width: int) -> list[tuple[bytes, bytes]]:
     """Componentwise sum of ciphertext rows (each row ``width`` × A‖B, 64 bytes per ciphertext)."""
     a = [IDENTITY_BYTES] * width
