@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from voting.middleware import BALLOT_BOX_PREFIX
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
+pytestmark = pytest.mark.sqlite
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 MALFORMED_CSRF = "csrftoken=abc"
 WELL_FORMED_CSRF = "csrftoken=" + "a1B2" * 8

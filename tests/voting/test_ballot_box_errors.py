@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from config import ballot_settings
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
 pytestmark = pytest.mark.sqlite
 
 WEB = override_settings()

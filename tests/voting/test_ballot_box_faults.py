@@ -13,6 +13,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 
 from voting.models import BoardEntry
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
+pytestmark = pytest.mark.sqlite
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 
 

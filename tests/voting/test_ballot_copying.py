@@ -18,6 +18,8 @@ from voting.selectors import record_lines
 from voting.trustee.steps import TrusteeRefusal, check_counted_ballot
 from voting.verify.record import verify_record
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
+pytestmark = pytest.mark.sqlite
 CHOICES = [[[0], [0, 1], [0, 1, 2]], [[1], [2], [2, 1, 0]], [[], [0, 4], [1, 0, 2]]]
 
 

@@ -16,6 +16,8 @@ from django.urls import reverse
 
 from config import ballot_settings
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
+pytestmark = pytest.mark.sqlite
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 BALLOT_STACK = override_settings(
     ROOT_URLCONF=ballot_settings.ROOT_URLCONF, MIDDLEWARE=ballot_settings.MIDDLEWARE

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
 pytestmark = pytest.mark.sqlite
 
 CHOICE = [[0], [1, 2], [2, 0, 1]]

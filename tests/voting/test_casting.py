@@ -15,6 +15,8 @@ from voting.clients import Voter
 from voting.models import BoardEntry, ElectionState
 from voting.verify import board as chain
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
+pytestmark = pytest.mark.sqlite
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 
 

@@ -52,6 +52,7 @@ def _url(name: str, election, args: list) -> str:
     return reverse(name, args=[election, *args])
 
 
+@pytest.mark.sqlite  # the board feed on SQLite too (the Makefile's test-sqlite)
 @pytest.mark.parametrize(
     "query, code",
     [
@@ -76,6 +77,7 @@ def test_board_feed_refuses_bad_paging_with_a_json_400(voted, query, code):
     _json_error(response, 400, code)
 
 
+@pytest.mark.sqlite  # the board feed on SQLite too (the Makefile's test-sqlite)
 def test_board_feed_pages_exactly_as_asked(voted):
     url = _url("voting:board_json", voted.election.uuid, [])
     page = Client().get(url, {"after": "1", "limit": "1"}).json()

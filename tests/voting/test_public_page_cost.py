@@ -50,6 +50,7 @@ def test_the_counts_come_from_the_head_and_the_tally(voted):
     assert (counts["ballots"], counts["audited"], counts["counted"]) == (3, 1, 3)
 
 
+@pytest.mark.sqlite  # the board page on SQLite too (the Makefile's test-sqlite)
 def test_board_pages_read_a_range_of_positions_without_count_or_offset(voted):
     url = reverse("voting:board", args=[voted.election.uuid])
     for query in ("", "?page=last", "?page=1"):

@@ -24,6 +24,8 @@ from voting.verify import board as chain
 from voting.verify.canonical import dumps
 from voting.verify.record import verify_record
 
+# Run on SQLite too, `make run`'s database, by `make test` (the Makefile's test-sqlite).
+pytestmark = pytest.mark.sqlite
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 COERCED = [[1], [], [1, 0, 2]]
 

@@ -111,6 +111,7 @@ def _a_values(ballot: dict) -> set[str]:
 # -- ciphertexts shared with an audit or between counted ballots ---------------------------------
 
 
+@pytest.mark.sqlite  # the refusal once answered 503 on SQLite only
 def test_audited_ciphertexts_cast_under_a_new_nonce_and_counted_are_refused(world):
     world.open_poll()
     auditor, caster = world.voters[0], world.voters[1]
@@ -154,6 +155,7 @@ def test_an_audited_ballot_cast_with_its_own_tracker_is_named_in_the_chain(recor
     ), failed
 
 
+@pytest.mark.sqlite  # the refusal once answered 503 on SQLite only
 def test_two_counted_ballots_sharing_ciphertexts_are_refused(world):
     world.open_poll()
     target, copier = world.voters[0], world.voters[1]
