@@ -264,6 +264,16 @@ def tally_json(request: HttpRequest, uuid) -> JsonResponse:
 
 
 @json_feed()
+def cohort_tally_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    if "cohorts" not in election.manifest:
+        raise FeedNotFound("no_cohorts", "this election has no cohort dimensions")
+    if election.cohort_tally is None:
+        raise FeedNotFound("not_published", "the per-cohort sums are published when the poll closes")
+    return JsonResponse(cohorts.tally_feed(election))
+
+
+@json_feed()
 def results_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     if election.state != ElectionState.PUBLISHED:
