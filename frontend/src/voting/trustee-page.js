@@ -211,6 +211,7 @@ async function checkManifestHoldsMyKey(key) {
   const cohortKeys = await checkOwnKeys(key, published.manifest);
   log(t("manifest_holds_key"));
   if (cohortKeys) log(t("manifest_holds_cohort_keys", { count: cohortKeys }));
+  app.dataset.manifestChecked = String(cohortKeys); // how many of our cohort keys it holds
   return published.fingerprint;
 }
 
