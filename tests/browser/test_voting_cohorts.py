@@ -29,34 +29,15 @@ from voting.clients import TrusteeClient, Voter
 from voting.models import AttestedCohort, ConventionCohorts, CredentialRequest, ElectionState
 from voting.selectors import record_lines
 from voting.services import casting, ceremony, credentials, lifecycle, tally
-from voting.simulation import board_head
+from voting.simulation import board_head, demo_cohorts
 from voting.verify.cohorts import parse_definition
 from voting.verify.record import verify_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LANGUAGE = "fa-af"
 PASSPHRASE = "a long trustee passphrase"
-DIMENSIONS = {
-    "minimum": 2,
-    "dimensions": [
-        {
-            "name": {"en": "Residence", "fa-af": "محل سکونت", "ps": "استوګنځی"},
-            "kind": "attested",
-            "values": [
-                {"en": "Inside Afghanistan", "fa-af": "داخل افغانستان", "ps": "د افغانستان دننه"},
-                {"en": "Outside Afghanistan", "fa-af": "خارج از افغانستان", "ps": "له افغانستان بهر"},
-            ],
-        },
-        {
-            "name": {"en": "Gender", "fa-af": "جنسیت", "ps": "جنسیت"},
-            "kind": "self-declared",
-            "values": [
-                {"en": "Woman", "fa-af": "زن", "ps": "ښځه"},
-                {"en": "Man", "fa-af": "مرد", "ps": "نارینه"},
-            ],
-        },
-    ],
-}
+# Residence (attested) and gender (self-declared) of the demo, K = 2.
+DIMENSIONS = {"minimum": 2, "dimensions": demo_cohorts(2)["dimensions"][:2]}
 # The Python voters: (attested residence, declared gender or None, choice). With the browser
 # voter (inside, woman, Republic): residence inside 2, outside 3; gender woman 2, man 2, not
 # stated 1, so "woman" joins "not stated" (rule 3) and the crossed cell (outside, not stated)
@@ -180,7 +161,9 @@ def test_results_by_cohort_with_a_browser_issuer_on_a_phone(browser, live_server
     values = parse_definition(election.definition).stated()
     clients = {i: TrusteeClient(i, 2, cc, cohort_values=values) for i in (2, 3)}
     for i, client in clients.items():
-        ceremony.submit_commitments(election=election, trustee=trustee(i), message=client.announce())
+        ceremony.submit_commitments(
+            election=election, trustee=trustee(i), message=client.announce()
+        )
     assert trustee(3).cohort_keys is None  # trustee 3 is no issuer
 
     # Trustee 1 makes its keys in the browser: the issuer key and one per stated value (4).

@@ -269,7 +269,9 @@ def cohort_tally_json(request: HttpRequest, uuid) -> JsonResponse:
     if "cohorts" not in election.manifest:
         raise FeedNotFound("no_cohorts", "this election has no cohort dimensions")
     if election.cohort_tally is None:
-        raise FeedNotFound("not_published", "the per-cohort sums are published when the poll closes")
+        raise FeedNotFound(
+            "not_published", "the per-cohort sums are published when the poll closes"
+        )
     return JsonResponse(cohorts.tally_feed(election))
 
 
