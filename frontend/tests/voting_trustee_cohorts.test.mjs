@@ -249,7 +249,7 @@ test("a cohort election: the manifest holds each issuer's cohort keys, and the t
   const tally = { counted: 6, questions: total.map((r) => r.map((ct) => ({ a: pointHex(ct.a), b: pointHex(ct.b) }))) };
   const plan = releasePlan(definition, vectors);
   assert.deepEqual(plan, [{ dimension: 1, kind: "attested", groups: [[0], [1], [2]], reason: null }]);
-  const feed = { merged: [[1, 1]], tally: json(sums), plan };
+  const feed = { merged: [[1, 1]], sums: json(sums), plan };
 
   const messages = [];
   for (const index of [1, 3]) {
@@ -280,7 +280,7 @@ test("a cohort election: the manifest holds each issuer's cohort keys, and the t
   // A server whose sums differ — one voter's ciphertexts passed off as the "outside" group — or
   // whose plan publishes another grouping: refused before anything is decrypted.
   const lone = structuredClone(feed);
-  lone.tally[0][2].questions = [0, 1, 2].map((q) => (q === 2 ? entries[2].ballot.answers[q].pairs.flatMap((p) => p.ciphertexts) : entries[2].ballot.answers[q].ciphertexts));
+  lone.sums[0][2].questions = [0, 1, 2].map((q) => (q === 2 ? entries[2].ballot.answers[q].pairs.flatMap((p) => p.ciphertexts) : entries[2].ballot.answers[q].ciphertexts));
   await assert.rejects(checkTally(keys[0], status(1), published, entries, head, roll, tally, { cohortFeed: lone }), /per-cohort sums are not the sums/);
   const regrouped = { ...feed, plan: [{ ...plan[0], groups: [[0, 1], [2]] }] };
   await assert.rejects(checkTally(keys[0], status(1), published, entries, head, roll, tally, { cohortFeed: regrouped }), /not the one the K rules give/);

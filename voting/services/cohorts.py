@@ -448,7 +448,7 @@ def tally_feed(election: Election) -> dict[str, Any]:
     the release plan, for the trustees to check before they decrypt the groups."""
     return {
         "merged": sorted(merged_values(election)),
-        "tally": election.cohort_tally["sums"],
+        "sums": election.cohort_tally["sums"],
         "plan": election.cohort_tally["plan"],
     }
 

@@ -139,6 +139,7 @@ def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
     data = status(election, None)
     data.pop("shares_for_me")
     data.pop("my_index")
+    data.pop("definition")  # for the trustees' clients (ceremony.json); the manifest has it too
     return JsonResponse(data)
 
 

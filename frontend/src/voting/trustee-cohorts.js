@@ -149,14 +149,14 @@ export function cohortSums(definition, counted, merged, widths, rows) {
 const sumsJson = (sums) => sums.map((perValue) => perValue.map((item) => ({ ...item, questions: item.questions.map((row) => row.map((ct) => toJson("ciphertext", ct))) })));
 
 /**
- * Check the server's cohort feed ({merged, tally, plan}) against the counted ballots: the sums
+ * Check the server's cohort feed ({merged, sums, plan}) against the counted ballots: the sums
  * must be theirs and the plan the one rule 3 gives. Returns {plan, sums} (sums as points).
  */
 export function checkCohortTally(manifest, counted, feed, widths, rows) {
   const definition = cohortDefinition(manifest);
   const merged = checkMerged(definition, feed?.merged);
   const { vectors, sums } = cohortSums(definition, counted, merged, widths, rows);
-  if (canonicalJson(sumsJson(sums)) !== canonicalJson(feed.tally ?? null)) throw new TrusteeRefusal("cohort_tally_mismatch");
+  if (canonicalJson(sumsJson(sums)) !== canonicalJson(feed.sums ?? null)) throw new TrusteeRefusal("cohort_tally_mismatch");
   const plan = releasePlan(definition, vectors);
   if (canonicalJson(plan) !== canonicalJson(feed.plan ?? null)) throw new TrusteeRefusal("cohort_plan_mismatch");
   return { plan, sums };
