@@ -216,6 +216,9 @@ def status(election: Election, trustee: Trustee | None) -> dict[str, Any]:
     """The ceremony JSON of docs/elections.md §6 (``trustee`` sees the shares sent to it)."""
     data: dict[str, Any] = {
         "ceremony_context": election.ceremony_context,
+        # What the context hashes (docs/elections.md §1): a client checks it before making keys
+        # for the definition's cohort values (protocol §12.2).
+        "definition": election.definition,
         "threshold": election.threshold,
         "trustees": [
             {

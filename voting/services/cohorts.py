@@ -443,6 +443,16 @@ def combine(election: Election, submissions: list) -> None:
     election.cohort_results = cohort_results(plan, counts, group_results)
 
 
+def tally_feed(election: Election) -> dict[str, Any]:
+    """``GET …/cohort-tally.json`` (docs/elections.md §7): the merge map, the per-cohort sums and
+    the release plan, for the trustees to check before they decrypt the groups."""
+    return {
+        "merged": sorted(merged_values(election)),
+        "sums": election.cohort_tally["sums"],
+        "plan": election.cohort_tally["plan"],
+    }
+
+
 # -- record --------------------------------------------------------------------------------------
 
 

@@ -139,6 +139,7 @@ def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
     data = status(election, None)
     data.pop("shares_for_me")
     data.pop("my_index")
+    data.pop("definition")  # for the trustees' clients (ceremony.json); the manifest has it too
     return JsonResponse(data)
 
 
@@ -261,6 +262,18 @@ def tally_json(request: HttpRequest, uuid) -> JsonResponse:
     if election.encrypted_tally is None:
         raise FeedNotFound("not_published", "the encrypted tally is published when the poll closes")
     return JsonResponse(election.encrypted_tally)
+
+
+@json_feed()
+def cohort_tally_json(request: HttpRequest, uuid) -> JsonResponse:
+    election = _frozen(uuid)
+    if "cohorts" not in election.manifest:
+        raise FeedNotFound("no_cohorts", "this election has no cohort dimensions")
+    if election.cohort_tally is None:
+        raise FeedNotFound(
+            "not_published", "the per-cohort sums are published when the poll closes"
+        )
+    return JsonResponse(cohorts.tally_feed(election))
 
 
 @json_feed()
