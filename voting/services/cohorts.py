@@ -322,6 +322,19 @@ def compute_cohort_tally(election: Election, positions: set[int]) -> list | None
     return overall
 
 
+def published_tally(election: Election) -> dict[str, Any] | None:
+    """``cohort-tally.json``: the merge map, the per-cohort sums and the server's release plan,
+    from the close on (``None`` before): what each trustee recomputes from the board and
+    compares before it decrypts a group (docs/elections.md §7)."""
+    if election.cohort_tally is None:
+        return None
+    return {"merged": merged_values_json(election), **election.cohort_tally}
+
+
+def merged_values_json(election: Election) -> list[list[int]]:
+    return (election.cohort_merges or {}).get("merged", [])
+
+
 def plan_of(election: Election) -> list[Release]:
     return [
         Release(
