@@ -190,6 +190,27 @@ def merged_values(election: Election) -> set[tuple[int, int]]:
     return {tuple(m) for m in (election.cohort_merges or {}).get("merged", [])}
 
 
+# The merge map per (election, fingerprint) for the cast path. It is final once the poll is
+# open (rule 2 completes it when the poll opens), and the cast path asks only then, under the
+# election's lock: kept in the process, a ballot pays a dictionary look-up.
+_MERGED_FOR_BALLOTS: dict[tuple[int, str], frozenset[tuple[int, int]]] = {}
+_MERGED_LIMIT = 256
+
+
+def merged_for_ballots(election: Election) -> frozenset[tuple[int, int]]:
+    """The values merged into not stated, for a caller that holds the election's lock and has
+    seen the poll open (``voting.services.casting``)."""
+    key = (election.pk, election.fingerprint)
+    found = _MERGED_FOR_BALLOTS.get(key)
+    if found is None:
+        merges = Election.objects.filter(pk=election.pk).values_list("cohort_merges", flat=True)
+        found = frozenset(tuple(m) for m in ((merges.first() or {}).get("merged", [])))
+        if len(_MERGED_FOR_BALLOTS) >= _MERGED_LIMIT:
+            _MERGED_FOR_BALLOTS.clear()
+        _MERGED_FOR_BALLOTS[key] = found
+    return found
+
+
 # -- label requests ------------------------------------------------------------------------------
 
 
