@@ -139,7 +139,7 @@ def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
     data = status(election, None)
     data.pop("shares_for_me")
     data.pop("my_index")
-    data.pop("definition")  # for the trustees' clients (ceremony.json); the manifest has it too
+    data.pop("definition")
     return JsonResponse(data)
 
 
@@ -266,14 +266,15 @@ def tally_json(request: HttpRequest, uuid) -> JsonResponse:
 
 @json_feed()
 def cohort_tally_json(request: HttpRequest, uuid) -> JsonResponse:
+    """The merge map, the per-cohort sums and the server's release plan (docs/protocol.md §12),
+    from the close on: what a trustee compares with its own before decrypting a group."""
     election = _frozen(uuid)
     if "cohorts" not in election.manifest:
         raise FeedNotFound("no_cohorts", "this election has no cohort dimensions")
-    if election.cohort_tally is None:
-        raise FeedNotFound(
-            "not_published", "the per-cohort sums are published when the poll closes"
-        )
-    return JsonResponse(cohorts.tally_feed(election))
+    published = cohorts.published_tally(election)
+    if published is None:
+        raise FeedNotFound("not_published", "the cohort tally is published when the poll closes")
+    return JsonResponse(published)
 
 
 @json_feed()
