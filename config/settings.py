@@ -116,6 +116,18 @@ else:
     # A PostgreSQL that does not answer fails a request in seconds instead of holding a worker
     # (DATABASE_URL's ?connect_timeout= overrides it).
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
+    # A partition (packets vanish, nothing resets the link) fails a request in 20 s, inside
+    # gunicorn's 30 s worker timeout, instead of hanging the worker until it is killed: the
+    # kernel gives up on data unacknowledged for tcp_user_timeout ms, and keepalives find an
+    # idle link dead in 10 + 3 × 5 s (elections §11).
+    for option, value in {
+        "tcp_user_timeout": 20_000,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }.items():
+        DATABASES["default"]["OPTIONS"].setdefault(option, value)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

@@ -6,7 +6,9 @@ issuers, seals encrypted ballots (``seal``: the part the tracker covers, no cred
 them (``audit``) or signs them for casting with the board head it saw (``sign``, ``ballot``); a
 ``TrusteeClient`` takes part in the key ceremony (with its issuer key), blind-signs credential
 requests and decrypts the tally. Like the verifier, this module imports only ``voting.crypto``
-and ``voting.verify``.
+and ``voting.verify``, and the trustee's Django-free cohort steps (``voting.trustee.cohorts``):
+the trustee CLI and this client decrypt cohort groups the same way, after recomputing the
+release plan themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError, InvalidShare, ValueOutsideRange
-from voting.crypto.group import IDENTITY_BYTES, NonceSource, Point, Scalar, int8, nonce_source
+from voting.crypto.group import NonceSource, Point, Scalar, int8, nonce_source
 from voting.crypto.proofs import sign_credential
 from voting.crypto.question import encrypt_question
 from voting.crypto.ranking import encrypt_ranking_with_opening
@@ -34,9 +36,16 @@ from voting.crypto.threshold import (
     open_share,
     partial_decrypt,
 )
+from voting.trustee.cohorts import (
+    Labelled,
+    check_cohort_tally,
+    check_label_requests,
+    cohort_key_announcement,
+    cohort_shares,
+)
 from voting.verify.ballots import tracker_of
 from voting.verify.canonical import dumps
-from voting.verify.cohorts import cohort_key_message, group_sum, label_message
+from voting.verify.cohorts import label_message
 from voting.verify.election import ballot_context, credential_message, shapes
 from voting.verify.issuers import (
     Issuers,
@@ -353,23 +362,36 @@ def new_cohort_key(index: int, d: int, v: int) -> blind_rsa.BlindRsaPrivateKey:
     return blind_rsa.generate_private_key(blind_rsa.MIN_MODULUS_BITS)
 
 
-def cohort_key_announcement(
-    key: blind_rsa.BlindRsaPrivateKey, ceremony_context: bytes, index: int, d: int, v: int
-) -> dict[str, Any]:
-    proof = blind_rsa.sign(key, cohort_key_message(ceremony_context, index, d, v))
-    return {"dimension": d, "value": v, "pem": key.public.to_pem(), "proof": proof.hex()}
-
-
 def sign_labels(keys, labels: list[dict[str, Any]]) -> list[str]:
-    """Blind signatures of a queued request's labels, each with the key of its value."""
-    if labels and not keys:
-        raise CryptoError("the queue has cohort labels and this issuer holds no cohort key")
+    """Blind signatures of a queued request's labels, each with this issuer's key for its value,
+    after the checks an issuer can make (``check_label_requests``: at most one label per
+    dimension, values it holds a key for); ``CryptoError`` refuses the whole request."""
     return [
-        blind_rsa.blind_sign(
-            keys[(label["dimension"], label["value"])], bytes.fromhex(label["blinded_message"])
-        ).hex()
-        for label in labels
+        blind_rsa.blind_sign(keys[(d, v)], blinded).hex()
+        for d, v, blinded in check_label_requests(keys or {}, labels)
     ]
+
+
+def sign_request(
+    key: blind_rsa.BlindRsaPrivateKey,
+    item: dict[str, Any],
+    cohort_keys: dict[tuple[int, int], blind_rsa.BlindRsaPrivateKey] | None = None,
+) -> dict[str, Any]:
+    """One queued request's blind signature (and its labels'), ``CryptoError`` if it cannot be
+    signed as it stands."""
+    try:
+        blinded = bytes.fromhex(item["blinded_message"])
+    except (TypeError, ValueError):
+        raise CryptoError(
+            f"request {item.get('request')}: the blinded message is not hex"
+        ) from None
+    signed = {
+        "request": item["request"],
+        "blind_signature": blind_rsa.blind_sign(key, blinded).hex(),
+    }
+    if "labels" in item:
+        signed["labels"] = sign_labels(cohort_keys, item["labels"])
+    return signed
 
 
 def sign_queue(
@@ -381,14 +403,7 @@ def sign_queue(
     …/issuer/signatures`` and the roll ids signed for (the issuer's ledger)."""
     signatures, roll_ids = [], []
     for item in queue["requests"]:
-        blinded = bytes.fromhex(item["blinded_message"])
-        signatures.append(
-            {
-                "request": item["request"],
-                "blind_signature": blind_rsa.blind_sign(key, blinded).hex(),
-            }
-            | ({"labels": sign_labels(cohort_keys, item["labels"])} if "labels" in item else {})
-        )
+        signatures.append(sign_request(key, item, cohort_keys))
         roll_ids.append(item["roll_id"])
     return {"signatures": signatures}, roll_ids
 
@@ -482,50 +497,22 @@ class TrusteeClient:
     def secret_share(self) -> Scalar:
         return combine_secret_share(self.secrets, self.received)
 
-    def _cohort_shares(self, cohort_tally: dict[str, Any], fingerprint: bytes) -> list:
-        share = self.secret_share
-        out: list = []
-        for release in cohort_tally["plan"]:
-            if release["groups"] is None:
-                out.append([])
-                continue
-            per_value = cohort_tally["sums"][release["dimension"] - 1]
-            groups: list = []
-            for group in release["groups"]:
-                sums = group_sum(per_value, group)
-                if all(a == IDENTITY_BYTES for q in sums for a, _ in q):
-                    groups.append(None)
-                    continue
-                groups.append(
-                    [
-                        [
-                            to_json(
-                                partial_decrypt(
-                                    fingerprint,
-                                    self.index,
-                                    share,
-                                    Ciphertext(Point._trusted(a), Point._trusted(b)),
-                                )
-                            )
-                            for a, b in q
-                        ]
-                        for q in sums
-                    ]
-                )
-            out.append(groups)
-        return out
-
     def decrypt(
-        self, tally: dict[str, Any], fingerprint: bytes, cohort_tally: dict | None = None
+        self,
+        tally: dict[str, Any],
+        fingerprint: bytes,
+        cohort_tally: dict[str, Any] | None = None,
+        *,
+        manifest: dict[str, Any] | None = None,
+        counted: Sequence[Labelled] = (),
     ) -> dict[str, Any]:
-        """Shares of the tally and, in an election with cohorts, of every group the release
-        plan publishes (``cohort_tally``: the server's ``{"sums", "plan"}``)."""
+        """Shares of the tally and, in an election with cohorts, of every group of the release
+        plan this trustee recomputes itself from public data: ``counted`` holds each counted
+        ballot's labels and ciphertexts (tally layout) as read from the board, ``cohort_tally``
+        is the server's ``{"merged", "sums", "plan"}`` (``cohort-tally.json``), refused
+        (``TrusteeRefusal``) unless its sums and plan are this trustee's own."""
         share = self.secret_share
-        if cohort_tally is not None:
-            return self.decrypt(tally, fingerprint) | {
-                "cohorts": self._cohort_shares(cohort_tally, fingerprint)
-            }
-        return {
+        message = {
             "shares": [
                 [
                     to_json(
@@ -536,3 +523,7 @@ class TrusteeClient:
                 for question in tally["questions"]
             ]
         }
+        if cohort_tally is not None:
+            sums, plan = check_cohort_tally(manifest, counted, cohort_tally)
+            message["cohorts"] = cohort_shares(self.index, share, fingerprint, sums, plan)
+        return message

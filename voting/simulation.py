@@ -17,6 +17,7 @@ from convention.models import Convention, Membership, MembershipRole, Phase, Rol
 from voting.clients import TrusteeClient, Voter
 from voting.models import (
     AttestedCohort,
+    BoardEntry,
     BoardHead,
     ConventionCohorts,
     Election,
@@ -24,7 +25,10 @@ from voting.models import (
     RollEntry,
 )
 from voting.services import casting, ceremony, credentials, lifecycle, tally
+from voting.services.cohorts import published_tally
+from voting.trustee.cohorts import ballot_labels
 from voting.verify.cohorts import parse_definition
+from voting.verify.results import counted_ballot_per_credential
 
 DEMO_QUESTIONS = [
     {
@@ -297,11 +301,19 @@ def finish(sim: Simulation) -> Election:
     if election.state == ElectionState.CLOSED:
         started = time.perf_counter()
         rows = {t.index: t for t in election.trustees.all()}
+        # With cohort dimensions each trustee recomputes the per-cohort sums and the release
+        # plan from the board and checks the server's against them before decrypting a group.
+        server = published_tally(election)
+        counted = counted_labels(election) if server is not None else []
         messages = [
             (
                 rows[c.index],
                 c.decrypt(
-                    election.encrypted_tally, election.fingerprint_bytes, election.cohort_tally
+                    election.encrypted_tally,
+                    election.fingerprint_bytes,
+                    server,
+                    manifest=election.manifest,
+                    counted=counted,
                 ),
             )
             for c in sim.trustees[: election.threshold]
@@ -315,6 +327,22 @@ def finish(sim: Simulation) -> Election:
         election.refresh_from_db()
     sim.election = lifecycle.transition(election, ElectionState.PUBLISHED, actor=sim.organizer)
     return sim.election
+
+
+def counted_labels(election: Election) -> list[tuple[tuple[tuple[int, int], ...], bytes]]:
+    """Each counted ballot's labels and ciphertexts (tally layout), read from the board as a
+    trustee reads them: the public ballot's labels, its selection by the public rule."""
+    entries = BoardEntry.objects.filter(election=election, kind="ballot").order_by("position")
+    positions = set(
+        counted_ballot_per_credential(
+            entries.values_list("position", "kind", "credential_key", "board_count")
+        ).values()
+    )
+    return [
+        (ballot_labels(json.loads(ballot)), bytes(blob))
+        for position, ballot, blob in entries.values_list("position", "ballot", "ciphertexts")
+        if position in positions
+    ]
 
 
 def board_head(election: Election) -> dict[str, object]:

@@ -29,6 +29,7 @@ urlpatterns = [
     path(E + "board/", public.board_page, name="board"),
     path(E + "board/head.json", public.head_json, name="head_json"),
     path(E + "tally.json", public.tally_json, name="tally_json"),
+    path(E + "cohort-tally.json", public.cohort_tally_json, name="cohort_tally_json"),
     path(E + "results/", public.results_page, name="results"),
     path(E + "results.json", public.results_json, name="results_json"),
     path(E + "verify/", public.verify_page, name="verify"),

@@ -7,72 +7,16 @@ import { test } from "node:test";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, int8, utf8 } from "../crypto/bytes.js";
 import { generator, pointFromHex, pointHex } from "../crypto/group.js";
-import { frame } from "../crypto/hash.js";
 import { encryptQuestion } from "../crypto/question.js";
 import { DeterministicNonces } from "../crypto/random.js";
 import { pairContext, rankedPairs } from "../crypto/ranking.js";
 import { fromJson, toJson } from "../crypto/serialization.js";
 import { combineDecryptionShares, verificationKeys, verifyPartialDecryption } from "../crypto/threshold.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { ballotContext, buildBallot, cj, fingerprintOf, sealedPart, sha256f, signBallot } from "../src/voting/election.js";
-import { TrusteeRefusal, announcements, checkTally, decryptionMessage, newSecrets, nextCeremonyStep } from "../src/voting/trustee.js";
+import { TrusteeRefusal, announcements, checkTally, decryptionMessage, nextCeremonyStep } from "../src/voting/trustee.js";
 import { forgeRanking, positionsOf, preferencesOf } from "./ranking_forgery.mjs";
+import { Relay, board, headOf, keysFor, runCeremony, signedAt } from "./trustee_helpers.mjs";
 import { realCredential, sampleManifest, testIssuers } from "./voting_helpers.mjs";
-
-const CONTEXT = new Uint8Array(32).fill(9);
-
-/** The server's relay, reduced to what the trustees see (docs/elections.md §6). */
-class Relay {
-  constructor(n, threshold) {
-    this.threshold = threshold;
-    this.trustees = Array.from({ length: n }, (_, i) => ({ index: i + 1, name: `t${i + 1}`, commitments: null, shares_sent: false, verified: false, disqualified: false }));
-    this.shares = [];
-    this.complaints = [];
-    this.answers = [];
-  }
-
-  status(me) {
-    return {
-      ceremony_context: bytesToHex(CONTEXT),
-      threshold: this.threshold,
-      trustees: structuredClone(this.trustees),
-      my_index: me,
-      shares_for_me: this.shares.filter((s) => s.recipient === me),
-      complaints: [...this.complaints],
-      answers: [...this.answers],
-      complete: this.trustees.every((t) => t.verified) && this.complaints.length === this.answers.length,
-      joint_public_key: null,
-    };
-  }
-
-  post(me, step, body) {
-    const trustee = this.trustees[me - 1];
-    if (step === "commitments") trustee.commitments = body;
-    if (step === "shares") {
-      this.shares.push(...body.shares);
-      trustee.shares_sent = true;
-    }
-    if (step === "verification") {
-      this.complaints.push(...body.complaints);
-      trustee.verified = true;
-    }
-    if (step === "answers") this.answers.push(...body.answers);
-  }
-}
-
-function runCeremony(keys, relay, tamper = () => {}) {
-  for (let round = 0; round < 6; round++) {
-    for (const key of keys) {
-      const due = nextCeremonyStep(key, relay.status(key.secrets.trustee));
-      if (due) {
-        if (due[0] === "shares") tamper(due[1]);
-        relay.post(key.secrets.trustee, ...due);
-      }
-    }
-  }
-}
-
-const keysFor = (n, k) => Array.from({ length: n }, (_, i) => ({ election: "ab".repeat(16), ceremonyContext: CONTEXT, threshold: k, secrets: newSecrets(i + 1, k) }));
 
 test("three trustees complete the ceremony; a corrupted share is complained about and answered", () => {
   const keys = keysFor(3, 2);
@@ -92,34 +36,6 @@ test("a key file of another trustee or ceremony is refused", () => {
   assert.throws(() => nextCeremonyStep(keys[0], relay.status(2)), /signed in as trustee 2/);
   assert.throws(() => nextCeremonyStep(keys[0], { ...relay.status(1), ceremony_context: "00".repeat(32) }), /another ceremony/);
 });
-
-function signHead(seed, fingerprint, count, hash) {
-  const message = concatBytes(frame(utf8("mashwara/v1/board-head")), frame(fingerprint), frame(int8(count)), frame(hash), frame(utf8("final")));
-  return { election: bytesToHex(fingerprint), count, hash: bytesToHex(hash), final: true, signature: bytesToHex(ed25519.sign(message, seed)) };
-}
-
-/**
- * A board of ballot entries (docs/elections.md §5). Each item is a ballot, or a function of the
- * board head `{count, hash}` at its turn that returns the ballot (signed against that head).
- */
-function board(fingerprint, items) {
-  let previous = sha256f("board-genesis", fingerprint);
-  return items.map((item, i) => {
-    const ballot = typeof item === "function" ? item({ count: i, hash: bytesToHex(previous) }) : item;
-    const tracker = sha256f("tracker", cj(sealedPart(ballot)));
-    const digest = sha256(cj(ballot));
-    const hour = "2026-03-03T10:00:00Z";
-    const hash = sha256f("board-entry", previous, i + 1, "ballot", hour, tracker, digest, new Uint8Array(0));
-    const entry = { position: i + 1, kind: "ballot", hour, tracker: bytesToHex(tracker), digest: bytesToHex(digest), ballot, reveal: null, previous: bytesToHex(previous), hash: bytesToHex(hash) };
-    previous = hash;
-    return entry;
-  });
-}
-
-/** Sign `sealed` with `credential` against the head the board() helper passes in. */
-const signedAt = (fingerprint, sealed, credential) => (head) => signBallot(fingerprint, sealed, head, credential);
-
-const headOf = (seed, fingerprint, entries) => signHead(seed, fingerprint, entries.length, Uint8Array.from(Buffer.from(entries.at(-1).hash, "hex")));
 
 async function election() {
   const keys = keysFor(3, 2);
@@ -173,7 +89,7 @@ test("trustees rebuild the tally from the board, decrypt, and the shares combine
   const shares = [];
   for (const index of [1, 3]) {
     const key = keys[index - 1];
-    const fp = await checkTally(key, statusBound(index), published, entries, head, roll, tally);
+    const { fingerprint: fp } = await checkTally(key, statusBound(index), published, entries, head, roll, tally);
     shares.push(decryptionMessage(key, statusBound(index), fp, tally));
   }
   const vks = verificationKeys([...found.values()], [1, 3]);

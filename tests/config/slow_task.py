@@ -1,4 +1,4 @@
-"""A task for the worker-loss test: notes in Redis that it started, sleeps, notes it finished.
+"""A task for the worker-loss test: notes in Redis that it started, sleeps, counts its finishes.
 Loaded only by the test's worker (``celery worker --include tests.config.slow_task``)."""
 
 from __future__ import annotations
@@ -15,4 +15,4 @@ def slow_mark(key: str, seconds: float) -> None:
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.incr(f"{key}:started")
     time.sleep(seconds)
-    client.set(f"{key}:done", "1")
+    client.incr(f"{key}:done")

@@ -42,3 +42,16 @@ def test_booleans_are_strict(monkeypatch):
         env_bool("FLAG")
     monkeypatch.setenv("FLAG", "Yes")
     assert env_bool("FLAG") is True
+
+
+@pytest.mark.django_db
+def test_a_postgresql_link_that_stops_answering_fails_inside_the_worker_timeout():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    connection.ensure_connection()
+    parameters = connection.connection.info.get_parameters()
+    assert int(parameters["tcp_user_timeout"]) == 20_000  # ms, under gunicorn's 30 s timeout
+    assert parameters["keepalives"] == "1"
+    assert int(parameters["keepalives_idle"]) + 3 * int(parameters["keepalives_interval"]) < 30

@@ -37,6 +37,18 @@ PLANS = [
         "values": [2, 2, 4],
         "cells": [[[1, 1, 1], 9], [[2, 2, 2], 9], [[1, 0, 3], 3], [[0, 0, 0], 6]],
     },
+    # Two short values of equal size: the lower one is merged first.
+    {"minimum": 10, "values": [3], "cells": [[[1], 5], [[2], 5], [[3], 30], [[0], 20]]},
+    # Not stated short, no stated value short: the smallest stated value is merged into it.
+    {"minimum": 10, "values": [3], "cells": [[[1], 12], [[2], 11], [[3], 40], [[0], 3]]},
+    # An empty value is the smallest; merging it leaves not stated short, then nothing is left.
+    {"minimum": 10, "values": [2], "cells": [[[1], 12], [[0], 5]]},
+    # Merges in both dimensions, and every crossed cell of the merged groups is large enough.
+    {
+        "minimum": 5,
+        "values": [2, 2],
+        "cells": [[[1, 1], 10], [[1, 2], 10], [[2, 1], 6], [[2, 2], 6], [[0, 0], 4]],
+    },
 ]
 
 

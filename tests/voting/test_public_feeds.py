@@ -23,6 +23,7 @@ FEEDS = [
     ("voting:head_json", []),
     ("voting:tracker_json", []),
     ("voting:tally_json", []),
+    ("voting:cohort_tally_json", []),
     ("voting:results_json", []),
     ("voting:issuer_ledger_json", [1]),
     ("voting:record", []),

@@ -4,12 +4,16 @@
         [--user NAME | --session SESSIONID] [--interval 2] [--ledger FILE] [--once]
 
 It first checks the published manifest against the key file (fingerprint, definition, joint key,
-and that it holds this trustee's issuer key as issuer ``i`` and every issuer key as announced),
+and that it holds this trustee's issuer key as issuer ``i`` and every issuer key as announced,
+and, in an election with cohort dimensions, its cohort keys and every issuer's as announced),
 then, while the election is in its credential window, fetches the queue every ``--interval``
-seconds, signs every request, appends each roll id to the ledger file (JSON lines, written and
-flushed *before* the signatures are posted, so the ledger never misses a signature the server
-holds) and posts the signatures. Once the window has closed it posts the signed ledger and exits.
-Sign-in and passphrase as ``python -m voting.trustee``.
+seconds, signs every request (and its cohort labels, each with the key file's key for its
+value), appends each roll id to the ledger file (JSON lines, written and flushed *before* the
+signatures are posted, so the ledger never misses a signature the server holds) and posts the
+signatures. A request it cannot sign as it stands — a label of a value it holds no key for, two
+labels of one dimension, a blinded message that does not fit its key — is refused: not signed,
+not in the ledger, reported on the terminal. Once the window has closed it posts the signed
+ledger and exits. Sign-in and passphrase as ``python -m voting.trustee``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from voting.clients import sign_queue
+from voting.clients import sign_request
 from voting.crypto.errors import CryptoError
 from voting.trustee import keyfile, steps
 from voting.trustee.client import ServerClient, ServerError
@@ -96,15 +100,34 @@ def check_election(client: ServerClient, key: TrusteeKey) -> tuple[bytes, dict[s
     return fingerprint, published["manifest"]
 
 
-def sign_pending(client: ServerClient, key: TrusteeKey, ledger: Path, queue: dict) -> int:
-    """Sign every request of ``queue``: ledger lines first, then the signatures."""
+def sign_pending(
+    client: ServerClient, key: TrusteeKey, ledger: Path, queue: dict, refused: set | None = None
+) -> int:
+    """Sign every request of ``queue`` that can be signed: ledger lines first, then the
+    signatures. A request that cannot is reported once (``refused`` remembers it) and left
+    unsigned, however often the server queues it again."""
     requests = queue["requests"]
+    refused = set() if refused is None else refused
+    signed = 0
     for start in range(0, len(requests), POST_LIMIT):
-        chunk = {**queue, "requests": requests[start : start + POST_LIMIT]}
-        message, _ = sign_queue(key.issuer_key, chunk)
-        _append_ledger(ledger, chunk["requests"])
-        client.post_json("issuer/signatures", message)
-    return len(requests)
+        signatures, items = [], []
+        for item in requests[start : start + POST_LIMIT]:
+            request = item.get("request") if isinstance(item, dict) else None
+            if request in refused:
+                continue
+            try:
+                signatures.append(sign_request(key.issuer_key, item, key.cohort_keys))
+            except (CryptoError, KeyError, TypeError, AttributeError) as exc:
+                refused.add(request)
+                print(f"refused request {request!r}: {exc}", file=sys.stderr, flush=True)
+                continue
+            items.append(item)
+        if not items:
+            continue
+        _append_ledger(ledger, items)
+        client.post_json("issuer/signatures", {"signatures": signatures})
+        signed += len(items)
+    return signed
 
 
 def publish(client: ServerClient, key: TrusteeKey, fingerprint: bytes, ledger: Path) -> int:
@@ -122,12 +145,15 @@ def run(args: argparse.Namespace) -> int:
         raise KeyFileError("this key file belongs to another election")
     fingerprint, _ = check_election(client, key)
     ledger = Path(args.ledger or f"issuer-{key.index}-{key.election}.jsonl")
-    print(f"issuer {key.index}: the manifest holds your issuer key; ledger {ledger}", flush=True)
+    held = f" and your {len(key.cohort_keys)} cohort keys" if key.cohort_keys else ""
+    print(f"issuer {key.index}: the manifest holds your issuer key{held}", flush=True)
+    print(f"ledger {ledger}", flush=True)
     signed = 0
+    refused: set = set()
     while True:
         queue = client.get_json("issuer/queue")
         if queue["state"] == SIGNING:
-            count = sign_pending(client, key, ledger, queue)
+            count = sign_pending(client, key, ledger, queue, refused)
             if count:
                 signed += count
                 print(f"signed {count} requests ({signed} in this run)", flush=True)

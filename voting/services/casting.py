@@ -4,8 +4,9 @@ Everything that can be checked without the database is checked first (size, JSON
 fingerprint, issuer signature, Schnorr signature, every proof; for an audit, which carries only
 the sealed ballot, the proofs and the reveal); then, in one transaction with the election row
 and the board head locked: the tracker (a resubmission gets its receipt, an audited or another
-ballot's tracker is refused), the poll's state, the board reference, the per-credential cap (the
-per-board cap for audits), and the append. The receipt is built from the committed entry: the
+ballot's tracker is refused), the poll's state, no cohort label of a value merged into not
+stated, the board reference, the per-credential cap (the per-board cap for audits), and the
+append. The receipt is built from the committed entry: the
 head right after it, signed deterministically, so resubmitting the same ballot yields the
 identical receipt and appends nothing.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from django.db import connections, transaction
 
 from voting.models import BoardEntry, BoardHead, Election, ElectionState, EntryKind, RollEntry
-from voting.services import board
+from voting.services import board, cohorts
 from voting.verify import board as chain
 from voting.verify.ballots import (
     Ballot,
@@ -160,6 +161,7 @@ def _submit(
         if audit:
             _check_audit_cap(election, locked)
         else:
+            _check_labels(election, ballot)
             _check_reference_and_cap(election, locked, ballot)
         try:
             entry = board.append(
@@ -179,6 +181,22 @@ def _submit(
                 "reused_ciphertext", "a ciphertext of this ballot is already on the board"
             ) from None
     return _receipt(election, entry, True)
+
+
+def _check_labels(election: Election, ballot: Ballot) -> None:
+    """No label of a value merged into not stated (docs/protocol.md §12.5 rule 2): the ballot
+    page drops such a label, and a ballot another client made with one would make the record
+    fail. Asked under the lock once the poll is open, when the merge map is final."""
+    if not ballot.cohort_labels:
+        return
+    merged = cohorts.merged_for_ballots(election)
+    for d, v, _ in ballot.cohort_labels:
+        if (d, v) in merged:
+            raise BallotRejected(
+                "merged_label",
+                f"the credential's label of dimension {d} value {v} was merged into not stated "
+                "(fewer than K people hold it): cast the ballot without that label",
+            )
 
 
 def _check_reference_and_cap(election: Election, locked: board.Locked, ballot: Ballot) -> None:

@@ -232,9 +232,14 @@ def trustee_verification_keys(election: Election) -> dict[int, str]:
 
 
 def status(election: Election, trustee: Trustee | None) -> dict[str, Any]:
-    """The ceremony JSON of docs/elections.md §6 (``trustee`` sees the shares sent to it)."""
+    """The ceremony JSON of docs/elections.md §6 (``trustee`` sees the shares sent to it). It
+    carries the definition, which hashes to the ceremony context (a trustee's client checks it
+    and reads the cohort dimensions it must make keys for), and, in an election with cohort
+    dimensions, each trustee's announced ``cohort_keys`` with their proofs."""
+    cohort_election = "cohorts" in (election.definition or {})
     data: dict[str, Any] = {
         "ceremony_context": election.ceremony_context,
+        "definition": election.definition,
         "threshold": election.threshold,
         "trustees": [
             {
@@ -249,6 +254,7 @@ def status(election: Election, trustee: Trustee | None) -> dict[str, Any]:
                 "verified": t.verified,
                 "disqualified": t.disqualified,
             }
+            | ({"cohort_keys": t.cohort_keys} if cohort_election else {})
             for t in election.trustees.all()
         ],
         "complaints": [

@@ -35,17 +35,14 @@ from voting.verify.cohorts import (
     Cohorts,
     InvalidCohorts,
     Release,
-    apply_merges,
-    cell_sums,
     check_cohort_key,
     cohort_keys_json,
     cohort_results,
-    cohort_tally,
     group_sum,
-    label_vector,
     parse_definition,
-    release_plan,
+    release_json,
     roll_merges,
+    tally_by_cohort,
 )
 from voting.verify.election import shapes
 from voting.verify.results import results_from_counts
@@ -194,6 +191,27 @@ def merged_values(election: Election) -> set[tuple[int, int]]:
     return {tuple(m) for m in (election.cohort_merges or {}).get("merged", [])}
 
 
+# The merge map per (election, fingerprint) for the cast path. It is final once the poll is
+# open (rule 2 completes it when the poll opens), and the cast path asks only then, under the
+# election's lock: kept in the process, a ballot pays a dictionary look-up.
+_MERGED_FOR_BALLOTS: dict[tuple[int, str], frozenset[tuple[int, int]]] = {}
+_MERGED_LIMIT = 256
+
+
+def merged_for_ballots(election: Election) -> frozenset[tuple[int, int]]:
+    """The values merged into not stated, for a caller that holds the election's lock and has
+    seen the poll open (``voting.services.casting``)."""
+    key = (election.pk, election.fingerprint)
+    found = _MERGED_FOR_BALLOTS.get(key)
+    if found is None:
+        merges = Election.objects.filter(pk=election.pk).values_list("cohort_merges", flat=True)
+        found = frozenset(tuple(m) for m in ((merges.first() or {}).get("merged", [])))
+        if len(_MERGED_FOR_BALLOTS) >= _MERGED_LIMIT:
+            _MERGED_FOR_BALLOTS.clear()
+        _MERGED_FOR_BALLOTS[key] = found
+    return found
+
+
 # -- label requests ------------------------------------------------------------------------------
 
 
@@ -268,13 +286,21 @@ def check_label_signatures(request: CredentialRequest, key_of, signatures: Any) 
 # -- tally, decryption, results ------------------------------------------------------------------
 
 
-# Each ballot's labels as "d:v,d:v", read by PostgreSQL (jsonb: about 13 times faster than a
-# regular expression over the ballot text): the tally transfers a few bytes per ballot, not the
-# ballot.
-_SQL_LABELS = (
-    "(SELECT string_agg((l->>'dimension') || ':' || (l->>'value'), ',') "
-    "FROM jsonb_array_elements(ballot::jsonb -> 'credential' -> 'cohorts') AS l)"
-)
+# Each ballot's labels as "d:v,d:v", read by the database from the ballot's JSON text, so that
+# the tally transfers a few bytes per ballot, not the ballot. PostgreSQL through jsonb (about 13
+# times faster than a regular expression over the ballot text), SQLite (the zero-setup default of
+# ``make run``) through its JSON1 functions, built into every SQLite Python ships with.
+_SQL_LABELS = {
+    "postgresql": (
+        "(SELECT string_agg((l->>'dimension') || ':' || (l->>'value'), ',') "
+        "FROM jsonb_array_elements(ballot::jsonb -> 'credential' -> 'cohorts') AS l)"
+    ),
+    "sqlite": (
+        "(SELECT group_concat(json_extract(l.value, '$.dimension') || ':' || "
+        "json_extract(l.value, '$.value'), ',') "
+        "FROM json_each(ballot, '$.credential.cohorts') AS l)"
+    ),
+}
 
 
 def _labels_of(text: str | None) -> tuple[tuple[int, int], ...]:
@@ -283,56 +309,55 @@ def _labels_of(text: str | None) -> tuple[tuple[int, int], ...]:
     return tuple(tuple(int(x) for x in item.split(":")) for item in text.split(","))
 
 
+def _ballot_labels(election: Election):
+    """``(position, ciphertexts, "d:v,…")`` of every ballot entry, in position order."""
+    from django.db import connections
+    from django.db.models.expressions import RawSQL
+
+    entries = BoardEntry.objects.filter(election=election, kind="ballot").order_by("position")
+    sql = _SQL_LABELS[connections[entries.db].vendor]  # the two databases settings accept
+    return (
+        entries.annotate(labels=RawSQL(sql, ()))  # noqa: S611 — a constant expression
+        .values_list("position", "ciphertexts", "labels")
+        .iterator(chunk_size=2000)
+    )
+
+
 def compute_cohort_tally(election: Election, positions: set[int]) -> list | None:
     """At the close: each counted ballot added once into its cell (the vector of its labels,
     after the merge map), the per-cohort sums as sums of cells, and the release plan (rule 3).
     Returns the overall sum (the sum of the cells, in tally order), or ``None`` for an election
     without dimensions, whose tally is computed as before."""
-    from django.db.models.expressions import RawSQL
-
     cohorts = definition_of(election)
     if cohorts is None:
         return None
     widths = [shape.width for shape in shapes(election.manifest)]
-    merged = merged_values(election)
-    dims = len(cohorts.dimensions)
-    rows = (
-        BoardEntry.objects.filter(election=election, kind="ballot")
-        .annotate(labels=RawSQL(_SQL_LABELS, ()))  # noqa: S611 — a constant expression
-        .order_by("position")
-        .values_list("position", "ciphertexts", "labels")
-        .iterator(chunk_size=2000)
+    counted = (
+        (_labels_of(labels), bytes(blob))
+        for position, blob, labels in _ballot_labels(election)
+        if position in positions
     )
-    vectors = []
-
-    def counted():
-        for position, blob, labels in rows:
-            if position in positions:
-                vector = apply_merges(label_vector(dims, _labels_of(labels)), merged)
-                vectors.append(vector)
-                yield vector, bytes(blob)
-
-    cells = cell_sums(counted(), sum(widths))
-    plan = release_plan(cohorts, vectors)
-    election.cohort_tally = {
-        "sums": cohort_tally(cohorts, cells, widths),
-        "plan": [plan_json(r) for r in plan],
-    }
+    cells, sums, plan = tally_by_cohort(cohorts, merged_values(election), counted, widths)
+    election.cohort_tally = {"sums": sums, "plan": [release_json(r) for r in plan]}
     overall = [(IDENTITY_BYTES, IDENTITY_BYTES)] * sum(widths)
-    for _, sums in cells.values():
+    for _, cell in cells.values():
         overall = [
-            (point_add(a, x), point_add(b, y)) for (a, b), (x, y) in zip(overall, sums, strict=True)
+            (point_add(a, x), point_add(b, y)) for (a, b), (x, y) in zip(overall, cell, strict=True)
         ]
     return overall
 
 
-def plan_json(release: Release) -> dict[str, Any]:
-    return {
-        "dimension": release.dimension,
-        "kind": release.kind,
-        "groups": [list(g) for g in release.groups] if release.groups is not None else None,
-        "reason": release.reason,
-    }
+def published_tally(election: Election) -> dict[str, Any] | None:
+    """``cohort-tally.json``: the merge map, the per-cohort sums and the server's release plan,
+    from the close on (``None`` before): what each trustee recomputes from the board and
+    compares before it decrypts a group (docs/elections.md §7)."""
+    if election.cohort_tally is None:
+        return None
+    return {"merged": merged_values_json(election), **election.cohort_tally}
+
+
+def merged_values_json(election: Election) -> list[list[int]]:
+    return (election.cohort_merges or {}).get("merged", [])
 
 
 def plan_of(election: Election) -> list[Release]:

@@ -21,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+from voting import clients
 from voting.crypto.errors import CryptoError
-from voting.trustee import keyfile, steps
+from voting.trustee import cohorts, keyfile, steps
 from voting.trustee.client import ServerClient, ServerError
 from voting.trustee.keyfile import KeyFileError, TrusteeKey
 
@@ -87,12 +88,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     path = Path(args.key_file)
     if path.exists():
         raise KeyFileError(f"{path} exists: choose another file name")
+    # An issuer (trustee 1..k) of an election with cohort dimensions makes one more key per
+    # stated value, here on this machine (docs/protocol.md §12.2).
+    values = cohorts.values_to_key(cohorts.definition_cohorts(status), index, status["threshold"])
+    if values:
+        print(f"making {len(values)} cohort keys (RSA-3072, a second or so each)…", flush=True)
     key = TrusteeKey(
         election=client.election.replace("-", ""),
         ceremony_context=bytes.fromhex(status["ceremony_context"]),
         threshold=status["threshold"],
         secrets=steps.new_secrets(index, status["threshold"]),
         issuer_key=steps.new_issuer_key(),
+        cohort_keys={(d, v): clients.new_cohort_key(index, d, v) for d, v in values},
     )
     sealed = keyfile.seal(key, _passphrase(args, confirm=True))
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -101,6 +108,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     print(f"key file written to {path}: keep a copy offline; it cannot be recovered")
     client.post_ceremony("commitments", steps.announcement(key))
     print(f"commitments and issuer key of trustee {index} published")
+    if key.cohort_keys:
+        print(f"with {len(key.cohort_keys)} cohort keys, one per stated value")
     return 0
 
 
@@ -129,6 +138,11 @@ def cmd_ceremony(args: argparse.Namespace) -> int:
                 f"manifest checked: it holds your issuer key as issuer {key.index} and every "
                 "issuer key the trustees announced"
             )
+            if "cohort_keys" in published["manifest"]:
+                print(
+                    "and every issuer's cohort keys as announced"
+                    + (f", yours among them ({len(key.cohort_keys)})" if key.cohort_keys else "")
+                )
             return 0
         if time.monotonic() >= deadline:
             _print_status(status)
@@ -149,8 +163,9 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     steps.check_status(key, status)
     published = client.manifest()
     tally = client.tally()
+    cohort_tally = client.cohort_tally() if "cohorts" in published["manifest"] else None
     print("checking the board against the encrypted tally…")
-    fingerprint = steps.check_tally(
+    checked = steps.check_tally(
         key,
         status,
         published,
@@ -158,9 +173,16 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
         client.head(),
         client.roll(),
         tally,
+        cohort_tally,
     )
     print(f"the tally of {tally['counted']} counted ballots matches the board")
-    client.post_decryption(steps.decryption_message(key, status, fingerprint, tally))
+    if checked.cohort_plan is not None:
+        groups = sum(len(r.groups) for r in checked.cohort_plan if r.groups is not None)
+        print(
+            "the per-cohort sums and the release plan match the counted ballots' labels: "
+            f"decrypting the {groups} groups the rule publishes"
+        )
+    client.post_decryption(steps.decryption_message(key, status, checked, tally))
     print(f"decryption shares of trustee {key.index} sent")
     return 0
 

@@ -227,6 +227,10 @@ class ServerClient:
     def tally(self) -> dict[str, Any]:
         return self.get_json("tally.json")
 
+    def cohort_tally(self) -> dict[str, Any]:
+        """The merge map, per-cohort sums and the server's release plan (docs/protocol.md §12)."""
+        return self.get_json("cohort-tally.json")
+
     def board_entries(self, page_size: int = 500):
         """Every board entry in position order, following the feed's ``next`` links."""
         path = f"board.json?after=0&limit={page_size}"

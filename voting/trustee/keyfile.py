@@ -1,19 +1,23 @@
 """The passphrase-protected trustee key file (docs/elections.md §6.1).
 
-A trustee's secrets (polynomial coefficients and communication key, protocol §6, and its
-blind-signing RSA issuer key as PKCS#8 DER, docs/elections.md §3) exist only in
+A trustee's secrets (polynomial coefficients and communication key, protocol §6, its
+blind-signing RSA issuer key as PKCS#8 DER, docs/elections.md §3, and, for an issuer of an
+election with cohort dimensions, one more RSA key per stated value, protocol §12.2) exist only in
 the trustee's hands: the browser or this CLI writes them once into a key file sealed with
 AES-256-GCM under a key derived from the trustee's passphrase by PBKDF2-HMAC-SHA256. PBKDF2 and
 AES-GCM are what WebCrypto offers natively, so the browser needs no extra code to read or write
 the same file. Everything outside the ciphertext is authenticated as associated data, so a file
-cannot be relabelled for another trustee or election without the passphrase.
+cannot be relabelled for another trustee or election without the passphrase. The cohort keys
+are an optional member of the sealed content, present only when there are some: a key file of
+an election without dimensions is exactly as before, and files written before cohorts existed
+still open.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -37,6 +41,7 @@ MAX_ITERATIONS = 10_000_000
 SALT_BYTES = 16
 NONCE_BYTES = 12
 MIN_PASSPHRASE = 12
+MAX_COHORT_KEYS = 24  # 3 dimensions × 8 stated values (docs/protocol.md §12.1)
 HEADER_KEYS = {"format", "election", "trustee", "threshold", "ceremony_context", "kdf", "cipher"}
 
 
@@ -53,6 +58,9 @@ class TrusteeKey:
     threshold: int
     secrets: TrusteeSecrets
     issuer_key: BlindRsaPrivateKey
+    # One blind-signing key per stated cohort value (dimension, value), for an issuer of an
+    # election with cohort dimensions (docs/protocol.md §12.2); empty otherwise.
+    cohort_keys: dict[tuple[int, int], BlindRsaPrivateKey] = field(default_factory=dict)
 
     @property
     def index(self) -> int:
@@ -81,9 +89,13 @@ def seal(key: TrusteeKey, passphrase: str, *, iterations: int = ITERATIONS) -> d
         "kdf": {"name": KDF, "iterations": iterations, "salt": salt.hex()},
         "cipher": {"name": CIPHER, "nonce": nonce.hex()},
     }
-    plaintext = canonical_json(
-        {**to_json(key.secrets), "issuer_key": key.issuer_key.to_der().hex()}
-    )
+    content = {**to_json(key.secrets), "issuer_key": key.issuer_key.to_der().hex()}
+    if key.cohort_keys:
+        content["cohort_keys"] = [
+            {"dimension": d, "value": v, "key": key.cohort_keys[(d, v)].to_der().hex()}
+            for d, v in sorted(key.cohort_keys)
+        ]
+    plaintext = canonical_json(content)
     ciphertext = AESGCM(_derive(passphrase, salt, iterations)).encrypt(
         nonce, plaintext, canonical_json(header)
     )
@@ -144,12 +156,32 @@ def open_keyfile(data: Any, passphrase: str) -> TrusteeKey:
         if not isinstance(content, dict) or "issuer_key" not in content:
             raise CryptoError("the issuer key is missing")
         issuer_key = BlindRsaPrivateKey.from_der(_hex(content.pop("issuer_key"), "issuer_key"))
+        cohort_keys = _cohort_keys(content.pop("cohort_keys", None))
         trustee_secrets = from_json(TrusteeSecrets, content)
     except CryptoError as exc:
         raise KeyFileError(f"the key file's contents are malformed: {exc}") from None
     if trustee_secrets.index != index or len(trustee_secrets.coefficients) != threshold:
         raise KeyFileError("the key file's contents do not match its header")
-    return TrusteeKey(election, context, threshold, trustee_secrets, issuer_key)
+    return TrusteeKey(election, context, threshold, trustee_secrets, issuer_key, cohort_keys)
+
+
+def _cohort_keys(value: Any) -> dict[tuple[int, int], BlindRsaPrivateKey]:
+    """The optional ``cohort_keys``: ``[{"dimension", "value", "key": hex PKCS#8 DER}]``, sorted
+    by (dimension, value), each once, at least one (absent when there are none)."""
+    if value is None:
+        return {}
+    if not isinstance(value, list) or not value or len(value) > MAX_COHORT_KEYS:
+        raise CryptoError(f"cohort_keys must list 1 to {MAX_COHORT_KEYS} keys")
+    keys: dict[tuple[int, int], BlindRsaPrivateKey] = {}
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"dimension", "value", "key"}:
+            raise CryptoError('a cohort key is {"dimension", "value", "key"}')
+        d = _int(item["dimension"], "a cohort key's dimension", 1, 3)
+        v = _int(item["value"], "a cohort key's value", 1, 8)
+        if keys and (d, v) <= max(keys):
+            raise CryptoError("cohort keys must be sorted by dimension and value, each once")
+        keys[(d, v)] = BlindRsaPrivateKey.from_der(_hex(item["key"], "a cohort key"))
+    return keys
 
 
 def dumps_keyfile(data: dict[str, Any]) -> str:

@@ -10,13 +10,16 @@ issued: otherwise a dishonest server could present one voter's ballot as "the ta
 the trustees decrypt it. It also checks every counted ballot's credential, signature and
 proofs: a ballot whose ciphertexts are not proven 0/1 could cancel the other ballots out of the
 sum and leave one voter's ballot alone in it, and a ranked answer must prove it is a full ranking
-(protocol §5.1, ``verify_ranking``), or a cycle would count.
+(protocol §5.1, ``verify_ranking``), or a cycle would count. In an election with cohort
+dimensions it also recomputes the per-cohort sums and the release plan and decrypts only what its
+own plan publishes (``voting.trustee.cohorts``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature as _BadEd25519
@@ -25,10 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from voting.crypto import blind_rsa
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError, InvalidShare
-from voting.crypto.group import IDENTITY_BYTES, Point, Scalar, int8, point_add
-from voting.crypto.proofs import CredentialSignature, prove_knowledge, verify_credential_signature
-from voting.crypto.question import EncryptedQuestion, verify_question
-from voting.crypto.ranking import EncryptedRanking, verify_ranking
+from voting.crypto.group import IDENTITY_BYTES, Point, Scalar, point_add
+from voting.crypto.proofs import prove_knowledge
 from voting.crypto.serialization import canonical_json, from_json, to_json
 from voting.crypto.threshold import (
     Complaint,
@@ -46,20 +47,17 @@ from voting.crypto.threshold import (
     reveal_share,
     verification_keys,
 )
+from voting.trustee import cohorts
+from voting.trustee.errors import TrusteeRefusal
 from voting.trustee.keyfile import TrusteeKey
-from voting.verify.election import FROZEN_AT_CEREMONY_END, InvalidManifest
+from voting.verify.ballots import BallotRejected, parse_ballot, verify_ballot
+from voting.verify.election import FROZEN_AT_CEREMONY_END, InvalidManifest, Shape, shapes
 from voting.verify.issuers import (
     Issuers,
     check_issuer_key,
     issuer_key_message,
     parse_issuers,
-    verify_credential_signatures,
 )
-
-
-class TrusteeRefusal(Exception):
-    """The server published something a trustee must not act on; the message says what."""
-
 
 # -- framing helpers of docs/elections.md §0 (this package imports voting.crypto and the pure,
 # Django-free voting.verify modules only)
@@ -103,6 +101,8 @@ def announcement(key: TrusteeKey) -> dict[str, Any]:
         )
     )
     announced["issuer_key"] = issuer_key_announcement(key.issuer_key, ctx, own.index)
+    if key.cohort_keys:  # an issuer of an election with cohort dimensions (protocol §12.2)
+        announced["cohort_keys"] = cohorts.announced_cohort_keys(key.cohort_keys, ctx, own.index)
     return announced
 
 
@@ -141,6 +141,7 @@ def check_status(key: TrusteeKey, status: dict[str, Any]) -> None:
     announced_key = _trustee(status, key.index).get("issuer_key")
     if announced_key is not None and announced_key.get("pem") != key.issuer_key.public.to_pem():
         raise TrusteeRefusal("the issuer key published for you is not this key file's")
+    cohorts.check_published_cohort_keys(key.cohort_keys, status, _trustee(status, key.index))
 
 
 def _trustee(status: dict[str, Any], index: int) -> dict[str, Any]:
@@ -275,7 +276,8 @@ def check_manifest(key: TrusteeKey, status: dict[str, Any], published: dict[str,
     joint = joint_public_key(announcements(status).values())
     if manifest["joint_public_key"] != joint.hex():
         raise TrusteeRefusal("the manifest's joint key is not the sum of the commitments")
-    check_own_issuer_key(key, manifest)
+    issuers = check_own_issuer_key(key, manifest)
+    cohorts.check_own_cohort_keys(key.cohort_keys, key.index, issuers)
     return fingerprint
 
 
@@ -301,9 +303,9 @@ def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
 
 
 def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]) -> None:
-    """Every issuer key of the manifest (trustees 1..k) is the one its trustee announced, with a
-    valid proof of possession over this ceremony (so a key the server made would need the
-    trustee's consent)."""
+    """Every issuer key of the manifest (trustees 1..k), and every cohort key, is the one its
+    trustee announced, with a valid proof of possession over this ceremony (so a key the server
+    made would need the trustee's consent)."""
     issuers = parse_issuers(manifest)
     cc = bytes.fromhex(status["ceremony_context"])
     for trustee in status["trustees"]:
@@ -317,6 +319,7 @@ def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]
             raise TrusteeRefusal(
                 f"the manifest's issuer {trustee['index']} is not the key that trustee announced"
             )
+    cohorts.check_announced_cohort_keys(status, issuers)
 
 
 def tally_layout(manifest: dict[str, Any]) -> list[int]:
@@ -338,13 +341,6 @@ def _ballot_ciphertexts(ballot: dict[str, Any], manifest: dict[str, Any]) -> lis
     return rows
 
 
-def _bounds(question: dict[str, Any]) -> tuple[int, int]:
-    """(low, high) of a single or approval question (docs §1)."""
-    if question["type"] == "single":
-        return (0 if question["blank"] else 1), 1
-    return question["min"], question["max"]
-
-
 _SEALED_KEYS = {"election", "nonce", "answers"}
 _BALLOT_KEYS = _SEALED_KEYS | {"board", "credential", "signature"}
 
@@ -353,49 +349,34 @@ def _sealed_tracker(ballot: dict[str, Any]) -> bytes:
     return sha256f("tracker", canonical_json({k: ballot[k] for k in _SEALED_KEYS}))
 
 
+@dataclass(frozen=True)
+class BallotChecks:
+    """What checking the counted ballots of one manifest needs, parsed once."""
+
+    shapes: list[Shape]
+    joint_key: Point
+    issuers: Issuers
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> BallotChecks:
+        return cls(shapes(manifest), Point.from_hex(manifest["joint_public_key"]),
+                   parse_issuers(manifest))  # fmt: skip
+
+
 def check_counted_ballot(
-    fingerprint: bytes, manifest: dict[str, Any], ballot: dict[str, Any], position: int
+    fingerprint: bytes,
+    manifest: dict[str, Any],
+    ballot: dict[str, Any],
+    position: int,
+    checks: BallotChecks | None = None,
 ) -> None:
-    """The credential, the Schnorr signature and every proof of a counted ballot."""
+    """The credential (and its cohort labels), the Schnorr signature and every proof of a
+    counted ballot: the verifier's own checks (``voting.verify.ballots``)."""
     try:
-        if set(ballot) != _BALLOT_KEYS:
-            raise ValueError("a cast ballot has exactly " + ", ".join(sorted(_BALLOT_KEYS)))
-        nonce = bytes.fromhex(ballot["nonce"])
-        if len(nonce) != 32:
-            raise ValueError("the ballot nonce is not 32 bytes")
-        key = Point.from_hex(ballot["credential"]["key"])
-        credential = ballot["credential"]
-        if set(credential) != {"key", "signatures"}:
-            raise ValueError("a credential has exactly key and signatures")
-        verify_credential_signatures(
-            parse_issuers(manifest),
-            fingerprint,
-            key.to_bytes(),
-            tuple(
-                (s["issuer"], bytes.fromhex(s["prefix"]), bytes.fromhex(s["signature"]))
-                for s in credential["signatures"]
-            ),
-        )
-        unsigned = {k: v for k, v in ballot.items() if k != "signature"}
-        verify_credential_signature(
-            fingerprint,
-            key,
-            canonical_json(unsigned),
-            from_json(CredentialSignature, ballot["signature"]),
-        )
-        joint = Point.from_hex(manifest["joint_public_key"])
-        context = fingerprint + nonce  # proofs are bound to the ballot's nonce
-        questions = manifest["questions"]
-        for q, (answer, question) in enumerate(zip(ballot["answers"], questions, strict=True)):
-            n = len(question["options"])
-            if question["type"] == "ranked":
-                ranking = from_json(EncryptedRanking, answer)
-                verify_ranking(context + int8(q), joint, ranking, n)
-            else:
-                low, high = _bounds(question)
-                encrypted = from_json(EncryptedQuestion, answer)
-                verify_question(context + int8(q), joint, encrypted, n, low, high)
-    except (CryptoError, KeyError, TypeError, ValueError) as exc:
+        checks = checks or BallotChecks.of(manifest)
+        parsed = parse_ballot(ballot, checks.shapes)
+        verify_ballot(parsed, checks.shapes, fingerprint, checks.joint_key, checks.issuers)
+    except (BallotRejected, CryptoError, InvalidManifest, KeyError, TypeError) as exc:
         raise TrusteeRefusal(
             f"counted ballot {position} does not verify ({exc}): refusing to decrypt"
         ) from None
@@ -408,8 +389,11 @@ def recompute_tally(
     final_head: dict[str, Any],
     *,
     check_ballots: bool = True,
+    labelled: list[cohorts.Labelled] | None = None,
 ) -> dict[str, Any]:
-    """The encrypted tally that the board implies, after checking the chain and final head."""
+    """The encrypted tally that the board implies, after checking the chain and final head.
+    ``labelled`` (an election with cohort dimensions) receives each counted ballot's labels and
+    its ciphertexts in tally layout, for the per-cohort sums."""
     board_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["board_public_key"]))
     head_message = b"".join(
         _frame(p)
@@ -474,10 +458,14 @@ def recompute_tally(
     widths = tally_layout(manifest)
     sums = [[(IDENTITY_BYTES, IDENTITY_BYTES)] * w for w in widths]
     seen: set[str] = set()
+    checks = BallotChecks.of(manifest) if check_ballots else None
     for _, entry in counted.values():
-        if check_ballots:
-            check_counted_ballot(fingerprint, manifest, entry["ballot"], entry["position"])
+        if checks is not None:
+            check_counted_ballot(fingerprint, manifest, entry["ballot"], entry["position"], checks)
         rows = _ballot_ciphertexts(entry["ballot"], manifest)
+        if labelled is not None:
+            row = b"".join(bytes.fromhex(ct["a"] + ct["b"]) for q in rows for ct in q)
+            labelled.append((cohorts.ballot_labels(entry["ballot"]), row))
         for q, (row, width) in enumerate(zip(rows, widths, strict=True)):
             if len(row) != width:
                 raise TrusteeRefusal(f"ballot {entry['position']} has the wrong shape")
@@ -499,6 +487,16 @@ def recompute_tally(
     }
 
 
+@dataclass(frozen=True)
+class CheckedTally:
+    """What a trustee decrypts once every check passed: the fingerprint and, in an election with
+    cohort dimensions, its own per-cohort sums and release plan (never the server's)."""
+
+    fingerprint: bytes
+    cohort_sums: list | None = None
+    cohort_plan: list | None = None
+
+
 def check_tally(
     key: TrusteeKey,
     status: dict[str, Any],
@@ -507,21 +505,32 @@ def check_tally(
     final_head: dict[str, Any],
     roll: dict[str, Any],
     tally: dict[str, Any],
-) -> bytes:
-    """Every check before decrypting; returns the fingerprint."""
+    cohort_tally: dict[str, Any] | None = None,
+) -> CheckedTally:
+    """Every check before decrypting. ``cohort_tally`` is the server's ``cohort-tally.json``
+    (required in an election with cohort dimensions): its sums and plan must be ours."""
     fingerprint = check_manifest(key, status, published)
-    expected = recompute_tally(fingerprint, published["manifest"], entries, final_head)
+    manifest = published["manifest"]
+    labelled: list[cohorts.Labelled] | None = [] if "cohorts" in manifest else None
+    expected = recompute_tally(fingerprint, manifest, entries, final_head, labelled=labelled)
     if canonical_json(expected) != canonical_json(tally):
         raise TrusteeRefusal("the server's encrypted tally is not the sum of the counted ballots")
     if expected["counted"] > roll["issued"] + roll["reissued"] or roll["issued"] > roll["size"]:
         raise TrusteeRefusal("more credentials were counted than the roll issued")
-    return fingerprint
+    if labelled is None:
+        return CheckedTally(fingerprint)
+    if cohort_tally is None:
+        raise TrusteeRefusal("the server published no cohort tally for this cohort election")
+    sums, plan = cohorts.check_cohort_tally(manifest, labelled, cohort_tally)
+    return CheckedTally(fingerprint, sums, plan)
 
 
 def decryption_message(
-    key: TrusteeKey, status: dict[str, Any], fingerprint: bytes, tally: dict[str, Any]
+    key: TrusteeKey, status: dict[str, Any], checked: CheckedTally, tally: dict[str, Any]
 ) -> dict[str, Any]:
-    """Our decryption share of every tally ciphertext, each with its proof (protocol §4.4)."""
+    """Our decryption share of every tally ciphertext, each with its proof (protocol §4.4), and
+    of every cohort group our own release plan publishes."""
+    fingerprint = checked.fingerprint
     share = secret_share(key, status)
     own_key = verification_keys(list(announcements(status).values()), [key.index])[key.index]
     if Point.base(share) != own_key:
@@ -535,7 +544,12 @@ def decryption_message(
                 raise TrusteeRefusal("the tally has a ciphertext that needs no decryption")
             items.append(to_json(partial_decrypt(fingerprint, key.index, share, ciphertext)))
         questions.append(items)
-    return {"shares": questions}
+    message: dict[str, Any] = {"shares": questions}
+    if checked.cohort_plan is not None:
+        message["cohorts"] = cohorts.cohort_shares(
+            key.index, share, fingerprint, checked.cohort_sums, checked.cohort_plan
+        )
+    return message
 
 
 def new_secrets(index: int, threshold: int) -> TrusteeSecrets:
@@ -545,6 +559,7 @@ def new_secrets(index: int, threshold: int) -> TrusteeSecrets:
 
 
 __all__ = [
+    "CheckedTally",
     "CryptoError",
     "TrusteeRefusal",
     "announcement",

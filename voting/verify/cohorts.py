@@ -438,6 +438,40 @@ def cohort_tally(
     return out
 
 
+def tally_by_cohort(
+    cohorts: Cohorts,
+    merged: set[tuple[int, int]],
+    counted: Iterable[tuple[Iterable[tuple[int, int]], bytes]],
+    widths: Sequence[int],
+) -> tuple[dict[Vector, tuple[int, list]], list[list[dict[str, Any]]], list[Release]]:
+    """Protocol §12.4–§12.5 from the counted ballots, each ``(labels, row)``: its labels'
+    ``(dimension, value)`` and its ciphertexts in tally layout (``A‖B`` each). Each ballot is
+    added once into its cell (its label vector after the merge map); returns the cells, the
+    per-cohort sums (the record's ``cohort_tally``) and the release plan. The server computes
+    the tally with it, and each trustee recomputes it from the board before decrypting."""
+    dims = len(cohorts.dimensions)
+    vectors: list[Vector] = []
+
+    def rows() -> Iterable[tuple[Vector, bytes]]:
+        for labels, row in counted:
+            vector = apply_merges(label_vector(dims, labels), merged)
+            vectors.append(vector)
+            yield vector, row
+
+    cells = cell_sums(rows(), sum(widths))
+    return cells, cohort_tally(cohorts, cells, widths), release_plan(cohorts, vectors)
+
+
+def release_json(release: Release) -> dict[str, Any]:
+    """A release as the server stores it beside the sums (``cohort-tally.json``'s ``plan``)."""
+    return {
+        "dimension": release.dimension,
+        "kind": release.kind,
+        "groups": [list(g) for g in release.groups] if release.groups is not None else None,
+        "reason": release.reason,
+    }
+
+
 def group_sum(per_value: Sequence[dict[str, Any]], group: Sequence[int]) -> list[list[Sum]]:
     """The encrypted sum of a published group (the sum of its values' sums), in tally layout."""
     questions = None

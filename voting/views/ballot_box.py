@@ -125,6 +125,10 @@ MESSAGES = {
     "reused_ciphertext": _(
         "This ballot repeats an encryption that is already on the board. Encrypt a new one."
     ),
+    "merged_label": _(
+        "Your credential carries a group that too few people share, so it was merged "
+        "into “not stated”. Cast your ballot without it."
+    ),
 }
 STATUS = {
     "bad_election": 400,
@@ -140,6 +144,7 @@ STATUS = {
     "too_many_ballots": 409,
     "too_many_audits": 409,
     "reused_ciphertext": 409,
+    "merged_label": 409,
     # bad_board_reference, like every proof and signature failure: 422
 }
 

@@ -140,6 +140,7 @@ def trustees_json(request: HttpRequest, uuid) -> JsonResponse:
     data = status(election, None)
     data.pop("shares_for_me")
     data.pop("my_index")
+    data.pop("definition")
     return JsonResponse(data)
 
 
@@ -287,6 +288,19 @@ def tally_json(request: HttpRequest, uuid) -> JsonResponse:
     if election.encrypted_tally is None:
         raise FeedNotFound("not_published", "the encrypted tally is published when the poll closes")
     return JsonResponse(election.encrypted_tally)
+
+
+@json_feed()
+def cohort_tally_json(request: HttpRequest, uuid) -> JsonResponse:
+    """The merge map, the per-cohort sums and the server's release plan (docs/protocol.md §12),
+    from the close on: what a trustee compares with its own before decrypting a group."""
+    election = _frozen(uuid)
+    if "cohorts" not in election.manifest:
+        raise FeedNotFound("no_cohorts", "this election has no cohort dimensions")
+    published = cohorts.published_tally(election)
+    if published is None:
+        raise FeedNotFound("not_published", "the cohort tally is published when the poll closes")
+    return JsonResponse(published)
 
 
 @json_feed()

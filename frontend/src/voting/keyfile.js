@@ -41,8 +41,9 @@ async function deriveKey(passphrase, salt, iterations) {
 
 /**
  * Seal { election (32 hex), ceremonyContext (bytes), threshold, secrets, issuerKey (PKCS#8 DER
- * bytes of the trustee's RSA issuer key, docs/elections.md §3) } under `passphrase`; returns the
- * key file as JSON data.
+ * bytes of the trustee's RSA issuer key, docs/elections.md §3), cohortKeys ([{dimension, value,
+ * key: PKCS#8 DER}], an issuer's keys per stated cohort value, protocol §12.2; absent or empty
+ * otherwise) } under `passphrase`; returns the key file as JSON data.
  */
 export async function sealKeyFile(key, passphrase, iterations = ITERATIONS) {
   if (typeof passphrase !== "string" || [...passphrase].length < MIN_PASSPHRASE) {
@@ -61,10 +62,29 @@ export async function sealKeyFile(key, passphrase, iterations = ITERATIONS) {
     cipher: { name: CIPHER, nonce: bytesToHex(nonce) },
   };
   if (!(key.issuerKey instanceof Uint8Array) || key.issuerKey.length === 0) throw new KeyFileError("the issuer key is missing");
-  const plaintext = utf8(canonicalJson({ ...toJson("trusteeSecrets", key.secrets), issuer_key: bytesToHex(key.issuerKey) }));
+  const content = { ...toJson("trusteeSecrets", key.secrets), issuer_key: bytesToHex(key.issuerKey) };
+  // The cohort keys go in only when there are some: a key file of an election without
+  // dimensions is byte for byte what it was.
+  if (key.cohortKeys?.length) content.cohort_keys = checkCohortKeys(key.cohortKeys).map((k) => ({ dimension: k.dimension, value: k.value, key: bytesToHex(k.key) }));
+  const plaintext = utf8(canonicalJson(content));
   const aes = await deriveKey(passphrase, salt, iterations);
   const ciphertext = await subtle().encrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8(canonicalJson(header)) }, aes, plaintext);
   return { ...header, ciphertext: bytesToHex(new Uint8Array(ciphertext)) };
+}
+
+/** [{dimension, value, key}] with distinct stated values (d 1..3, v 1..8), ascending, each a non-empty DER. */
+function checkCohortKeys(items) {
+  if (!Array.isArray(items) || items.length > 24) throw new KeyFileError("the key file's cohort keys are malformed");
+  let previous = 0;
+  for (const item of items) {
+    const order = Number.isSafeInteger(item?.dimension) && Number.isSafeInteger(item?.value) ? item.dimension * 16 + item.value : -1;
+    if (item.dimension < 1 || item.dimension > 3 || item.value < 1 || item.value > 8 || order <= previous) {
+      throw new KeyFileError("the key file's cohort keys are malformed");
+    }
+    if (!(item.key instanceof Uint8Array) || item.key.length === 0) throw new KeyFileError("the key file's cohort keys are malformed");
+    previous = order;
+  }
+  return items;
 }
 
 function intIn(value, what, low, high) {
@@ -89,7 +109,7 @@ export function parseKeyFile(text) {
   }
 }
 
-/** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets, issuerKey }. */
+/** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets, issuerKey, cohortKeys }. */
 export async function openKeyFile(data, passphrase) {
   const keys = data && typeof data === "object" ? Object.keys(data).sort() : [];
   if (keys.join() !== [...HEADER_KEYS, "ciphertext"].sort().join()) throw new KeyFileError("this is not a Mashwara trustee key file", "not_a_key_file");
@@ -118,11 +138,22 @@ export async function openKeyFile(data, passphrase) {
   }
   const issuerKey = hex(content.issuer_key, "issuer_key");
   delete content.issuer_key;
+  let cohortKeys = [];
+  if ("cohort_keys" in content) {
+    if (!Array.isArray(content.cohort_keys) || content.cohort_keys.length === 0) throw new KeyFileError("the key file's cohort keys are malformed");
+    cohortKeys = checkCohortKeys(
+      content.cohort_keys.map((item) => {
+        if (!item || typeof item !== "object" || Object.keys(item).sort().join() !== "dimension,key,value") throw new KeyFileError("the key file's cohort keys are malformed");
+        return { dimension: item.dimension, value: item.value, key: hex(item.key, "cohort key") };
+      }),
+    );
+    delete content.cohort_keys;
+  }
   const secrets = fromJson("trusteeSecrets", content);
   if (secrets.trustee !== trustee || secrets.coefficients.length !== threshold) {
     throw new KeyFileError("the key file's contents do not match its header");
   }
-  return { election: data.election, ceremonyContext, threshold, secrets, issuerKey };
+  return { election: data.election, ceremonyContext, threshold, secrets, issuerKey, cohortKeys };
 }
 
 /** The text written to disk (readable JSON; any layout is accepted back). */

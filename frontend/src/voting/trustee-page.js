@@ -1,24 +1,23 @@
 // The trustee page: make the secret key in this browser and hand it over once as a
 // passphrase-locked key file; publish commitments; then, from the key file, send shares, check
 // the shares received (complain if wrong), answer complaints; later rebuild the tally from the
-// board and send decryption shares with their proofs (docs/elections.md §6–§7).
+// board and send decryption shares with their proofs (docs/elections.md §6–§7). An issuer
+// (trustees 1..k) also makes its RSA keys here — the credential key and, in an election with
+// cohort dimensions, one per stated value — and signs the voters' blinded requests with them.
 
 import { localDigits } from "./election.js";
 import { NetworkFailure, ServerRefusal, getJson, postJson } from "./api.js";
 import { KeyFileError, keyFileText, openKeyFile, parseKeyFile, sealKeyFile, MIN_PASSPHRASE } from "./keyfile.js";
 import { has, secureContext, setText, t } from "./messages.js";
+import { issuerSigner, newCohortKeys, newIssuerKey, signQueue, signedLedger } from "./issuer.js";
 import {
-  announcement,
-  checkOwnIssuerKey,
+  checkOwnKeys,
   checkTally,
+  cohortValuesToMake,
+  commitmentsMessage,
   decryptionMessage,
-  issuerKeyAnnouncement,
-  issuerSigner,
-  newIssuerKey,
   newSecrets,
   nextCeremonyStep,
-  signQueue,
-  signedLedger,
   TrusteeRefusal,
 } from "./trustee.js";
 
@@ -44,11 +43,14 @@ function log(text) {
   document.getElementById("trustee-log").append(item);
 }
 
+/** A refusal's sentence in the page's language (the English one if the page lacks it). */
+function refusalText(error) {
+  const key = `refusal_${error.code}`;
+  return has(key) ? t(key, error.params) : error.message;
+}
+
 function explain(error) {
-  if (error instanceof TrusteeRefusal) {
-    const key = `refusal_${error.code}`;
-    return t("refused", { message: has(key) ? t(key, error.params) : error.message });
-  }
+  if (error instanceof TrusteeRefusal) return t("refused", { message: refusalText(error) });
   if (error instanceof ServerRefusal) return t("refused", { message: error.message });
   if (error instanceof KeyFileError && has(`keyfile_${error.code}`)) return t(`keyfile_${error.code}`);
   if (error instanceof NetworkFailure) return `${t("error")} ${error.message}`;
@@ -107,8 +109,8 @@ async function advance(key) {
       setTimeout(() => advance(key).catch((error) => status(explain(error))), POLL_SECONDS * 1000);
       return;
     }
-    const [step, body] = due;
-    if (step === "commitments") body.issuer_key = await issuerKeyAnnouncement(key);
+    const [step, dueBody] = due;
+    const body = step === "commitments" ? await commitmentsMessage(key) : dueBody;
     const updated = await postJson(`${base}ceremony/${step}`, body, { csrf });
     renderStatus(updated);
     if (step === "verification") {
@@ -119,10 +121,33 @@ async function advance(key) {
   }
 }
 
+/** Progress while the keys are made (RSA-3072 takes up to a second or more each on a phone). */
+function keyProgress(done, total) {
+  const bar = document.getElementById("keygen-progress");
+  document.getElementById("keygen-progress-box").hidden = false;
+  bar.max = total;
+  bar.value = done;
+  status(t("making_keys", { done, total }));
+  return new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint
+}
+
 function generate(ceremony) {
   const box = document.getElementById("generate-box");
   box.hidden = false;
   let key = null;
+  let cohortValues = [];
+  try {
+    cohortValues = cohortValuesToMake(ceremony);
+  } catch (error) {
+    status(explain(error));
+    document.getElementById("generate-button").disabled = true;
+    return;
+  }
+  if (cohortValues.length) {
+    const note = document.getElementById("cohort-keys-note");
+    note.textContent = t("cohort_keys_note", { count: cohortValues.length });
+    note.hidden = false;
+  }
   document.getElementById("generate-button").addEventListener("click", async () => {
     const first = document.getElementById("new-passphrase").value;
     const second = document.getElementById("new-passphrase-again").value;
@@ -131,12 +156,19 @@ function generate(ceremony) {
     document.getElementById("generate-button").disabled = true;
     status(t("generating"));
     try {
+      const total = 1 + cohortValues.length;
+      await keyProgress(0, total);
+      const issuerKey = await newIssuerKey();
+      await keyProgress(1, total);
+      const cohortKeys = await newCohortKeys(cohortValues, (done) => keyProgress(1 + done, total));
+      status(t("generating"));
       key = {
         election: app.dataset.election,
         ceremonyContext: Uint8Array.from(ceremony.ceremony_context.match(/../g), (h) => parseInt(h, 16)),
         threshold: ceremony.threshold,
         secrets: newSecrets(ceremony.my_index, ceremony.threshold),
-        issuerKey: await newIssuerKey(),
+        issuerKey,
+        cohortKeys,
       };
       const sealed = await sealKeyFile(key, first);
       const link = document.getElementById("keyfile-link");
@@ -159,7 +191,7 @@ function generate(ceremony) {
   publish.addEventListener("click", async () => {
     publish.disabled = true;
     try {
-      const body = { ...announcement(key), issuer_key: await issuerKeyAnnouncement(key) };
+      const body = await commitmentsMessage(key);
       renderStatus(await postJson(`${base}ceremony/commitments`, body, { csrf }));
       log(t("sent_commitments"));
       box.hidden = true;
@@ -176,8 +208,10 @@ function generate(ceremony) {
 
 async function checkManifestHoldsMyKey(key) {
   const published = await getJson(`${base}manifest.json`);
-  await checkOwnIssuerKey(key, published.manifest);
+  const cohortKeys = await checkOwnKeys(key, published.manifest);
   log(t("manifest_holds_key"));
+  if (cohortKeys) log(t("manifest_holds_cohort_keys", { count: cohortKeys }));
+  app.dataset.manifestChecked = String(cohortKeys); // how many of our cohort keys it holds
   return published.fingerprint;
 }
 
@@ -202,14 +236,19 @@ async function issue(key) {
   const ledger = loadLedger(key);
   saveLedger(key, ledger);
   status(t("issuing"));
+  const refusedBefore = new Set();
   for (;;) {
     const queue = await getJson(`${base}issuer/queue`);
     if (queue.state !== "credentials") break;
     if (queue.requests.length) {
-      const { message, signed } = signQueue(signer, queue);
+      const { message, signed, refused } = signQueue(signer, queue);
+      for (const item of refused.filter((r) => !refusedBefore.has(r.request))) {
+        refusedBefore.add(item.request);
+        log(refusalText(new TrusteeRefusal(item.code, item.params)));
+      }
       for (const [request, rollId] of signed) ledger[request] = rollId;
       saveLedger(key, ledger); // the ledger first: it must never miss a signature the server holds
-      await postJson(`${base}issuer/signatures`, message, { csrf });
+      if (message.signatures.length) await postJson(`${base}issuer/signatures`, message, { csrf });
     }
     await new Promise((resolve) => setTimeout(resolve, ISSUE_POLL_SECONDS * 1000));
   }
@@ -247,14 +286,22 @@ async function decrypt(key) {
     getJson(`${base}board/head.json`),
     getJson(`${base}roll.json`),
   ]);
+  // Per-cohort sums and their release plan, in an election with cohort dimensions (protocol §12).
+  const cohortFeed = published.manifest.cohorts ? await getJson(`${base}cohort-tally.json`) : null;
   const entries = await boardEntries();
   status(t("checking_board", { count: entries.length }));
-  const fingerprint = await checkTally(key, ceremony, published, entries, head, roll, tally, (done, total) =>
-    status(t("checking_ballots", { done, total })),
-  );
+  const { fingerprint, cohorts } = await checkTally(key, ceremony, published, entries, head, roll, tally, {
+    onProgress: (done, total) => status(t("checking_ballots", { done, total })),
+    cohortFeed,
+  });
   log(t("tally_ok", { count: tally.counted }));
+  if (cohorts) {
+    const groups = cohorts.plan.reduce((sum, release) => sum + (release.groups?.length ?? 0), 0);
+    const withheld = cohorts.plan.filter((release) => release.groups === null).length;
+    log(t("cohorts_ok", { groups, withheld }));
+  }
   status(t("decrypting"));
-  await postJson(`${base}decryption`, decryptionMessage(key, ceremony, fingerprint, tally), { csrf });
+  await postJson(`${base}decryption`, decryptionMessage(key, ceremony, fingerprint, tally, cohorts), { csrf });
   log(t("decrypted"));
   status("");
   app.dataset.decrypted = "true";

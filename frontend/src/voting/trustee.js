@@ -7,6 +7,8 @@
 // counted than issued — so that no single voter's ballot can be passed off as the tally. It also
 // checks every counted ballot's credential, signature and proofs: a ballot whose ciphertexts are
 // not proven 0/1 could cancel the other ballots out of the sum and leave one voter alone in it.
+// In an election with cohort dimensions it also checks each counted ballot's labels and rebuilds
+// the per-cohort sums and the release plan (trustee-cohorts.js) before decrypting the groups.
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -33,53 +35,21 @@ import {
   verificationKeys,
 } from "../../crypto/threshold.js";
 import { ballotContext, cj, sha256f, shapes, trackerOf } from "./election.js";
-import { importIssuers, verifyCredential } from "./issuer.js";
+import {
+  cohortKeyAnnouncements,
+  importCohortKeys,
+  importIssuer,
+  importIssuers,
+  issuerKeyAnnouncement,
+  modulusOf,
+  statedValues,
+  verifyCredential,
+  verifyLabels,
+} from "./issuer.js";
+import { REFUSALS, TrusteeRefusal } from "./refusal.js";
+import { checkCohortTally, cohortShares } from "./trustee-cohorts.js";
 
-/**
- * A reason to stop, with a code the page translates (`refusal_<code>` in its message list) and
- * parameters in Python's %(name)s style; the English text is the fallback.
- */
-export class TrusteeRefusal extends Error {
-  constructor(code, params = {}) {
-    super((REFUSALS[code] ?? code).replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? "")));
-    this.code = code;
-    this.params = params;
-  }
-}
-
-export const REFUSALS = {
-  not_in_ceremony: "trustee %(index)s is not in this ceremony",
-  wrong_trustee: "this key file is for trustee %(index)s, but you are signed in as trustee %(signed_in)s",
-  other_ceremony: "this key file belongs to another ceremony (the context differs)",
-  other_threshold: "the ceremony's threshold differs from the key file's",
-  not_my_commitments: "the commitments published for you are not this key file's",
-  commitments_name_another: "trustee %(index)s's commitments name another",
-  commitments_missing: "trustees %(trustees)s have not published their commitments yet",
-  malformed_share: "a share addressed to you is malformed",
-  shares_missing: "shares from trustees %(trustees)s are missing",
-  shares_still_fail: "the shares from trustees %(trustees)s still fail their checks",
-  bad_fingerprint: "the manifest does not hash to its fingerprint",
-  manifest_other_ceremony: "the manifest is not from this key file's ceremony",
-  definition_mismatch: "the manifest's definition does not match the ceremony context",
-  joint_key_mismatch: "the manifest's joint key is not the sum of the commitments",
-  no_final_head: "the board has no final head for this election yet",
-  bad_head_signature: "the final board head's signature does not verify",
-  entry_missing: "board entry %(position)s is missing or out of order",
-  bad_tracker: "board entry %(position)s: the tracker does not match the ballot",
-  broken_chain: "board entry %(position)s: the hash chain is broken",
-  bad_board_reference: "board entry %(position)s: the ballot names a board head that is not on this board before it",
-  repeated_tracker: "board entry %(position)s repeats the tracker of entry %(first)s",
-  not_at_final_head: "the board does not end at the signed final head",
-  wrong_shape: "ballot %(position)s has the wrong shape",
-  copied_ballot: "ballot %(position)s repeats a ciphertext of another counted ballot: refusing to decrypt a tally that could single out a voter",
-  tally_mismatch: "the server's encrypted tally is not the sum of the counted ballots",
-  too_many_counted: "more credentials were counted than the roll issued",
-  share_mismatch: "your secret share does not match your public verification key",
-  nothing_counted: "no ballot was counted: there is nothing to decrypt",
-  bad_ballot: "counted ballot %(position)s does not verify: refusing to decrypt",
-  issuer_key_missing: "the manifest does not hold your issuer key as issuer %(index)s: the server could mint credentials with a key of its own",
-};
-
+export { REFUSALS, TrusteeRefusal };
 const refusal = (code, params) => new TrusteeRefusal(code, params);
 
 /** Fresh secrets: k coefficients and a communication key from the CSPRNG. */
@@ -101,6 +71,32 @@ export function announcement(key) {
     communicationKey: baseMul(secrets.communicationKey),
     communicationProof: proveKnowledge(communicationContext(ctx, secrets.trustee), secrets.communicationKey),
   });
+}
+
+/**
+ * The election's definition from the ceremony status, checked against the ceremony context it
+ * must hash to (docs/elections.md §1), so that the page makes keys for the dimensions the
+ * ceremony binds and not for others the server names.
+ */
+export function ceremonyDefinition(status) {
+  const definition = status.definition;
+  if (!definition || typeof definition !== "object" || bytesToHex(sha256f("ceremony-context", cj(definition))) !== status.ceremony_context) {
+    throw refusal("ceremony_definition_mismatch", {});
+  }
+  return definition;
+}
+
+/** The stated values [[d, v], …] this trustee makes cohort keys for: all of them for an issuer (trustees 1..k), none otherwise (protocol §12.2). */
+export function cohortValuesToMake(status) {
+  const definition = ceremonyDefinition(status);
+  return status.my_index <= status.threshold ? statedValues(definition.cohorts) : [];
+}
+
+/** The commitments with the issuer key and, for an issuer in an election with dimensions, the cohort keys, each with its proof of possession. */
+export async function commitmentsMessage(key) {
+  const body = { ...announcement(key), issuer_key: await issuerKeyAnnouncement(key) };
+  if (key.cohortKeys?.length) body.cohort_keys = await cohortKeyAnnouncements(key);
+  return body;
 }
 
 function trusteeEntry(status, index) {
@@ -220,15 +216,17 @@ export function secretShare(key, status) {
 
 // -- decryption --------------------------------------------------------------------------------------
 
+// What the manifest gains when the ceremony completes (voting/verify/election.py): not part of the
+// definition the ceremony context hashes.
+const FROZEN_AT_CEREMONY_END = ["joint_public_key", "ceremony_context", "issuers", "cohort_keys"];
+
 export function checkManifest(key, status, published) {
   const { manifest } = published;
   const fingerprint = sha256f("election-fingerprint", cj(manifest));
   if (published.fingerprint !== bytesToHex(fingerprint)) throw refusal("bad_fingerprint", {});
   if (manifest.ceremony_context !== bytesToHex(key.ceremonyContext)) throw refusal("manifest_other_ceremony", {});
   const definition = { ...manifest };
-  delete definition.joint_public_key;
-  delete definition.ceremony_context;
-  delete definition.issuers;
+  for (const member of FROZEN_AT_CEREMONY_END) delete definition[member];
   if (bytesToHex(sha256f("ceremony-context", cj(definition))) !== manifest.ceremony_context) {
     throw refusal("definition_mismatch", {});
   }
@@ -307,6 +305,16 @@ export function verifyBoard(fingerprint, manifest, entries, finalHead) {
   return [...counted.values()];
 }
 
+// Each counted ballot's ciphertexts as points, parsed once for the overall and the cohort sums.
+const parsedRows = new WeakMap();
+
+function rowsOf(entry, manifest) {
+  if (!parsedRows.has(entry)) {
+    parsedRows.set(entry, ballotCiphertexts(entry.ballot, manifest).map((row) => row.map((ct) => fromJson("ciphertext", ct))));
+  }
+  return parsedRows.get(entry);
+}
+
 /** The homomorphic sum of the counted ballots, refusing a ciphertext that appears twice. */
 export function sumCounted(manifest, counted) {
   const widths = tallyLayout(manifest);
@@ -315,13 +323,16 @@ export function sumCounted(manifest, counted) {
   for (const entry of counted) {
     ballotCiphertexts(entry.ballot, manifest).forEach((row, q) => {
       if (row.length !== widths[q]) throw refusal("wrong_shape", { position: entry.position });
-      row.forEach((ct, i) => {
+      for (const ct of row) {
         if (seen.has(ct.a)) throw refusal("copied_ballot", { position: entry.position });
         seen.add(ct.a);
-        const value = fromJson("ciphertext", ct);
-        sums[q][i] = { a: sums[q][i].a.add(value.a), b: sums[q][i].b.add(value.b) };
-      });
+      }
     });
+    rowsOf(entry, manifest).forEach((row, q) =>
+      row.forEach((value, i) => {
+        sums[q][i] = { a: sums[q][i].a.add(value.a), b: sums[q][i].b.add(value.b) };
+      }),
+    );
   }
   return { counted: counted.length, questions: sums.map((row) => row.map((ct) => toJson("ciphertext", ct))) };
 }
@@ -331,11 +342,12 @@ export function recomputeTally(fingerprint, manifest, entries, finalHead) {
   return sumCounted(manifest, verifyBoard(fingerprint, manifest, entries, finalHead));
 }
 
-/** A counted ballot's credential (RSA), Schnorr signature and every proof (docs §4). */
-export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
+/** A counted ballot's credential (RSA) with its cohort labels, Schnorr signature and every proof (docs §4). */
+export async function checkCountedBallot(fingerprint, manifest, issuer, entry, cohortKeys = new Map()) {
   const { ballot, position } = entry;
   try {
     await verifyCredential(issuer, fingerprint, ballot.credential);
+    await verifyLabels(issuer, cohortKeys, manifest, fingerprint, ballot.credential);
     const unsigned = { ...ballot };
     delete unsigned.signature;
     verifyCredentialSignature(fingerprint, fromJson("point", ballot.credential.key), cj(unsigned), fromJson("credentialSignature", ballot.signature));
@@ -355,14 +367,20 @@ export async function checkCountedBallot(fingerprint, manifest, issuer, entry) {
   }
 }
 
-/** Every check before decrypting; `onProgress(done, total)` while the ballots are verified. */
-export async function checkTally(key, status, published, entries, finalHead, roll, tally, onProgress = () => {}) {
+/**
+ * Every check before decrypting; `onProgress(done, total)` while the ballots are verified. In an
+ * election with cohort dimensions `cohortFeed` is the server's GET …/cohort-tally.json, checked
+ * against the counted ballots (trustee-cohorts.js). Returns {fingerprint, cohorts: {plan, sums}
+ * or null}.
+ */
+export async function checkTally(key, status, published, entries, finalHead, roll, tally, { onProgress = () => {}, cohortFeed = null } = {}) {
   const fingerprint = checkManifest(key, status, published);
   const { manifest } = published;
   const counted = verifyBoard(fingerprint, manifest, entries, finalHead);
   const issuer = await importIssuers(manifest);
+  const cohortKeys = await importCohortKeys(manifest);
   for (let i = 0; i < counted.length; i++) {
-    await checkCountedBallot(fingerprint, manifest, issuer, counted[i]);
+    await checkCountedBallot(fingerprint, manifest, issuer, counted[i], cohortKeys);
     if (i % 20 === 19) {
       onProgress(i + 1, counted.length);
       await new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint
@@ -371,15 +389,21 @@ export async function checkTally(key, status, published, entries, finalHead, rol
   const expected = sumCounted(manifest, counted);
   if (canonicalJson(expected) !== canonicalJson(tally)) throw refusal("tally_mismatch", {});
   if (expected.counted > roll.issued + roll.reissued || roll.issued > roll.size) throw refusal("too_many_counted", {});
-  return fingerprint;
+  let cohorts = null;
+  if (manifest.cohorts) cohorts = checkCohortTally(manifest, counted, cohortFeed, tallyLayout(manifest), (entry) => rowsOf(entry, manifest));
+  return { fingerprint, cohorts };
 }
 
-export function decryptionMessage(key, status, fingerprint, tally) {
+/**
+ * The decryption shares of the tally and, in an election with cohort dimensions, of every group
+ * the checked plan publishes (`cohorts`: checkTally's).
+ */
+export function decryptionMessage(key, status, fingerprint, tally, cohorts = null) {
   const share = secretShare(key, status);
   const index = key.secrets.trustee;
   const own = verificationKeys([...announcements(status).values()], [index]).get(index);
   if (!baseMul(share).equals(own)) throw refusal("share_mismatch", {});
-  return {
+  const message = {
     shares: tally.questions.map((question) =>
       question.map((item) => {
         const ciphertext = fromJson("ciphertext", item);
@@ -388,50 +412,11 @@ export function decryptionMessage(key, status, fingerprint, tally) {
       }),
     ),
   };
+  if (cohorts !== null) message.cohorts = cohortShares(fingerprint, index, share, cohorts, tally.questions.map((q) => q.length));
+  return message;
 }
 
-
-// -- issuing credentials (docs/elections.md §3) -------------------------------------------------------
-
-const RSA_PSS = { name: "RSA-PSS", hash: "SHA-384" };
-const subtle = () => globalThis.crypto.subtle;
-const fromB64url = (text) => BigInt(`0x${bytesToHex(Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))) || "0"}`);
-
-/** A fresh RSA-3072 (e = 65537) issuer key, made in this browser: its PKCS#8 DER bytes. */
-export async function newIssuerKey() {
-  const pair = await subtle().generateKey(
-    { ...RSA_PSS, modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]) },
-    true,
-    ["sign", "verify"],
-  );
-  return new Uint8Array(await subtle().exportKey("pkcs8", pair.privateKey));
-}
-
-/** frame("mashwara/v1/issuer-key") ‖ frame(cc) ‖ frame(int(i)): what the proof of possession signs. */
-export function issuerKeyMessage(ceremonyContext, index) {
-  return concatBytes(frame(utf8("mashwara/v1/issuer-key")), frame(ceremonyContext), frame(int8(index)));
-}
-
-const signingKey = (key) => subtle().importKey("pkcs8", key.issuerKey, RSA_PSS, true, ["sign"]);
-
-async function pssSign(key, message) {
-  const signature = await subtle().sign({ name: "RSA-PSS", saltLength: 48 }, await signingKey(key), message);
-  return bytesToHex(new Uint8Array(signature));
-}
-
-/** The issuer's public key as SubjectPublicKeyInfo PEM. */
-export async function issuerPublicPem(key) {
-  const jwk = await subtle().exportKey("jwk", await signingKey(key));
-  const publicKey = await subtle().importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "PS384", ext: true }, RSA_PSS, true, ["verify"]);
-  const der = new Uint8Array(await subtle().exportKey("spki", publicKey));
-  const base64 = btoa(String.fromCharCode(...der));
-  return `-----BEGIN PUBLIC KEY-----\n${base64.match(/.{1,64}/g).join("\n")}\n-----END PUBLIC KEY-----\n`;
-}
-
-/** {"pem", "proof"}: the announced issuer key and its proof of possession (elections §6). */
-export async function issuerKeyAnnouncement(key) {
-  return { pem: await issuerPublicPem(key), proof: await pssSign(key, issuerKeyMessage(key.ceremonyContext, key.secrets.trustee)) };
-}
+// -- the manifest holds our keys -----------------------------------------------------------------------
 
 /**
  * Our issuer key is the manifest's issuer i (else the server could have swapped in its own). The
@@ -441,52 +426,40 @@ export async function checkOwnIssuerKey(key, manifest) {
   const index = key.secrets.trustee;
   const issuers = await importIssuers(manifest).catch(() => null);
   if (issuers && issuers.threshold === key.threshold && index > issuers.threshold) return;
-  const mine = (await subtle().exportKey("jwk", await signingKey(key))).n;
+  const mine = await modulusOf(key.issuerKey);
   const theirs = issuers?.keys.get(index);
-  const published = theirs ? (await subtle().exportKey("jwk", theirs)).n : null;
+  const published = theirs ? await modulusOf(theirs) : null;
   if (published !== mine || issuers.threshold !== key.threshold) throw refusal("issuer_key_missing", { index });
 }
 
-function modPow(base, exponent, modulus) {
-  let result = 1n;
-  base %= modulus;
-  while (exponent > 0n) {
-    if (exponent & 1n) result = (result * base) % modulus;
-    base = (base * base) % modulus;
-    exponent >>= 1n;
+/**
+ * In an election with cohort dimensions, the manifest's cohort keys of issuer i are exactly the
+ * ones of our key file, one per stated value (protocol §12.2): a key the server made in our
+ * place would let it issue labels of its own choosing. A trustee beyond k holds none.
+ */
+export async function checkOwnCohortKeys(key, manifest) {
+  const index = key.secrets.trustee;
+  const stated = manifest.cohorts && index <= manifest.issuers.threshold ? statedValues(manifest.cohorts) : [];
+  const published = (manifest.cohort_keys ?? []).filter((item) => item?.trustee === index);
+  if (published.length !== stated.length) {
+    const [dimension, value] = stated[0] ?? [published[0]?.dimension, published[0]?.value];
+    throw refusal("cohort_key_missing", { index, dimension, value });
   }
-  return result;
+  for (const [n, [dimension, value]] of stated.entries()) {
+    const mine = (key.cohortKeys ?? []).find((item) => item.dimension === dimension && item.value === value);
+    const theirs = published[n];
+    let same = false;
+    if (mine && theirs.dimension === dimension && theirs.value === value) {
+      const imported = await importIssuer(theirs).catch(() => null);
+      same = imported !== null && (await modulusOf(mine.key)) === (await modulusOf(imported));
+    }
+    if (!same) throw refusal("cohort_key_missing", { index, dimension, value });
+  }
+  return stated.length;
 }
 
-/** An RSA signer with the CRT from the key's JWK: blindSign(hex) → hex (RFC 9474 BlindSign). */
-export async function issuerSigner(key) {
-  const jwk = await subtle().exportKey("jwk", await signingKey(key));
-  const [n, e, p, q, dp, dq, qi] = ["n", "e", "p", "q", "dp", "dq", "qi"].map((name) => fromB64url(jwk[name]));
-  const length = (n.toString(16).length + 1) >> 1;
-  return {
-    blindSign(blindedHex) {
-      const m = BigInt(`0x${blindedHex}`);
-      if (blindedHex.length !== 2 * length || m >= n) throw new Error("a blinded message does not fit the issuer key");
-      const sp = modPow(m % p, dp, p);
-      const sq = modPow(m % q, dq, q);
-      const h = (qi * (((sp - sq) % p) + p)) % p;
-      const s = sq + h * q;
-      if (modPow(s, e, n) !== m) throw new Error("signing failure: the RSA result does not verify");
-      return s.toString(16).padStart(2 * length, "0");
-    },
-  };
-}
-
-/** The signatures for a queue (GET …/issuer/queue) and the roll ids signed, for the ledger. */
-export function signQueue(signer, queue) {
-  return {
-    message: { signatures: queue.requests.map((r) => ({ request: r.request, blind_signature: signer.blindSign(r.blinded_message) })) },
-    signed: queue.requests.map((r) => [r.request, r.roll_id]),
-  };
-}
-
-/** The signed ledger {ledger, signature} of the roll ids this issuer signed for. */
-export async function signedLedger(key, fingerprintHex, rollIds) {
-  const ledger = { format: "mashwara/v1/issuer-ledger", election: fingerprintHex, issuer: key.secrets.trustee, entries: [...rollIds].sort() };
-  return { ledger, signature: await pssSign(key, utf8(canonicalJson(ledger))) };
+/** Both checks; the number of our cohort keys the manifest holds. */
+export async function checkOwnKeys(key, manifest) {
+  await checkOwnIssuerKey(key, manifest);
+  return checkOwnCohortKeys(key, manifest);
 }
