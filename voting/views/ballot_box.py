@@ -250,11 +250,12 @@ def elsewhere(request: HttpRequest, path: str) -> JsonResponse:
     a path that is no endpoint at all."""
     parts = path.split("/")
     if len(parts) == 2 and parts[1] in ENDPOINTS:
-        return post_only(_bad_election)(request)
+        return _bad_election(request)
     endpoints = " or ".join(f"/ballot-box/<election id>/{name}" for name in ENDPOINTS)
     return rejection(BallotRejected("unknown_endpoint", f"the ballot box answers {endpoints}"))
 
 
+@post_only
 def _bad_election(request: HttpRequest) -> JsonResponse:
     detail = "the election id must be a UUID (lowercase, with hyphens)"
     return rejection(BallotRejected("bad_election", detail))
