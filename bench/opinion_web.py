@@ -96,6 +96,7 @@ def _seed(statements: int, voters: int, seed: int):
         Statement(conversation=conversation, post=p) for p in posts
     )
     ids = [s.pk for s in made]
+    counts = dict.fromkeys(ids, 0)
     batch = []
     for member in members[1:]:
         key = conversations.participant_key(
@@ -104,6 +105,7 @@ def _seed(statements: int, voters: int, seed: int):
         side = 1 if member.pk % 2 else -1
         for statement in rng.sample(ids, max(1, statements // 5)):
             value = side if statement % 3 else 1
+            counts[statement] += 1
             batch.append(
                 OpinionVote(
                     conversation=conversation,
@@ -116,6 +118,9 @@ def _seed(statements: int, voters: int, seed: int):
             OpinionVote.objects.bulk_create(batch)
             batch = []
     OpinionVote.objects.bulk_create(batch)
+    for statement in made:  # the counts record_vote keeps, for the choice of the next statement
+        statement.vote_count = counts[statement.pk]
+    Statement.objects.bulk_update(made, ["vote_count"], batch_size=500)
     Conversation.objects.filter(pk=conversation.pk).update(vote_seq=F("vote_seq") + 1)
     return conversation, members[1:], ids
 

@@ -17,7 +17,7 @@ import logging
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -225,20 +225,25 @@ def record_vote(*, member: Membership, statement: Statement, choice: str) -> Opi
     )
     with transaction.atomic():
         # The conversation's row first: its counter has always made a conversation's votes
-        # take turns; taken first, it also refuses a vote that lost the race with closing,
-        # and no other vote of this participant on this statement can come in between, so
-        # "no row changed" means a first vote and the statement's count stays exact.
+        # take turns; taken first, it also refuses a vote that lost the race with closing, and
+        # no other vote of this participant on this statement can come in between, so the
+        # statement's count goes up exactly when this key had no vote on it yet.
         bumped = Conversation.objects.filter(pk=conversation.pk, is_open=True).update(
             vote_seq=F("vote_seq") + 1
         )
         if not bumped:
             raise ConversationClosed()
-        changed = OpinionVote.objects.filter(statement=statement, participant=key).update(
-            value=vote.value
+        earlier = OpinionVote.objects.filter(statement=OuterRef("pk"), participant=key)
+        Statement.objects.filter(pk=statement.pk).exclude(Exists(earlier)).update(
+            vote_count=F("vote_count") + 1
         )
-        if not changed:
-            vote.save(force_insert=True)
-            Statement.objects.filter(pk=statement.pk).update(vote_count=F("vote_count") + 1)
+        # One statement: insert, or change the value of the participant's earlier vote.
+        OpinionVote.objects.bulk_create(
+            [vote],
+            update_conflicts=True,
+            unique_fields=["statement", "participant"],
+            update_fields=["value"],
+        )
         transaction.on_commit(lambda: schedule_analysis(conversation.pk))
     return vote
 
