@@ -5,10 +5,11 @@ reader's own position and group; never a vote of anyone else.
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Prefetch, Value
 
 from .models import (
     Conversation,
@@ -106,16 +107,61 @@ def own_votes(conversation: Conversation, key: int | None) -> dict[int, int]:
     )
 
 
+# The tie-break's field: integers modulo the prime 2**31 - 1, so every product below stays under
+# 2**62 in PostgreSQL's and SQLite's 64-bit integers.
+TIE_PRIME = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """An order of statements drawn for one request: h(id) = (a·id² + b·id + c) mod p, a random
+    polynomial of degree 2 over the integers modulo the prime p. That family is 3-wise
+    independent, so each of a set of tied statements comes first with the same chance
+    (consecutive ids included, which a linear a·id + b does not give: it favours the ends).
+    Drawn per request from ``secrets``, never stored, and nothing of the voter goes in."""
+
+    a: int
+    b: int
+    c: int
+
+    @classmethod
+    def draw(cls) -> TieBreak:
+        return cls(*(secrets.randbelow(TIE_PRIME) for _ in range(3)))
+
+    def expression(self) -> ExpressionWrapper:
+        x = F("id") % Value(TIE_PRIME)
+        inner = (Value(self.a) * x + Value(self.b)) % Value(TIE_PRIME)
+        return ExpressionWrapper(
+            (inner * x + Value(self.c)) % Value(TIE_PRIME), output_field=BigIntegerField()
+        )
+
+
+# A statement's place in the queue: its votes so far, counted at most half off for an uncertain
+# consensus (uncertainty 100: each vote counts half; 0, before groups exist: in full).
+ROUTE = ExpressionWrapper(
+    F("vote_count") * (Value(200) - F("uncertainty")), output_field=BigIntegerField()
+)
+
+
 def next_statement(
-    conversation: Conversation, *, voted: dict[int, int], language: str, wanted: int | None
+    conversation: Conversation,
+    *,
+    voted: dict[int, int],
+    language: str,
+    wanted: int | None,
+    tie_break: TieBreak | None = None,
 ) -> Statement | None:
-    """The asked-for statement, else the newest published one the reader has not voted on:
-    new statements reach the people voting now, and everyone reaches the older ones in turn.
-    (Ordering by vote counts would aggregate every vote of the conversation on each page.)"""
+    """The asked-for statement, else the published one the reader has not voted on with the
+    fewest votes so far, each counted less where the groups' consensus on it is uncertain
+    (``ROUTE``); among equals, the order ``tie_break`` draws (a new one per call when not
+    given). Early statements keep being asked until they have caught up, newcomers do not all
+    get the same one, and the map learns where it knows least. One query over the
+    conversation's statements (its index), the counts kept on each row, not aggregated."""
     statements = _with_translations(published(conversation), language)
     if wanted is not None:
         return statements.filter(pk=wanted).first()
-    return statements.exclude(pk__in=list(voted)).order_by("-id").first()
+    order = (tie_break or TieBreak.draw()).expression()
+    return statements.exclude(pk__in=list(voted)).order_by(ROUTE, order).first()
 
 
 def voted_statements(conversation: Conversation, voted: dict[int, int], language: str) -> list:

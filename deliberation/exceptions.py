@@ -3,13 +3,19 @@ status a view should answer with; views turn them into a page or a message, neve
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 from convention.exceptions import DomainError
 
 
 class DeliberationError(DomainError):
-    pass
+    @property
+    def code(self) -> str:
+        """A stable name for clients that ask for JSON: the class name in snake case
+        (``ConversationClosed`` → ``conversation_closed``)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
 
 
 class NotAllowed(DeliberationError):
@@ -20,6 +26,14 @@ class NotAllowed(DeliberationError):
 class RoomClosed(DeliberationError):
     status = 403
     default_message = _("This room is locked: it can be read but not written to.")
+
+
+class ConversationClosed(DeliberationError):
+    status = 409
+    default_message = _(
+        "This conversation is closed: it no longer takes statements or votes. "
+        "Its final map stays open to read."
+    )
 
 
 class ThreadLocked(DeliberationError):

@@ -258,6 +258,8 @@ class ModerationKind(models.TextChoices):
     APPEAL_OVERTURNED = "appeal_overturned", _("overturned an action on appeal")
     APPROVE_TRANSLATION = "approve_translation", _("approved a translation of a statement")
     REJECT_TRANSLATION = "reject_translation", _("rejected a translation of a statement")
+    CLOSE_CONVERSATION = "close_conversation", _("closed a conversation")
+    REOPEN_CONVERSATION = "reopen_conversation", _("reopened a conversation")
 
 
 class ModerationAction(models.Model):
@@ -511,6 +513,8 @@ class Conversation(MultilingualText):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="conversations")
     room = models.OneToOneField(Room, on_delete=models.PROTECT, related_name="conversation")
     is_open = models.BooleanField(_("open for statements and votes"), default=True)
+    # When a moderator last closed it, to the hour like the moderation log; empty while open.
+    closed_hour = models.DateTimeField(null=True, blank=True, editable=False)
     # Counts every recorded vote or change; the analysis notes the value it saw, so a run
     # with nothing new to see is skipped.
     vote_seq = models.BigIntegerField(default=0, editable=False)
@@ -536,6 +540,12 @@ class Statement(models.Model):
     proposal = models.ForeignKey(
         Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # How the next statement is chosen for a voter (``conversation_selectors.next_statement``):
+    # the number of votes on it (passes and later changes of a vote not counted twice), kept by
+    # ``record_vote`` and the erasure of votes; and how uncertain the group-informed consensus
+    # on it is, 0 to 100, set by each analysis run (0 until groups exist).
+    vote_count = models.PositiveIntegerField(default=0, editable=False)
+    uncertainty = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -109,6 +109,16 @@ urlpatterns = [
         name="statement_new",
     ),
     path(
+        "deliberation/conversations/<int:conversation_id>/close/",
+        conversations.conversation_close,
+        name="conversation_close",
+    ),
+    path(
+        "deliberation/conversations/<int:conversation_id>/reopen/",
+        conversations.conversation_reopen,
+        name="conversation_reopen",
+    ),
+    path(
         "deliberation/conversations/<int:conversation_id>/map/",
         conversations.opinion_map,
         name="conversation_map",

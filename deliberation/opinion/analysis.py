@@ -13,7 +13,7 @@ no I/O, deterministic.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +23,12 @@ from .labels import stable_labels
 from .matrix import AGREE, DISAGREE, PASS, InvalidVotes, build_matrix, vote_patterns
 from .orientation import nearest_frame
 from .pca import project
-from .repness import group_counts, group_informed_consensus, representativeness
+from .repness import (
+    consensus_uncertainty,
+    group_counts,
+    group_informed_consensus,
+    representativeness,
+)
 
 __all__ = [
     "AGREE",
@@ -127,6 +132,9 @@ class OpinionMap:
     participants: int  # everyone who voted at least once
     clustered: int  # participants placed on the map
     statements: int
+    # statement -> how uncertain its group-informed consensus is, in [0, 1]; empty until
+    # groups exist (repness.consensus_uncertainty). Aggregate, for choosing what to ask next.
+    uncertainty: dict[int, float] = field(default_factory=dict)
 
     def public(self) -> dict:
         """JSON-safe aggregates only: no positions, no membership."""
@@ -144,6 +152,7 @@ class OpinionMap:
         data["format"] = FORMAT
         data["positions"] = [[key, x, y] for key, (x, y) in sorted(self.positions.items())]
         data["membership"] = [[key, label] for key, label in sorted(self.membership.items())]
+        data["uncertainty"] = [[key, value] for key, value in sorted(self.uncertainty.items())]
         return data
 
     @classmethod
@@ -184,6 +193,8 @@ class OpinionMap:
                 participants=int(data["participants"]),
                 clustered=int(data["clustered"]),
                 statements=int(data["statements"]),
+                # absent from maps cached before it existed: the same layout otherwise
+                uncertainty={int(k): float(u) for k, u in data.get("uncertainty", [])},
             )
         except (KeyError, TypeError, IndexError) as exc:
             raise ValueError("not an opinion map") from exc
@@ -290,6 +301,7 @@ def analyse(
     repness = representativeness(counts, min_votes=params.min_votes_per_group)
     bridging = bridging_scores(values, voted, initial_factor=projection.components[:, 0])
     consensus = group_informed_consensus(counts)
+    uncertain = consensus_uncertainty(counts)
 
     groups = []
     for g in range(group_total):
@@ -340,4 +352,5 @@ def analyse(
         participants=int(matrix.participants.size),
         clustered=int(placed.size),
         statements=int(ids.size),
+        uncertainty={int(ids[j]): _round(uncertain[j]) for j in range(ids.size)},
     )

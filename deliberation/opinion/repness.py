@@ -1,4 +1,5 @@
-"""Per-group vote counts, Pol.is representativeness and group-informed consensus.
+"""Per-group vote counts, Pol.is representativeness, group-informed consensus and how
+uncertain that consensus still is.
 
 Probabilities are smoothed with one pseudo-vote each way, p = (agree + 1) / (votes + 2), where
 votes counts passes too, so a pass weighs against a majority. Representativeness follows Pol.is:
@@ -88,3 +89,19 @@ def representativeness(counts: GroupCounts, *, min_votes: int) -> Representative
 def group_informed_consensus(counts: GroupCounts) -> np.ndarray:
     """Product over groups of the smoothed agree probability (Pol.is), per statement."""
     return np.prod(counts.agree_probability(), axis=0)
+
+
+# The posterior standard deviation of an agree probability before any vote: Beta(1, 1).
+_SD_BEFORE_VOTES = float(np.sqrt(1.0 / 12.0))
+
+
+def consensus_uncertainty(counts: GroupCounts) -> np.ndarray:
+    """How little the votes so far say about each statement's group-informed consensus, in
+    [0, 1]: over the groups, the largest posterior standard deviation of the group's agree
+    probability (Beta(agree + 1, votes - agree + 1), passes counting against, as above), over
+    its value before any vote. 1 where some group has not voted on the statement at all; it
+    falls as every group votes, and more slowly where a group is split. The next statement a
+    voter is shown favours the uncertain ones (docs/deliberation.md)."""
+    p = counts.agree_probability()
+    spread = np.sqrt(p * (1.0 - p) / (counts.votes + 3.0))
+    return np.max(spread, axis=0) / _SD_BEFORE_VOTES

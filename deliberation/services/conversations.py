@@ -1,5 +1,5 @@
-"""The opinion map's actions: opening a conversation, statements, translations, votes, the
-analysis run, and common ground becoming a proposal.
+"""The opinion map's actions: opening and closing a conversation, statements, translations,
+votes, the analysis run, and common ground becoming a proposal.
 
 A statement is a post of the conversation's own room, written through ``posts.create_post``:
 rate limits, duplicates, mutes, suspension and pre-moderation apply as to any post, and
@@ -17,16 +17,16 @@ import logging
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from convention.models import Membership
+from convention.models import Membership, current_hour
 from convention.services import audit
 
 from .. import limits, live
 from ..access import Action, require
-from ..exceptions import AlreadyDecided, InvalidInput, NotAllowed, RoomClosed
+from ..exceptions import AlreadyDecided, ConversationClosed, InvalidInput, NotAllowed
 from ..models import (
     STATEMENT_MAX_CHARS,
     TEXT_LANGUAGES,
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 CHOICES = {"agree": 1, "disagree": -1, "pass": 0}
 DEBOUNCE_SECONDS = 5
+# How long the final analysis of a closed conversation may take before a page asks again.
+FINAL_GRACE_SECONDS = 300
 PARAMS = Params()
 
 
@@ -115,9 +117,10 @@ def submit_statement(
     from .posts import create_post
 
     if not conversation.is_open:
-        raise RoomClosed(_("This conversation is closed."))
+        raise ConversationClosed()
     text = clean_line(text, max_chars=STATEMENT_MAX_CHARS)
     with transaction.atomic():
+        _lock_open(conversation)
         post = create_post(
             member=member,
             room=conversation.room,
@@ -189,14 +192,28 @@ def decide_translation(
     return translation
 
 
+def _lock_open(conversation: Conversation) -> None:
+    """Inside a transaction: lock the conversation's row and refuse if it was closed meanwhile
+    (closing takes the same lock, so nothing is written after the close commits)."""
+    still_open = (
+        Conversation.objects.select_for_update()
+        .filter(pk=conversation.pk)
+        .values_list("is_open", flat=True)
+        .first()
+    )
+    if not still_open:
+        raise ConversationClosed()
+
+
 def record_vote(*, member: Membership, statement: Statement, choice: str) -> OpinionVote:
-    """Agree, disagree or pass; voting again on the same statement replaces the vote."""
+    """Agree, disagree or pass; voting again on the same statement replaces the vote. A first
+    vote on a statement adds one to its ``vote_count``, which chooses what others see next."""
     conversation = statement.conversation
     require(member, Action.POST, conversation.room.convention)
     if choice not in CHOICES:
         raise InvalidInput(_("Choose agree, disagree or pass."))
     if not conversation.is_open:
-        raise RoomClosed(_("This conversation is closed."))
+        raise ConversationClosed()
     if statement.post.status != PostStatus.PUBLISHED:
         raise InvalidInput(_("This statement is not open for votes."))
     limits.check_member_action(
@@ -207,6 +224,19 @@ def record_vote(*, member: Membership, statement: Statement, choice: str) -> Opi
         conversation=conversation, statement=statement, participant=key, value=CHOICES[choice]
     )
     with transaction.atomic():
+        # The conversation's row first: its counter has always made a conversation's votes
+        # take turns; taken first, it also refuses a vote that lost the race with closing, and
+        # no other vote of this participant on this statement can come in between, so the
+        # statement's count goes up exactly when this key had no vote on it yet.
+        bumped = Conversation.objects.filter(pk=conversation.pk, is_open=True).update(
+            vote_seq=F("vote_seq") + 1
+        )
+        if not bumped:
+            raise ConversationClosed()
+        earlier = OpinionVote.objects.filter(statement=OuterRef("pk"), participant=key)
+        Statement.objects.filter(pk=statement.pk).exclude(Exists(earlier)).update(
+            vote_count=F("vote_count") + 1
+        )
         # One statement: insert, or change the value of the participant's earlier vote.
         OpinionVote.objects.bulk_create(
             [vote],
@@ -214,9 +244,86 @@ def record_vote(*, member: Membership, statement: Statement, choice: str) -> Opi
             unique_fields=["statement", "participant"],
             update_fields=["value"],
         )
-        Conversation.objects.filter(pk=conversation.pk).update(vote_seq=F("vote_seq") + 1)
         transaction.on_commit(lambda: schedule_analysis(conversation.pk))
     return vote
+
+
+def close_conversation(*, moderator: Membership, conversation: Conversation) -> Conversation:
+    """Stop statements and votes, run the analysis once more at once so that the map shown
+    from now on is the final one, tell open pages, and log the act (no voter in it)."""
+    return _set_open(moderator=moderator, conversation=conversation, is_open=False)
+
+
+def reopen_conversation(*, moderator: Membership, conversation: Conversation) -> Conversation:
+    """Take statements and votes again; the map goes on from the votes already cast."""
+    return _set_open(moderator=moderator, conversation=conversation, is_open=True)
+
+
+def _set_open(*, moderator: Membership, conversation: Conversation, is_open: bool) -> Conversation:
+    from .moderation import _record
+
+    room = conversation.room
+    require(moderator, Action.MODERATE, room.convention)
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.is_open == is_open:
+            raise AlreadyDecided(
+                _("This conversation is already open.")
+                if is_open
+                else _("This conversation is already closed.")
+            )
+        conversation.is_open = is_open
+        conversation.closed_hour = None if is_open else current_hour()
+        conversation.save(update_fields=["is_open", "closed_hour"])
+        _record(
+            moderator=moderator,
+            kind=ModerationKind.REOPEN_CONVERSATION
+            if is_open
+            else ModerationKind.CLOSE_CONVERSATION,
+            room=room,
+        )
+        pk = conversation.pk
+        if not is_open:
+            transaction.on_commit(lambda: run_final_analysis(pk))
+        transaction.on_commit(lambda: announce_map(pk))
+    conversation.room = room
+    return conversation
+
+
+def run_final_analysis(conversation_id: int) -> None:
+    """The analysis task, sent now instead of after the debounce delay. Called after COMMIT;
+    a broker failure is logged, and ``ensure_final_analysis`` sends it again later."""
+    from ..tasks import analyse_conversation
+
+    cache.set(_final_key(conversation_id), 1, timeout=FINAL_GRACE_SECONDS)
+    try:
+        analyse_conversation.apply_async((conversation_id,))
+    except Exception as exc:  # noqa: BLE001 - kombu and redis errors: the close is saved
+        log.warning("could not send the final opinion analysis (%s)", type(exc).__name__)
+
+
+def ensure_final_analysis(conversation_id: int) -> None:
+    """Called by the pages of a closed conversation whose map is not final yet: once the final
+    run has had ``FINAL_GRACE_SECONDS``, it was lost (a broker or worker failure), so it is sent
+    again, at most once per grace period."""
+    if cache.add(_final_key(conversation_id), 1, timeout=FINAL_GRACE_SECONDS):
+        run_final_analysis(conversation_id)
+
+
+def _final_key(conversation_id: int) -> str:
+    return f"opinion:final-analysis-sent:{conversation_id}"
+
+
+def map_is_final(conversation: Conversation) -> bool:
+    """Closed, and its cached map has seen every vote."""
+    if conversation.is_open:
+        return False
+    seen = (
+        ConversationAnalysis.objects.filter(conversation=conversation)
+        .values_list("vote_seq", flat=True)
+        .first()
+    )
+    return seen is not None and seen >= conversation.vote_seq
 
 
 def _debounce_key(conversation_id: int) -> str:
@@ -269,13 +376,27 @@ def refresh_analysis(conversation_id: int) -> ConversationAnalysis | None:
         cached.vote_seq = seen
         cached.version += 1
         cached.save()
+        _store_uncertainty(statements, result.uncertainty)
         transaction.on_commit(lambda: announce_map(conversation_id))
     return cached
 
 
+def _store_uncertainty(statements: list[int], uncertainty: dict[int, float]) -> None:
+    """Each statement's consensus uncertainty in percent (0 without groups), written only
+    where it changed: the rows are the ones votes add to, so the update stays short."""
+    wanted = {pk: round(100 * uncertainty.get(pk, 0.0)) for pk in statements}
+    changed = [
+        Statement(pk=pk, uncertainty=wanted[pk])
+        for pk, now in Statement.objects.filter(pk__in=statements).values_list("pk", "uncertainty")
+        if now != wanted[pk]
+    ]
+    Statement.objects.bulk_update(changed, ["uncertainty"], batch_size=500)
+
+
 def announce_map(conversation_id: int) -> None:
-    """Tell open map pages that the map changed. The event carries no data: each page fetches
-    its own fragment, since only its reader may see their own position."""
+    """Tell open pages that the map changed, or that the conversation was closed or reopened.
+    The event carries no data but whether it is open: each page fetches its own fragment,
+    since only its reader may see their own position."""
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         return
@@ -287,7 +408,12 @@ def announce_map(conversation_id: int) -> None:
     )
     live.publish(
         live.room_channel(conversation.room_id),
-        {"type": "opinion", "conversation": conversation_id, "version": version},
+        {
+            "type": "opinion",
+            "conversation": conversation_id,
+            "version": version,
+            "open": conversation.is_open,
+        },
     )
 
 

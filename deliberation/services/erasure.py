@@ -17,7 +17,8 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 
 from convention.models import Membership
 
@@ -29,6 +30,7 @@ from ..models import (
     Post,
     PostRevision,
     PostStatus,
+    Statement,
     StatementTranslation,
 )
 from .events import announce_post
@@ -72,8 +74,9 @@ def forget_member_names(*, membership: Membership) -> None:
 
 def erase_opinion_votes(*, membership: Membership) -> int:
     """Delete every opinion vote of ``membership`` (whatever it chose for its posts: a vote is
-    not a contribution others build on) and drop its key from the cached maps; return how many
-    votes went. The votes are found by recomputing the member's key in each conversation."""
+    not a contribution others build on), take them off the statements' vote counts, and drop
+    its key from the cached maps; return how many votes went. The votes are found by
+    recomputing the member's key in each conversation."""
     from .conversations import participant_key, schedule_analysis
 
     deleted = 0
@@ -81,9 +84,13 @@ def erase_opinion_votes(*, membership: Membership) -> int:
         conversations = Conversation.objects.filter(room__convention_id=membership.convention_id)
         for conversation_id in conversations.values_list("pk", flat=True):
             key = participant_key(conversation_id=conversation_id, membership_id=membership.pk)
-            count, _kinds = OpinionVote.objects.filter(
-                conversation_id=conversation_id, participant=key
-            ).delete()
+            mine = OpinionVote.objects.filter(conversation_id=conversation_id, participant=key)
+            voted = mine.exists()
+            if voted:
+                # The conversation's row first, as ``record_vote`` takes it, then the cached
+                # map, then the votes and statements: one order for every writer, and the
+                # counts stay exact.
+                Conversation.objects.filter(pk=conversation_id).update(vote_seq=F("vote_seq") + 1)
             for cached in ConversationAnalysis.objects.select_for_update().filter(
                 conversation_id=conversation_id
             ):
@@ -91,8 +98,12 @@ def erase_opinion_votes(*, membership: Membership) -> int:
                     rows = cached.result.get(part, [])
                     cached.result[part] = [row for row in rows if row[0] != key]
                 cached.save(update_fields=["result"])
-            if count:
+            if voted:
+                statements = list(mine.values_list("statement_id", flat=True))
+                count, _kinds = mine.delete()
+                Statement.objects.filter(pk__in=statements).update(
+                    vote_count=Greatest(F("vote_count") - 1, Value(0))
+                )
                 deleted += count
-                Conversation.objects.filter(pk=conversation_id).update(vote_seq=F("vote_seq") + 1)
                 transaction.on_commit(lambda pk=conversation_id: schedule_analysis(pk))
     return deleted

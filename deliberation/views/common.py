@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from convention.models import Convention, Membership
@@ -44,9 +44,20 @@ def viewer_for(convention: Convention, member: Membership | None) -> Viewer:
     )
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """A client that sends or asks for JSON gets its answers, refusals included, in JSON."""
+    return request.content_type == "application/json" or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
 def refuse(
     request: HttpRequest, viewer: Viewer | None, error: DeliberationError, back: str = ""
 ) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse(
+            {"error": error.code, "message": str(error.message)}, status=error.status
+        )
     context = {**(viewer.context() if viewer else {}), "error": error.message, "back": back}
     return render(request, "deliberation/refused.html", context, status=error.status)
 

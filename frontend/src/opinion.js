@@ -2,6 +2,8 @@
 // a new analysis announced over the conversation room's server-sent events makes the page fetch
 // its own map fragment: the event itself carries nothing, since only the reader may see their
 // own position. If the events do not get through, the page asks every few seconds instead.
+// Closing the conversation is announced the same way: the fragment then says it is closed (and
+// shows the final map); a closed conversation's page that sees it reopened says to reload.
 const POLL_MS = 10000;
 const FAILURES_BEFORE_POLLING = 3;
 
@@ -28,6 +30,10 @@ export function startOpinionMap(doc = document) {
       });
       if (fresh && current) current.replaceWith(fresh);
       holder.dataset.version = fresh ? fresh.dataset.version : version;
+      const reopened = fresh && !fresh.querySelector(".conversation-closed");
+      if (reopened && holder.dataset.closed === "true" && status) {
+        status.textContent = holder.dataset.labelReopened || "";
+      }
     } catch (_error) {
       // offline for a moment: the next event or tick tries again
     }

@@ -1,6 +1,7 @@
 """The opinion map in a real browser, in Pashto on a 360 px phone: participants vote with the
 plain forms, the map and the common ground appear on an open page by themselves (server-sent
-events from uvicorn), and a moderator turns a common-ground statement into a proposal."""
+events from uvicorn), a moderator turns a common-ground statement into a proposal, then closes
+the conversation, and the open map page says so by itself."""
 
 from __future__ import annotations
 
@@ -129,3 +130,20 @@ def test_pashto_participants_vote_and_the_map_appears_live(browser, asgi_server)
     assert proposal.texts.get().language == "ps"
     assert proposal.texts.get().title in COMMON
     assert proposal.texts.get().title in desk.content()
+
+    # The moderator closes the conversation from its page, after a confirmation page; Gul's
+    # open map page is told over the same events and says so, in Pashto.
+    desk.goto(base)
+    desk.click("form[action$='/close/'] button")
+    desk.wait_for_url("**/close/")
+    desk.click("form[action$='/close/'] button")
+    desk.wait_for_url(f"**{base}#messages")
+    assert not Conversation.objects.get(pk=conversation.pk).is_open
+    page.wait_for_selector("#opinion-map .conversation-closed", timeout=15_000)
+    assert "وتړل شو" in page.locator(".conversation-closed").inner_text()
+    assert page.locator(".opinion-svg .opinion-group").count() == 2
+    page.goto(base)
+    assert "دا یې وروستۍ نقشه ده." in page.locator(".conversation-closed").inner_text()
+    assert page.locator(".opinion-vote").count() == 0
+    assert page.locator(".common-ground > li").count() >= 1
+    assert fits(page) is None

@@ -270,7 +270,7 @@ def test_a_vote_triggers_the_analysis_and_a_live_event_without_data(
     assert opinion == [
         (
             live.room_channel(conversation.room_id),
-            {"type": "opinion", "conversation": conversation.pk, "version": 1},
+            {"type": "opinion", "conversation": conversation.pk, "version": 1, "open": True},
         )
     ]
     fragment = f"{BASE}/conversations/{conversation.pk}/map/fragment/"
