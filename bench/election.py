@@ -390,15 +390,8 @@ def main() -> int:
             f"({cohort_part / n * 1e6:.0f} µs/ballot); release plan {plan}"
         )
         election.refresh_from_db()
-    rows = {t.index: t for t in election.trustees.all()}
     started = time.perf_counter()
-    messages = [
-        (
-            rows[c.index],
-            c.decrypt(election.encrypted_tally, election.fingerprint_bytes, election.cohort_tally),
-        )
-        for c in sim.trustees[: election.threshold]
-    ]
+    messages = simulation.trustee_decryptions(sim, election)
     partial = time.perf_counter() - started
     started = time.perf_counter()
     for row, message in messages:

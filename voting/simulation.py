@@ -23,6 +23,7 @@ from voting.models import (
     Election,
     ElectionState,
     RollEntry,
+    Trustee,
 )
 from voting.services import casting, ceremony, credentials, lifecycle, tally
 from voting.services.cohorts import published_tally
@@ -291,6 +292,28 @@ def random_choices(manifest: dict, rng: random.Random) -> list[list[int]]:
     return choices
 
 
+def trustee_decryptions(sim: Simulation, election: Election) -> list[tuple[Trustee, dict]]:
+    """The first ``threshold`` trustees' decryption messages for the closed ``election``. With
+    cohort dimensions each trustee recomputes the per-cohort sums and the release plan from the
+    board and checks the server's against them before decrypting a group."""
+    rows = {t.index: t for t in election.trustees.all()}
+    server = published_tally(election)
+    counted = counted_labels(election) if server is not None else []
+    return [
+        (
+            rows[c.index],
+            c.decrypt(
+                election.encrypted_tally,
+                election.fingerprint_bytes,
+                server,
+                manifest=election.manifest,
+                counted=counted,
+            ),
+        )
+        for c in sim.trustees[: election.threshold]
+    ]
+
+
 def finish(sim: Simulation) -> Election:
     """Close, tally, decrypt with ``threshold`` trustees, publish."""
     election = lifecycle.transition(sim.election, ElectionState.CLOSED, actor=sim.organizer)
@@ -300,24 +323,7 @@ def finish(sim: Simulation) -> Election:
     election.refresh_from_db()
     if election.state == ElectionState.CLOSED:
         started = time.perf_counter()
-        rows = {t.index: t for t in election.trustees.all()}
-        # With cohort dimensions each trustee recomputes the per-cohort sums and the release
-        # plan from the board and checks the server's against them before decrypting a group.
-        server = published_tally(election)
-        counted = counted_labels(election) if server is not None else []
-        messages = [
-            (
-                rows[c.index],
-                c.decrypt(
-                    election.encrypted_tally,
-                    election.fingerprint_bytes,
-                    server,
-                    manifest=election.manifest,
-                    counted=counted,
-                ),
-            )
-            for c in sim.trustees[: election.threshold]
-        ]
+        messages = trustee_decryptions(sim, election)
         sim.timings["partial_decryptions"] = time.perf_counter() - started
         started = time.perf_counter()
         for row, message in messages:
