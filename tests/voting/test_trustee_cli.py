@@ -180,6 +180,37 @@ def test_shares_are_encrypted_for_each_other_trustee_and_open_for_them():
     assert all(isinstance(from_json(EncryptedShare, s), EncryptedShare) for s in message["shares"])
 
 
+def _manifest(keys: list[TrusteeKey]) -> dict:
+    """The part of a manifest ``check_announced_issuer_keys`` reads: trustees 1..k issue."""
+    from voting.verify.issuers import issuers_json
+
+    k = keys[0].threshold
+    pems = [(key.index, key.issuer_key.public.to_pem()) for key in keys if key.index <= k]
+    return {
+        "trustees": {"threshold": k, "names": [f"t{key.index}" for key in keys]},
+        "issuers": issuers_json(k, pems),
+    }
+
+
+def test_the_announced_issuer_keys_are_required_of_the_issuers_alone():
+    """Trustees 1..k are the issuers (protocol §7): each must have announced the manifest's key,
+    and a trustee beyond k announces none (``null``), which the check accepts."""
+    keys = [a_key(i, 2) for i in (1, 2, 3)]
+    status = _status(keys, 1, [])
+    status["trustees"][2]["issuer_key"] = None
+    steps.check_announced_issuer_keys(status, _manifest(keys))
+    # A key a trustee beyond k announced anyway (before the server refused them) is checked.
+    status["trustees"][2]["issuer_key"] = steps.issuer_key_announcement(
+        cached_issuer_key(3), CONTEXT, 2
+    )
+    with pytest.raises(steps.TrusteeRefusal, match="trustee 3's issuer key"):
+        steps.check_announced_issuer_keys(status, _manifest(keys))
+    status["trustees"][2]["issuer_key"] = None
+    status["trustees"][1]["issuer_key"] = None
+    with pytest.raises(steps.TrusteeRefusal, match="trustee 2 is an issuer"):
+        steps.check_announced_issuer_keys(status, _manifest(keys))
+
+
 # -- the whole thing over HTTP ---------------------------------------------------------------------
 
 

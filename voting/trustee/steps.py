@@ -305,11 +305,18 @@ def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
 def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]) -> None:
     """Every issuer key of the manifest (trustees 1..k), and every cohort key, is the one its
     trustee announced, with a valid proof of possession over this ceremony (so a key the server
-    made would need the trustee's consent)."""
+    made would need the trustee's consent). Trustees beyond ``k`` are no issuers and announce
+    no key (``null``); one announced before the server refused them is still checked."""
     issuers = parse_issuers(manifest)
     cc = bytes.fromhex(status["ceremony_context"])
     for trustee in status["trustees"]:
         announced = trustee.get("issuer_key")
+        if announced is None and trustee["index"] > issuers.threshold:
+            continue
+        if announced is None:
+            raise TrusteeRefusal(
+                f"trustee {trustee['index']} is an issuer (trustees 1..k) and announced no key"
+            )
         try:
             pem = check_issuer_key(cc, trustee["index"], announced)
         except CryptoError as exc:
