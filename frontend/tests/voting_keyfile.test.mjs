@@ -35,3 +35,14 @@ test("the default work factor is what OWASP recommends for PBKDF2-SHA256", async
   assert.equal(sealed.kdf.iterations, 600000);
   console.log(`# sealing with 600,000 iterations: ${(performance.now() - started).toFixed(0)} ms in Node`);
 });
+
+test("a trustee beyond k keeps no issuer key in its file; an issuer must, and older files with one open", async () => {
+  // Trustees 1..k are the issuers (protocol §7): trustee 3 of 2-of-3 only decrypts.
+  const beyond = { ...key(), secrets: newSecrets(3, 2), issuerKey: null };
+  const opened = await openKeyFile(await sealKeyFile(beyond, PASSPHRASE, FAST), PASSPHRASE);
+  assert.equal(opened.issuerKey, null);
+  assert.deepEqual(opened.secrets, beyond.secrets);
+  const older = { ...beyond, issuerKey: new Uint8Array(64).fill(9) };
+  assert.deepEqual((await openKeyFile(await sealKeyFile(older, PASSPHRASE, FAST), PASSPHRASE)).issuerKey, older.issuerKey);
+  await assert.rejects(sealKeyFile({ ...key(), issuerKey: null }, PASSPHRASE, FAST), /issuer key is missing/);
+});
