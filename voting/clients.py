@@ -420,10 +420,6 @@ class TrusteeClient:
     # The stated cohort values of the definition, and this issuer's key for each.
     cohort_values: list[tuple[int, int]] = field(default_factory=list)
     cohort_keys: dict[tuple[int, int], blind_rsa.BlindRsaPrivateKey] = field(default_factory=dict)
-    # Make and announce an issuer key beyond k too, for an election handed to the trustee tools:
-    # ``python -m voting.issuer`` and ``python -m voting.trustee`` still check that every trustee
-    # announced one, and their key files require one (the demo's, ``voting.demo``).
-    issuer_key_beyond_k: bool = False
 
     def announce(self) -> dict[str, Any]:
         """The announcement, with, from an issuer, its new issuer key and cohort keys."""
@@ -433,14 +429,14 @@ class TrusteeClient:
         announced = to_json(announcement)
         # Only the issuers, trustees 1..k, make an issuer key and cohort keys (protocol §7,
         # §12.2): trustees k+1..n only decrypt.
-        if self.index > self.threshold and not self.issuer_key_beyond_k:
+        if self.index > self.threshold:
             return announced
         if self.issuer_key is None:
             self.issuer_key = new_issuer_key(self.index)
         announced["issuer_key"] = issuer_key_announcement(
             self.issuer_key, self.ceremony_context, self.index
         )
-        if self.cohort_values and self.index <= self.threshold:
+        if self.cohort_values:
             for d, v in self.cohort_values:
                 if (d, v) not in self.cohort_keys:
                     self.cohort_keys[(d, v)] = new_cohort_key(self.index, d, v)

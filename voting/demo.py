@@ -149,9 +149,10 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def save_issuer_keys(election, clients) -> Path:
-    """Seal each demo trustee's secrets and issuer key into a key file (mode 0600) under
-    ``issuers_dir()``, as the trustee page or ``python -m voting.trustee generate`` would, so
-    that ``run_demo_issuers`` can run ``python -m voting.issuer`` for the first ``threshold``."""
+    """Seal each demo trustee's secrets (with an issuer's issuer key; trustees beyond ``k`` have
+    none) into a key file (mode 0600) under ``issuers_dir()``, as the trustee page or ``python -m
+    voting.trustee generate`` would, so that ``run_demo_issuers`` can run ``python -m
+    voting.issuer`` for the first ``threshold``."""
     from voting.trustee import keyfile
 
     directory = issuers_dir()
@@ -241,9 +242,7 @@ def seed_elections(
             trustees=trustees,
             threshold=2,
         )
-        # The demo trustees' key files, and the issuer daemons' checks, need an issuer key of
-        # every trustee (voting.clients.TrusteeClient.issuer_key_beyond_k).
-        election, clients = run_ceremony(election, organizer, issuer_key_beyond_k=True)
+        election, clients = run_ceremony(election, organizer)
         election = lifecycle.transition(election, "credentials", actor=organizer)
         return election, clients
 

@@ -199,26 +199,14 @@ def prepare(
     return sim
 
 
-def run_ceremony(
-    election: Election, organizer: Membership, *, issuer_key_beyond_k: bool = False
-) -> tuple[Election, list[TrusteeClient]]:
-    """Start the key ceremony of a draft ``election`` and run it with Python trustees (each
-    beyond k with an issuer key too if ``issuer_key_beyond_k``: ``TrusteeClient`` says why)."""
+def run_ceremony(election: Election, organizer: Membership) -> tuple[Election, list[TrusteeClient]]:
+    """Start the key ceremony of a draft ``election`` and run it with Python trustees."""
     election = lifecycle.transition(election, ElectionState.KEY_CEREMONY, actor=organizer)
     cc = bytes.fromhex(election.ceremony_context)
     rows = list(election.trustees.order_by("index"))
     cohorts = parse_definition(election.definition)
     values = cohorts.stated() if cohorts is not None else []
-    trustees = [
-        TrusteeClient(
-            t.index,
-            election.threshold,
-            cc,
-            cohort_values=values,
-            issuer_key_beyond_k=issuer_key_beyond_k,
-        )
-        for t in rows
-    ]
+    trustees = [TrusteeClient(t.index, election.threshold, cc, cohort_values=values) for t in rows]
     for row, client in zip(rows, trustees, strict=True):
         ceremony.submit_commitments(election=election, trustee=row, message=client.announce())
     public = ceremony.status(election, None)["trustees"]

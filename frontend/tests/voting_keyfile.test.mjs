@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KeyFileError, keyFileText, openKeyFile, parseKeyFile, sealKeyFile } from "../src/voting/keyfile.js";
-import { newSecrets } from "../src/voting/trustee.js";
+import { commitmentsMessage, newSecrets } from "../src/voting/trustee.js";
 
 const PASSPHRASE = "correct horse battery staple";
 const FAST = 100000;
@@ -34,4 +34,25 @@ test("the default work factor is what OWASP recommends for PBKDF2-SHA256", async
   const sealed = await sealKeyFile(key(), PASSPHRASE);
   assert.equal(sealed.kdf.iterations, 600000);
   console.log(`# sealing with 600,000 iterations: ${(performance.now() - started).toFixed(0)} ms in Node`);
+});
+
+test("a trustee beyond k keeps no issuer key in its file; an issuer must, and older files with one open", async () => {
+  // Trustees 1..k are the issuers (protocol §7): trustee 3 of 2-of-3 only decrypts.
+  const beyond = { ...key(), secrets: newSecrets(3, 2), issuerKey: null };
+  const opened = await openKeyFile(await sealKeyFile(beyond, PASSPHRASE, FAST), PASSPHRASE);
+  assert.equal(opened.issuerKey, null);
+  assert.deepEqual(opened.secrets, beyond.secrets);
+  const older = { ...beyond, issuerKey: new Uint8Array(64).fill(9) };
+  assert.deepEqual((await openKeyFile(await sealKeyFile(older, PASSPHRASE, FAST), PASSPHRASE)).issuerKey, older.issuerKey);
+  await assert.rejects(sealKeyFile({ ...key(), issuerKey: null }, PASSPHRASE, FAST), /issuer key is missing/);
+});
+
+test("a trustee beyond k announces its commitments without an issuer key", async () => {
+  const beyond = { ...key(), secrets: newSecrets(3, 2), issuerKey: null };
+  const body = await commitmentsMessage(beyond);
+  assert.equal(body.trustee, 3);
+  assert.ok(!("issuer_key" in body) && !("cohort_keys" in body));
+  // An older key file of trustee 3 still holds one: it is not announced (the server refuses it).
+  assert.ok(!("issuer_key" in (await commitmentsMessage({ ...beyond, issuerKey: new Uint8Array(64).fill(9) }))));
+  await assert.rejects(commitmentsMessage({ ...key(), issuerKey: null }), /issuer key is missing/);
 });

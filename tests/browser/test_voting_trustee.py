@@ -104,3 +104,72 @@ def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_s
     assert election.state == ElectionState.TALLIED
     assert election.results["questions"][0] == {"type": "single", "counts": [1, 1], "blank": 0}
     context.close()
+
+
+def test_a_trustee_beyond_k_makes_no_issuer_key_and_is_offered_no_issuing(
+    browser, live_server, tmp_path
+):
+    """Trustee 3 of 2-of-3 is no issuer (protocol §7): its page makes no RSA key, announces
+    none, does not claim the manifest holds one, and shows no issuing section."""
+    from tests.voting.world import World
+
+    world = World(voters=1, trustees=3, threshold=2)
+    election = world.move(ElectionState.KEY_CEREMONY)
+    cc = bytes.fromhex(election.ceremony_context)
+    issuers = [TrusteeClient(i, 2, cc) for i in (1, 2)]
+    for client in issuers:
+        ceremony.submit_commitments(
+            election=election, trustee=world.trustee(client.index), message=client.announce()
+        )
+
+    context = signed_in_context(
+        browser, live_server, world.trustee_members[2], accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    page.wait_for_selector("#generate-box:not([hidden])")
+    page.fill("#new-passphrase", PASSPHRASE)
+    page.fill("#new-passphrase-again", PASSPHRASE)
+    page.click("#generate-button")
+    page.wait_for_selector("#keyfile-ready:not([hidden])")
+    with page.expect_download() as download:
+        page.click("#keyfile-link")
+    key_path = tmp_path / "trustee-3.key"
+    download.value.save_as(key_path)
+    page.check("#keyfile-saved")
+    page.click("#publish-button")
+    page.wait_for_selector("#trustee-log li:nth-child(2)")  # commitments, then shares
+    third = world.trustee(3)
+    assert third.commitments is not None and third.issuer_key == ""
+    key = keyfile.open_keyfile(keyfile.loads_keyfile(key_path.read_bytes()), PASSPHRASE)
+    assert key.index == 3 and key.issuer_key is None
+
+    public = ceremony.status(world.refresh(), None)["trustees"]
+    for client in issuers:
+        ceremony.submit_shares(
+            election=world.election,
+            trustee=world.trustee(client.index),
+            message=client.shares(public),
+        )
+    for client in issuers:
+        status = ceremony.status(world.refresh(), world.trustee(client.index))
+        ceremony.submit_verification(
+            election=world.election,
+            trustee=world.trustee(client.index),
+            message=client.verification(status),
+        )
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    load_key_file(page, key_path)
+    page.wait_for_selector("#trustee-app[data-manifest-checked='0']")
+    assert world.refresh().fingerprint
+    assert "issuer key" not in page.text_content("#trustee-log")
+
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    assert "you are not one of them" in page.text_content("#ceremony-done")
+    world.move(ElectionState.CREDENTIALS)
+    page.goto(f"/elections/{election.uuid}/trustee/")
+    page.locator("#trustee-status", has_text="nothing for trustees to do").wait_for()
+    assert page.locator("#load-box").is_hidden() and page.locator("#issue-box").is_hidden()
+    assert "Issue credentials" not in page.content()
+    context.close()

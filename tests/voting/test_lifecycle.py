@@ -183,27 +183,24 @@ def test_an_issuer_must_announce_its_issuer_key_and_a_trustee_beyond_k_need_not(
     assert world.trustee(3).commitments == third and world.trustee(3).issuer_key == ""
 
 
-def test_an_issuer_key_a_trustee_beyond_k_still_announces_is_checked_and_kept_for_now(world):
-    """``python -m voting.trustee`` and the trustee page still make and announce an issuer key
-    for every trustee, and the CLI checks every announced key once the ceremony completes: the
-    server keeps accepting one from trustees k+1..n (checked as an issuer's; the manifest leaves
-    it out) until those tools stop, when it will refuse it as it refuses their cohort keys."""
+def test_an_issuer_key_from_a_trustee_beyond_k_is_refused(world):
+    """Trustees k+1..n only decrypt (protocol §7), and the trustee tools make no issuer key for
+    them: the server refuses one, valid or not, as it refuses their cohort keys, and nothing is
+    written; the same announcement without it is accepted."""
     from tests.voting.conftest import cached_issuer_key
     from voting.clients import issuer_key_announcement
 
     world.move(S.KEY_CEREMONY)
     cc = bytes.fromhex(world.election.ceremony_context)
     third = TrusteeClient(3, 2, cc).announce()
-    forged = dict(third, issuer_key=issuer_key_announcement(cached_issuer_key(3), cc, 2))
-    with pytest.raises(CeremonyRejected, match="issuer_key"):
-        ceremony.submit_commitments(
-            election=world.election, trustee=world.trustee(3), message=forged
-        )
     key = issuer_key_announcement(cached_issuer_key(3), cc, 3)
-    ceremony.submit_commitments(
-        election=world.election, trustee=world.trustee(3), message=dict(third, issuer_key=key)
-    )
-    assert world.trustee(3).issuer_key == key["pem"]
+    with pytest.raises(CeremonyRejected, match="only the issuers, trustees 1..k"):
+        ceremony.submit_commitments(
+            election=world.election, trustee=world.trustee(3), message=dict(third, issuer_key=key)
+        )
+    assert world.trustee(3).commitments is None and world.trustee(3).issuer_key == ""
+    ceremony.submit_commitments(election=world.election, trustee=world.trustee(3), message=third)
+    assert world.trustee(3).commitments == third and world.trustee(3).issuer_key == ""
 
 
 def test_ceremony_complaint_answered_in_clear_completes(world):

@@ -25,9 +25,17 @@ CONTEXT = bytes(range(32))
 FAST = 100_000  # the lowest iteration count a key file may ask for: keeps these tests quick
 
 
-def a_key(index: int = 1, threshold: int = 2) -> TrusteeKey:
+def a_key(index: int = 1, threshold: int = 2, *, issuer_key: bool | None = None) -> TrusteeKey:
+    """Trustee ``index``'s key: with an issuer key for an issuer (1..k) and none beyond k, unless
+    ``issuer_key`` says otherwise (a file written when every trustee made one)."""
+    if issuer_key is None:
+        issuer_key = index <= threshold
     return TrusteeKey(
-        "ab" * 16, CONTEXT, threshold, steps.new_secrets(index, threshold), cached_issuer_key(index)
+        "ab" * 16,
+        CONTEXT,
+        threshold,
+        steps.new_secrets(index, threshold),
+        cached_issuer_key(index) if issuer_key else None,
     )
 
 
@@ -57,6 +65,41 @@ def test_key_file_opens_with_its_passphrase_and_gives_back_the_secrets():
         sealed["kdf"]["name"] == "PBKDF2-HMAC-SHA256" and sealed["cipher"]["name"] == "AES-256-GCM"
     )
     assert key.secrets.coefficients[0].hex() not in json.dumps(sealed)
+
+
+def test_a_key_file_beyond_k_holds_no_issuer_key_and_an_issuers_must():
+    """Trustees k+1..n are no issuers (protocol §7): their key file has no issuer key and opens;
+    an issuer's file without one is refused, and an older file beyond k with one still opens."""
+    beyond = a_key(index=3, threshold=2)
+    assert beyond.issuer_key is None
+    sealed = keyfile.seal(beyond, PASSPHRASE, iterations=FAST)
+    assert keyfile.open_keyfile(sealed, PASSPHRASE) == beyond
+    older = a_key(index=3, threshold=2, issuer_key=True)
+    sealed = keyfile.seal(older, PASSPHRASE, iterations=FAST)
+    assert keyfile.open_keyfile(sealed, PASSPHRASE).issuer_key == cached_issuer_key(3)
+    with pytest.raises(KeyFileError, match="issuer key is missing"):
+        keyfile.seal(a_key(index=2, threshold=2, issuer_key=False), PASSPHRASE, iterations=FAST)
+    # An issuer's file written without the key (by hand: seal refuses) does not open either.
+    issuer = a_key(index=2, threshold=2)
+    forged = keyfile.seal(a_key(index=3, threshold=2), PASSPHRASE, iterations=FAST)
+    header = {k: v for k, v in forged.items() if k != "ciphertext"}
+    header.update(trustee=2)
+    content = to_json(issuer.secrets)
+    forged = _sealed_by_hand(header, content)
+    with pytest.raises(KeyFileError, match="issuer key is missing"):
+        keyfile.open_keyfile(forged, PASSPHRASE)
+
+
+def _sealed_by_hand(header: dict, content: dict) -> dict:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from voting.crypto.serialization import canonical_json
+
+    salt = bytes.fromhex(header["kdf"]["salt"])
+    aes = AESGCM(keyfile._derive(PASSPHRASE, salt, header["kdf"]["iterations"]))
+    nonce = bytes.fromhex(header["cipher"]["nonce"])
+    ciphertext = aes.encrypt(nonce, canonical_json(content), canonical_json(header))
+    return {**header, "ciphertext": ciphertext.hex()}
 
 
 def test_key_file_refuses_a_wrong_passphrase():
@@ -99,7 +142,7 @@ def _status(keys: list[TrusteeKey], me: int, shares: list[dict], complaints=(), 
                 "index": k.index,
                 "name": f"t{k.index}",
                 "commitments": _without_issuer_key(steps.announcement(k)),
-                "issuer_key": steps.announcement(k)["issuer_key"],
+                "issuer_key": steps.announcement(k).get("issuer_key"),
                 "shares_sent": True,
                 "verified": False,
                 "disqualified": False,
@@ -110,6 +153,15 @@ def _status(keys: list[TrusteeKey], me: int, shares: list[dict], complaints=(), 
         "complaints": list(complaints),
         "answers": list(answers),
     }
+
+
+def test_only_an_issuer_announces_an_issuer_key():
+    """Trustee 3 of 2-of-3 announces commitments alone, even from an older key file that holds
+    an issuer key; trustees 1 and 2 announce theirs."""
+    assert "issuer_key" in steps.announcement(a_key(index=2, threshold=2))
+    assert "issuer_key" not in steps.announcement(a_key(index=3, threshold=2))
+    assert "issuer_key" not in steps.announcement(a_key(index=3, threshold=2, issuer_key=True))
+    assert steps.new_issuer_key(3, 2) is None
 
 
 def test_announcement_from_the_key_file_verifies_and_is_stable():
@@ -180,6 +232,37 @@ def test_shares_are_encrypted_for_each_other_trustee_and_open_for_them():
     assert all(isinstance(from_json(EncryptedShare, s), EncryptedShare) for s in message["shares"])
 
 
+def _manifest(keys: list[TrusteeKey]) -> dict:
+    """The part of a manifest ``check_announced_issuer_keys`` reads: trustees 1..k issue."""
+    from voting.verify.issuers import issuers_json
+
+    k = keys[0].threshold
+    pems = [(key.index, key.issuer_key.public.to_pem()) for key in keys if key.index <= k]
+    return {
+        "trustees": {"threshold": k, "names": [f"t{key.index}" for key in keys]},
+        "issuers": issuers_json(k, pems),
+    }
+
+
+def test_the_announced_issuer_keys_are_required_of_the_issuers_alone():
+    """Trustees 1..k are the issuers (protocol §7): each must have announced the manifest's key,
+    and a trustee beyond k announces none (``null``), which the check accepts."""
+    keys = [a_key(i, 2) for i in (1, 2, 3)]
+    status = _status(keys, 1, [])
+    status["trustees"][2]["issuer_key"] = None
+    steps.check_announced_issuer_keys(status, _manifest(keys))
+    # A key a trustee beyond k announced anyway (before the server refused them) is checked.
+    status["trustees"][2]["issuer_key"] = steps.issuer_key_announcement(
+        cached_issuer_key(3), CONTEXT, 2
+    )
+    with pytest.raises(steps.TrusteeRefusal, match="trustee 3's issuer key"):
+        steps.check_announced_issuer_keys(status, _manifest(keys))
+    status["trustees"][2]["issuer_key"] = None
+    status["trustees"][1]["issuer_key"] = None
+    with pytest.raises(steps.TrusteeRefusal, match="trustee 2 is an issuer"):
+        steps.check_announced_issuer_keys(status, _manifest(keys))
+
+
 # -- the whole thing over HTTP ---------------------------------------------------------------------
 
 
@@ -217,18 +300,30 @@ def test_trustees_run_the_ceremony_and_decrypt_with_the_cli(
             str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
         )  # fmt: skip
         assert code == 0, out
-        assert "commitments and issuer key of trustee" in out
+        if member == world.trustee_members[2]:  # trustee 3 of 2-of-3 is no issuer
+            assert "commitments of trustee 3 published (no issuer key" in out
+        else:
+            assert "commitments and issuer key of trustee" in out
+    assert world.trustee(3).issuer_key == ""
+    outs = {}  # what each said last: trustee 3 completes the ceremony
     for _ in range(2):
         for member in world.trustee_members:
-            code, out = _run(
+            code, outs[member.pk] = _run(
                 live_server, election, sessions[member.pk], "ceremony", "--key-file",
                 str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
             )  # fmt: skip
-            assert code == 0, out
+            assert code == 0, outs[member.pk]
     election = world.refresh()
     assert election.fingerprint, "the ceremony did not complete"
-    assert "ceremony complete" in out
-    assert "it holds your issuer key as issuer" in out
+    member = world.trustee_members[0]
+    code, first = _run(
+        live_server, election, sessions[member.pk], "ceremony", "--key-file",
+        str(files[member.pk]), monkeypatch=monkeypatch, capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, first
+    third = outs[world.trustee_members[2].pk]
+    assert "ceremony complete" in third and "it holds your issuer key as issuer 1" in first
+    assert "you are no issuer" in third
     manifest_keys = [k["pem"] for k in election.manifest["issuers"]["keys"]]
     issuers_from_key_files(world, [files[m.pk] for m in world.trustee_members])
     # The issuers are trustees 1..k: their announced keys, in order, and no other.
@@ -315,7 +410,9 @@ def test_the_cli_runs_as_a_module_without_django():
 
 
 def test_a_key_file_written_by_the_cli_opens_in_the_browser_code(tmp_path):
-    """The other direction (browser → Python) is in tests/browser/test_voting_trustee.py."""
+    """An issuer's file, with its issuer key, and the file of trustee 3 of 2-of-3, without one
+    (no issuer); the other direction (browser → Python) is in
+    tests/browser/test_voting_trustee.py."""
     import shutil
     from pathlib import Path
 
@@ -323,36 +420,36 @@ def test_a_key_file_written_by_the_cli_opens_in_the_browser_code(tmp_path):
     if node is None:
         pytest.skip("node is not installed")
     root = Path(__file__).resolve().parents[2]
-    key = a_key(index=3, threshold=2)
-    path = tmp_path / "t.key"
-    path.write_text(keyfile.dumps_keyfile(keyfile.seal(key, PASSPHRASE, iterations=FAST)))
     keyfile_js = json.dumps((root / "frontend/src/voting/keyfile.js").as_uri())
     serialization_js = json.dumps((root / "frontend/crypto/serialization.js").as_uri())
-    script = (
-        f"import {{ openKeyFile, parseKeyFile }} from {keyfile_js};\n"
-        f"import {{ toJson }} from {serialization_js};\n"
-        "import { readFileSync } from 'node:fs';\n"
-        f"const text = readFileSync({json.dumps(str(path))}, 'utf8');\n"
-        f"const key = await openKeyFile(parseKeyFile(text), {json.dumps(PASSPHRASE)});\n"
-        "console.log(JSON.stringify({ election: key.election, threshold: key.threshold,"
-        " secrets: toJson('trusteeSecrets', key.secrets),"
-        " issuer_key: Buffer.from(key.issuerKey).toString('hex') }));\n"
-    )
-    result = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    opened = json.loads(result.stdout)
-    assert opened == {
-        "election": key.election,
-        "threshold": 2,
-        "secrets": to_json(key.secrets),
-        "issuer_key": key.issuer_key.to_der().hex(),
-    }
+    for key in (a_key(index=2, threshold=2), a_key(index=3, threshold=2)):
+        path = tmp_path / f"{key.index}.key"
+        path.write_text(keyfile.dumps_keyfile(keyfile.seal(key, PASSPHRASE, iterations=FAST)))
+        script = (
+            f"import {{ openKeyFile, parseKeyFile }} from {keyfile_js};\n"
+            f"import {{ toJson }} from {serialization_js};\n"
+            "import { readFileSync } from 'node:fs';\n"
+            f"const text = readFileSync({json.dumps(str(path))}, 'utf8');\n"
+            f"const key = await openKeyFile(parseKeyFile(text), {json.dumps(PASSPHRASE)});\n"
+            "console.log(JSON.stringify({ election: key.election, threshold: key.threshold,"
+            " secrets: toJson('trusteeSecrets', key.secrets),"
+            " issuer_key: key.issuerKey && Buffer.from(key.issuerKey).toString('hex') }));\n"
+        )
+        result = subprocess.run(
+            [node, "--input-type=module", "-e", script],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        opened = json.loads(result.stdout)
+        assert opened == {
+            "election": key.election,
+            "threshold": 2,
+            "secrets": to_json(key.secrets),
+            "issuer_key": key.issuer_key.to_der().hex() if key.issuer_key else None,
+        }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -472,7 +569,7 @@ def test_the_cli_signed_in_with_user_can_post_a_ceremony_step(
     code = main([*argv, "--user", user.username, "generate", "--key-file", str(tmp_path / "k")])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "commitments and issuer key of trustee 2 published" in out.out
+    assert "commitments of trustee 2 published (no issuer key" in out.out  # 2 > k = 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -505,7 +602,7 @@ def test_the_cli_signs_in_with_an_authenticator_code_and_explains_a_wrong_one(
     code = main([*argv, user.username, "--totp", totp_code(secret), "generate", "--key-file", key])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "commitments and issuer key of trustee 2 published" in out.out
+    assert "commitments of trustee 2 published (no issuer key" in out.out  # 2 > k = 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -96,19 +96,17 @@ def submit_commitments(*, election: Election, trustee: Trustee, message: Any) ->
 
 def _issuer_key(election: Election, trustee: Trustee, value: Any) -> tuple[str, str]:
     """The announced issuer key, checked: its PEM and proof, or empty strings for a trustee
-    beyond ``k``, who is no issuer and announced none.
-
-    An issuer must announce one. A trustee beyond ``k`` that still does has it checked and kept
-    as before (the manifest leaves it out): ``python -m voting.trustee`` and the trustee page
-    make one for every trustee, and the CLI checks every trustee's announced key once the
-    ceremony completes, so refusing or dropping it would stop them. Once they make none beyond
-    ``k``, this refuses it, as ``announced_keys`` refuses such a trustee's cohort keys."""
-    if value is None:
-        if trustee.index <= election.threshold:
-            raise CeremonyRejected(
-                "the announcement must carry your issuer_key: trustees 1..k are the issuers"
-            )
+    beyond ``k``, who is no issuer and announces none (protocol §7). An issuer must announce one;
+    a trustee beyond ``k`` that does is refused, as ``announced_keys`` refuses its cohort keys: a
+    key nobody uses would only be one more thing to trust and check."""
+    if trustee.index > election.threshold:
+        if value is not None:
+            raise CeremonyRejected("issuer_key: only the issuers, trustees 1..k, hold issuer keys")
         return "", ""
+    if value is None:
+        raise CeremonyRejected(
+            "the announcement must carry your issuer_key: trustees 1..k are the issuers"
+        )
     try:
         pem = check_issuer_key(bytes.fromhex(election.ceremony_context), trustee.index, value)
     except CryptoError as exc:

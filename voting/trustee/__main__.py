@@ -98,7 +98,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         ceremony_context=bytes.fromhex(status["ceremony_context"]),
         threshold=status["threshold"],
         secrets=steps.new_secrets(index, status["threshold"]),
-        issuer_key=steps.new_issuer_key(),
+        issuer_key=steps.new_issuer_key(index, status["threshold"]),
         cohort_keys={(d, v): clients.new_cohort_key(index, d, v) for d, v in values},
     )
     sealed = keyfile.seal(key, _passphrase(args, confirm=True))
@@ -107,7 +107,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
         handle.write(keyfile.dumps_keyfile(sealed))
     print(f"key file written to {path}: keep a copy offline; it cannot be recovered")
     client.post_ceremony("commitments", steps.announcement(key))
-    print(f"commitments and issuer key of trustee {index} published")
+    if key.issuer_key is not None:
+        print(f"commitments and issuer key of trustee {index} published")
+    else:
+        print(
+            f"commitments of trustee {index} published (no issuer key: the issuers are trustees "
+            f"1 to {key.threshold}, and trustee {index} only decrypts)"
+        )
     if key.cohort_keys:
         print(f"with {len(key.cohort_keys)} cohort keys, one per stated value")
     return 0
@@ -134,10 +140,16 @@ def cmd_ceremony(args: argparse.Namespace) -> int:
             published = client.manifest()
             steps.check_manifest(key, status, published)
             steps.check_announced_issuer_keys(status, published["manifest"])
-            print(
-                f"manifest checked: it holds your issuer key as issuer {key.index} and every "
-                "issuer key the trustees announced"
-            )
+            if key.index <= key.threshold:
+                print(
+                    f"manifest checked: it holds your issuer key as issuer {key.index} and every "
+                    "issuer key the trustees announced"
+                )
+            else:
+                print(
+                    "manifest checked: it holds every issuer key the trustees 1 to "
+                    f"{key.threshold} announced (you are no issuer)"
+                )
             if "cohort_keys" in published["manifest"]:
                 print(
                     "and every issuer's cohort keys as announced"

@@ -1,8 +1,9 @@
 """The passphrase-protected trustee key file (docs/elections.md §6.1).
 
-A trustee's secrets (polynomial coefficients and communication key, protocol §6, its
-blind-signing RSA issuer key as PKCS#8 DER, docs/elections.md §3, and, for an issuer of an
-election with cohort dimensions, one more RSA key per stated value, protocol §12.2) exist only in
+A trustee's secrets (polynomial coefficients and communication key, protocol §6, and, for an
+issuer — trustees 1..k, protocol §7 — its blind-signing RSA issuer key as PKCS#8 DER,
+docs/elections.md §3, and in an election with cohort dimensions one more RSA key per stated
+value, protocol §12.2) exist only in
 the trustee's hands: the browser or this CLI writes them once into a key file sealed with
 AES-256-GCM under a key derived from the trustee's passphrase by PBKDF2-HMAC-SHA256. PBKDF2 and
 AES-GCM are what WebCrypto offers natively, so the browser needs no extra code to read or write
@@ -10,7 +11,8 @@ the same file. Everything outside the ciphertext is authenticated as associated 
 cannot be relabelled for another trustee or election without the passphrase. The cohort keys
 are an optional member of the sealed content, present only when there are some: a key file of
 an election without dimensions is exactly as before, and files written before cohorts existed
-still open.
+still open. Likewise the issuer key is absent from the file of a trustee beyond ``k``, who is no
+issuer; a file of such a trustee written when every trustee made one still opens, with its key.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class TrusteeKey:
     ceremony_context: bytes
     threshold: int
     secrets: TrusteeSecrets
-    issuer_key: BlindRsaPrivateKey
+    # The issuer's blind-signing key: trustees 1..k only (protocol §7), ``None`` beyond k (a
+    # file written when every trustee made one still holds it).
+    issuer_key: BlindRsaPrivateKey | None
     # One blind-signing key per stated cohort value (dimension, value), for an issuer of an
     # election with cohort dimensions (docs/protocol.md §12.2); empty otherwise.
     cohort_keys: dict[tuple[int, int], BlindRsaPrivateKey] = field(default_factory=dict)
@@ -89,7 +93,11 @@ def seal(key: TrusteeKey, passphrase: str, *, iterations: int = ITERATIONS) -> d
         "kdf": {"name": KDF, "iterations": iterations, "salt": salt.hex()},
         "cipher": {"name": CIPHER, "nonce": nonce.hex()},
     }
-    content = {**to_json(key.secrets), "issuer_key": key.issuer_key.to_der().hex()}
+    content = to_json(key.secrets)
+    if key.issuer_key is not None:
+        content["issuer_key"] = key.issuer_key.to_der().hex()
+    elif key.index <= key.threshold:
+        raise KeyFileError("the issuer key is missing: trustees 1..k are the issuers")
     if key.cohort_keys:
         content["cohort_keys"] = [
             {"dimension": d, "value": v, "key": key.cohort_keys[(d, v)].to_der().hex()}
@@ -153,9 +161,9 @@ def open_keyfile(data: Any, passphrase: str) -> TrusteeKey:
         raise KeyFileError("wrong passphrase, or the key file was altered") from None
     try:
         content = parse_json(plaintext)
-        if not isinstance(content, dict) or "issuer_key" not in content:
-            raise CryptoError("the issuer key is missing")
-        issuer_key = BlindRsaPrivateKey.from_der(_hex(content.pop("issuer_key"), "issuer_key"))
+        if not isinstance(content, dict):
+            raise CryptoError("the secrets must be an object")
+        issuer_key = _issuer_key(content, index, threshold)
         cohort_keys = _cohort_keys(content.pop("cohort_keys", None))
         trustee_secrets = from_json(TrusteeSecrets, content)
     except CryptoError as exc:
@@ -163,6 +171,17 @@ def open_keyfile(data: Any, passphrase: str) -> TrusteeKey:
     if trustee_secrets.index != index or len(trustee_secrets.coefficients) != threshold:
         raise KeyFileError("the key file's contents do not match its header")
     return TrusteeKey(election, context, threshold, trustee_secrets, issuer_key, cohort_keys)
+
+
+def _issuer_key(content: dict[str, Any], index: int, threshold: int) -> BlindRsaPrivateKey | None:
+    """Takes the ``issuer_key`` (hex PKCS#8 DER) out of the secrets: required of an issuer,
+    trustees 1..k; absent beyond ``k``, or present in a file written when every trustee made
+    one."""
+    if "issuer_key" not in content:
+        if index <= threshold:
+            raise CryptoError("the issuer key is missing: trustees 1..k are the issuers")
+        return None
+    return BlindRsaPrivateKey.from_der(_hex(content.pop("issuer_key"), "issuer_key"))
 
 
 def _cohort_keys(value: Any) -> dict[tuple[int, int], BlindRsaPrivateKey]:

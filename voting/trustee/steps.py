@@ -84,7 +84,8 @@ def sha256f(label: str, *parts: bytes | str | int) -> bytes:
 def announcement(key: TrusteeKey) -> dict[str, Any]:
     """The trustee announcement (protocol §6 step 1) recomputed from the secrets, with fresh
     proof nonces: the commitments are the same every time, so it can be posted again after a
-    lost connection or from another device."""
+    lost connection or from another device. Only an issuer, trustee 1..k (protocol §7), adds its
+    issuer key; a trustee beyond ``k`` announces none, even from an older key file holding one."""
     ctx, own = key.ceremony_context, key.secrets
     commitments = [Point.base(a) for a in own.coefficients]
     proofs = [
@@ -100,10 +101,20 @@ def announcement(key: TrusteeKey) -> dict[str, Any]:
             prove_knowledge(communication_context(ctx, own.index), own.communication_key),
         )
     )
-    announced["issuer_key"] = issuer_key_announcement(key.issuer_key, ctx, own.index)
+    if own.index <= key.threshold:
+        announced["issuer_key"] = issuer_key_announcement(_own_issuer_key(key), ctx, own.index)
     if key.cohort_keys:  # an issuer of an election with cohort dimensions (protocol §12.2)
         announced["cohort_keys"] = cohorts.announced_cohort_keys(key.cohort_keys, ctx, own.index)
     return announced
+
+
+def _own_issuer_key(key: TrusteeKey) -> blind_rsa.BlindRsaPrivateKey:
+    if key.issuer_key is None:
+        raise TrusteeRefusal(
+            f"trustee {key.index} is an issuer (trustees 1..k), but the key file holds no "
+            "issuer key"
+        )
+    return key.issuer_key
 
 
 def issuer_key_announcement(
@@ -115,8 +126,11 @@ def issuer_key_announcement(
     return {"pem": issuer_key.public.to_pem(), "proof": proof.hex()}
 
 
-def new_issuer_key() -> blind_rsa.BlindRsaPrivateKey:
-    """A fresh RSA-3072 (e = 65537) blind-signing key, made on the trustee's device."""
+def new_issuer_key(index: int, threshold: int) -> blind_rsa.BlindRsaPrivateKey | None:
+    """A fresh RSA-3072 (e = 65537) blind-signing key, made on the trustee's device, for an
+    issuer (trustee 1..k, protocol §7); ``None`` for a trustee beyond ``k``, who only decrypts."""
+    if index > threshold:
+        return None
     return blind_rsa.generate_private_key(blind_rsa.MIN_MODULUS_BITS)
 
 
@@ -139,7 +153,9 @@ def check_status(key: TrusteeKey, status: dict[str, Any]) -> None:
         if published != expected:
             raise TrusteeRefusal("the commitments published for you are not this key file's")
     announced_key = _trustee(status, key.index).get("issuer_key")
-    if announced_key is not None and announced_key.get("pem") != key.issuer_key.public.to_pem():
+    if announced_key is not None and (
+        key.issuer_key is None or announced_key.get("pem") != key.issuer_key.public.to_pem()
+    ):
         raise TrusteeRefusal("the issuer key published for you is not this key file's")
     cohorts.check_published_cohort_keys(key.cohort_keys, status, _trustee(status, key.index))
 
@@ -292,7 +308,7 @@ def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
         raise TrusteeRefusal(f"the manifest's issuers are malformed: {exc}") from None
     if key.index > issuers.threshold and issuers.threshold == key.threshold:
         return issuers
-    if issuers.keys.get(key.index) != key.issuer_key.public:
+    if key.issuer_key is None or issuers.keys.get(key.index) != key.issuer_key.public:
         raise TrusteeRefusal(
             f"the manifest does not hold your issuer key as issuer {key.index}: "
             "the server could mint credentials with a key of its own"
@@ -305,11 +321,18 @@ def check_own_issuer_key(key: TrusteeKey, manifest: dict[str, Any]) -> Issuers:
 def check_announced_issuer_keys(status: dict[str, Any], manifest: dict[str, Any]) -> None:
     """Every issuer key of the manifest (trustees 1..k), and every cohort key, is the one its
     trustee announced, with a valid proof of possession over this ceremony (so a key the server
-    made would need the trustee's consent)."""
+    made would need the trustee's consent). Trustees beyond ``k`` are no issuers and announce
+    no key (``null``); one announced before the server refused them is still checked."""
     issuers = parse_issuers(manifest)
     cc = bytes.fromhex(status["ceremony_context"])
     for trustee in status["trustees"]:
         announced = trustee.get("issuer_key")
+        if announced is None and trustee["index"] > issuers.threshold:
+            continue
+        if announced is None:
+            raise TrusteeRefusal(
+                f"trustee {trustee['index']} is an issuer (trustees 1..k) and announced no key"
+            )
         try:
             pem = check_issuer_key(cc, trustee["index"], announced)
         except CryptoError as exc:

@@ -111,6 +111,9 @@ def trustee_page(request: HttpRequest, uuid) -> HttpResponse:
     trustee = election.trustees.filter(membership=membership).first()
     if trustee is None:
         raise Http404("not a trustee of this election")
+    # The credential issuers are trustees 1..k (protocol §7): the others only decrypt, and are
+    # offered neither issuing nor a ledger.
+    is_issuer = trustee.index <= election.threshold
     return render(
         request,
         "voting/trustee.html",
@@ -124,8 +127,9 @@ def trustee_page(request: HttpRequest, uuid) -> HttpResponse:
             and not election.fingerprint,
             "ceremony_done": bool(election.fingerprint)
             and election.state == ElectionState.KEY_CEREMONY,
-            "issuing": election.state == ElectionState.CREDENTIALS,
-            "publishing_ledger": election.state == ElectionState.OPEN,
+            "is_issuer": is_issuer,
+            "issuing": is_issuer and election.state == ElectionState.CREDENTIALS,
+            "publishing_ledger": is_issuer and election.state == ElectionState.OPEN,
             "decrypting": election.state == ElectionState.CLOSED,
         },
     )

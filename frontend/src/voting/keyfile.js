@@ -41,7 +41,8 @@ async function deriveKey(passphrase, salt, iterations) {
 
 /**
  * Seal { election (32 hex), ceremonyContext (bytes), threshold, secrets, issuerKey (PKCS#8 DER
- * bytes of the trustee's RSA issuer key, docs/elections.md §3), cohortKeys ([{dimension, value,
+ * bytes of the trustee's RSA issuer key, docs/elections.md §3: an issuer's, trustees 1..k; null
+ * beyond k, where the file holds none, protocol §7), cohortKeys ([{dimension, value,
  * key: PKCS#8 DER}], an issuer's keys per stated cohort value, protocol §12.2; absent or empty
  * otherwise) } under `passphrase`; returns the key file as JSON data.
  */
@@ -61,8 +62,9 @@ export async function sealKeyFile(key, passphrase, iterations = ITERATIONS) {
     kdf: { name: KDF, iterations, salt: bytesToHex(salt) },
     cipher: { name: CIPHER, nonce: bytesToHex(nonce) },
   };
-  if (!(key.issuerKey instanceof Uint8Array) || key.issuerKey.length === 0) throw new KeyFileError("the issuer key is missing");
-  const content = { ...toJson("trusteeSecrets", key.secrets), issuer_key: bytesToHex(key.issuerKey) };
+  const content = toJson("trusteeSecrets", key.secrets);
+  if (key.issuerKey instanceof Uint8Array && key.issuerKey.length > 0) content.issuer_key = bytesToHex(key.issuerKey);
+  else if (key.issuerKey != null || key.secrets.trustee <= key.threshold) throw new KeyFileError("the issuer key is missing: trustees 1..k are the issuers");
   // The cohort keys go in only when there are some: a key file of an election without
   // dimensions is byte for byte what it was.
   if (key.cohortKeys?.length) content.cohort_keys = checkCohortKeys(key.cohortKeys).map((k) => ({ dimension: k.dimension, value: k.value, key: bytesToHex(k.key) }));
@@ -109,7 +111,11 @@ export function parseKeyFile(text) {
   }
 }
 
-/** Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets, issuerKey, cohortKeys }. */
+/**
+ * Check the file, derive the key, decrypt: { election, ceremonyContext, threshold, secrets,
+ * issuerKey, cohortKeys }. issuerKey is null for a trustee beyond k, whose file holds none (a
+ * file written when every trustee made one still opens, with its key).
+ */
 export async function openKeyFile(data, passphrase) {
   const keys = data && typeof data === "object" ? Object.keys(data).sort() : [];
   if (keys.join() !== [...HEADER_KEYS, "ciphertext"].sort().join()) throw new KeyFileError("this is not a Mashwara trustee key file", "not_a_key_file");
@@ -133,11 +139,14 @@ export async function openKeyFile(data, passphrase) {
     throw new KeyFileError("wrong passphrase, or the key file was altered", "wrong_passphrase");
   }
   const content = parseJson(new TextDecoder().decode(plaintext));
-  if (!content || typeof content !== "object" || typeof content.issuer_key !== "string") {
-    throw new KeyFileError("the key file's contents are malformed: the issuer key is missing");
+  if (!content || typeof content !== "object" || Array.isArray(content)) throw new KeyFileError("the key file's contents are malformed");
+  let issuerKey = null;
+  if ("issuer_key" in content) {
+    issuerKey = hex(content.issuer_key, "issuer_key");
+    delete content.issuer_key;
+  } else if (trustee <= threshold) {
+    throw new KeyFileError("the key file's contents are malformed: the issuer key is missing: trustees 1..k are the issuers");
   }
-  const issuerKey = hex(content.issuer_key, "issuer_key");
-  delete content.issuer_key;
   let cohortKeys = [];
   if ("cohort_keys" in content) {
     if (!Array.isArray(content.cohort_keys) || content.cohort_keys.length === 0) throw new KeyFileError("the key file's cohort keys are malformed");

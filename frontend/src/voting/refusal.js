@@ -33,6 +33,7 @@ export const REFUSALS = {
   share_mismatch: "your secret share does not match your public verification key",
   nothing_counted: "no ballot was counted: there is nothing to decrypt",
   bad_ballot: "counted ballot %(position)s does not verify: refusing to decrypt",
+  not_an_issuer: "this key file is trustee %(index)s's, and the credential issuers are trustees 1 to %(threshold)s: it signs nothing",
   issuer_key_missing: "the manifest does not hold your issuer key as issuer %(index)s: the server could mint credentials with a key of its own",
   cohort_key_missing: "the manifest does not hold your cohort key for dimension %(dimension)s value %(value)s as issuer %(index)s: the server could issue cohort labels with a key of its own",
   cohort_tally_mismatch: "the server's per-cohort sums are not the sums of the counted ballots by label",

@@ -16,6 +16,7 @@ import {
   cohortValuesToMake,
   commitmentsMessage,
   decryptionMessage,
+  isIssuer,
   newSecrets,
   nextCeremonyStep,
   TrusteeRefusal,
@@ -156,11 +157,17 @@ function generate(ceremony) {
     document.getElementById("generate-button").disabled = true;
     status(t("generating"));
     try {
-      const total = 1 + cohortValues.length;
-      await keyProgress(0, total);
-      const issuerKey = await newIssuerKey();
-      await keyProgress(1, total);
-      const cohortKeys = await newCohortKeys(cohortValues, (done) => keyProgress(1 + done, total));
+      // Only an issuer (trustees 1..k, protocol §7) makes RSA keys; the others only decrypt.
+      const issuer = isIssuer(ceremony.my_index, ceremony.threshold);
+      let issuerKey = null;
+      let cohortKeys = [];
+      if (issuer) {
+        const total = 1 + cohortValues.length;
+        await keyProgress(0, total);
+        issuerKey = await newIssuerKey();
+        await keyProgress(1, total);
+        cohortKeys = await newCohortKeys(cohortValues, (done) => keyProgress(1 + done, total));
+      }
       status(t("generating"));
       key = {
         election: app.dataset.election,
@@ -209,7 +216,8 @@ function generate(ceremony) {
 async function checkManifestHoldsMyKey(key) {
   const published = await getJson(`${base}manifest.json`);
   const cohortKeys = await checkOwnKeys(key, published.manifest);
-  log(t("manifest_holds_key"));
+  // A trustee beyond k is no issuer: the manifest holds no key of theirs, and they sign nothing.
+  if (isIssuer(key.secrets.trustee, key.threshold)) log(t("manifest_holds_key"));
   if (cohortKeys) log(t("manifest_holds_cohort_keys", { count: cohortKeys }));
   app.dataset.manifestChecked = String(cohortKeys); // how many of our cohort keys it holds
   return published.fingerprint;
@@ -229,7 +237,13 @@ function saveLedger(key, ledger) {
   setText("issued-count", t("issued_count", { count: Object.keys(ledger).length }));
 }
 
+/** Issuing and the ledger are an issuer's (the page offers neither to a trustee beyond k). */
+function refuseUnlessIssuer(key) {
+  if (!isIssuer(key.secrets.trustee, key.threshold)) throw new TrusteeRefusal("not_an_issuer", { index: key.secrets.trustee, threshold: key.threshold });
+}
+
 async function issue(key) {
+  refuseUnlessIssuer(key);
   await checkManifestHoldsMyKey(key);
   document.getElementById("issue-box").hidden = false;
   const signer = await issuerSigner(key);
@@ -256,6 +270,7 @@ async function issue(key) {
 }
 
 async function publishLedger(key) {
+  refuseUnlessIssuer(key);
   const fingerprint = await checkManifestHoldsMyKey(key);
   const ledger = loadLedger(key);
   await postJson(`${base}issuer/ledger`, await signedLedger(key, fingerprint, Object.values(ledger)), { csrf });

@@ -47,6 +47,7 @@ import {
   verifyLabels,
 } from "./issuer.js";
 import { REFUSALS, TrusteeRefusal } from "./refusal.js";
+import { KeyFileError } from "./keyfile.js";
 import { checkCohortTally, cohortShares } from "./trustee-cohorts.js";
 
 export { REFUSALS, TrusteeRefusal };
@@ -92,9 +93,19 @@ export function cohortValuesToMake(status) {
   return status.my_index <= status.threshold ? statedValues(definition.cohorts) : [];
 }
 
-/** The commitments with the issuer key and, for an issuer in an election with dimensions, the cohort keys, each with its proof of possession. */
+/** Whether trustee `index` is an issuer: trustees 1..k sign credentials, the others only decrypt (protocol §7). */
+export const isIssuer = (index, threshold) => index <= threshold;
+
+/**
+ * The commitments with, from an issuer (trustees 1..k), the issuer key and, in an election with
+ * dimensions, the cohort keys, each with its proof of possession. A trustee beyond k announces
+ * none, even from an older key file that holds an issuer key (the server refuses it).
+ */
 export async function commitmentsMessage(key) {
-  const body = { ...announcement(key), issuer_key: await issuerKeyAnnouncement(key) };
+  const body = announcement(key);
+  if (!isIssuer(key.secrets.trustee, key.threshold)) return body;
+  if (!key.issuerKey) throw new KeyFileError("the issuer key is missing: trustees 1..k are the issuers");
+  body.issuer_key = await issuerKeyAnnouncement(key);
   if (key.cohortKeys?.length) body.cohort_keys = await cohortKeyAnnouncements(key);
   return body;
 }
@@ -425,11 +436,11 @@ export function decryptionMessage(key, status, fingerprint, tally, cohorts = nul
 export async function checkOwnIssuerKey(key, manifest) {
   const index = key.secrets.trustee;
   const issuers = await importIssuers(manifest).catch(() => null);
-  if (issuers && issuers.threshold === key.threshold && index > issuers.threshold) return;
-  const mine = await modulusOf(key.issuerKey);
+  if (issuers && issuers.threshold === key.threshold && !isIssuer(index, issuers.threshold)) return;
+  const mine = key.issuerKey ? await modulusOf(key.issuerKey) : null;
   const theirs = issuers?.keys.get(index);
   const published = theirs ? await modulusOf(theirs) : null;
-  if (published !== mine || issuers.threshold !== key.threshold) throw refusal("issuer_key_missing", { index });
+  if (mine === null || published !== mine || issuers.threshold !== key.threshold) throw refusal("issuer_key_missing", { index });
 }
 
 /**
