@@ -1,9 +1,11 @@
 """Re-check a whole election record (docs/elections.md §8) and report a checklist.
 
 Every check is recomputed from the record alone: nothing from the server is trusted but the
-bytes of the record. Ballots are checked in parallel across processes; the board chain, the
-board references, the caps, the counted-ballot selection and the aggregate are checked in order
-in the main process from what the workers return. A failed check names the item (record line,
+bytes of the record. Ballots are checked in parallel across processes, each of which also adds up
+the ciphertexts of the ballots of its chunk that the count may take; the board chain, the board
+references, the caps and the counted-ballot selection are checked in order in the main process
+from what the workers return, and the aggregate is their sums less the ballots the selection
+passed over. A failed check names the item (record line,
 board position, trustee, question and ciphertext) so an observer can point at it. Malformed input
 anywhere gives failed checks, never an exception: each line's handler is guarded, and whatever
 it did not expect is reported against the check it was serving.
