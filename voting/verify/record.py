@@ -1,9 +1,11 @@
 """Re-check a whole election record (docs/elections.md §8) and report a checklist.
 
 Every check is recomputed from the record alone: nothing from the server is trusted but the
-bytes of the record. Ballots are checked in parallel across processes; the board chain, the
-board references, the caps, the counted-ballot selection and the aggregate are checked in order
-in the main process from what the workers return. A failed check names the item (record line,
+bytes of the record. Ballots are checked in parallel across processes, each of which also adds up
+the ciphertexts of the ballots of its chunk that the count may take; the board chain, the board
+references, the caps and the counted-ballot selection are checked in order in the main process
+from what the workers return, and the aggregate is their sums less the ballots the selection
+passed over. A failed check names the item (record line,
 board position, trustee, question and ciphertext) so an observer can point at it. Malformed input
 anywhere gives failed checks, never an exception: each line's handler is guarded, and whatever
 it did not expect is reported against the check it was serving.
@@ -24,7 +26,7 @@ from typing import Any, NamedTuple
 from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
-from voting.crypto.group import IDENTITY_BYTES, Point, base_mul
+from voting.crypto.group import IDENTITY_BYTES, Point, base_mul, point_add, point_sub
 from voting.crypto.serialization import canonical_json, from_json
 from voting.crypto.threshold import (
     DecryptionShare,
@@ -408,8 +410,39 @@ def _check_entry_strictly(line: str) -> Checked:
     )
 
 
-def _check_chunk(lines: list[str]) -> list[Checked]:
-    return [_check_entry(line) for line in lines]
+def _countable(item: Checked) -> bool:
+    """Whether the main process passes the entry on to the count (``_Verifier._ballot``): a
+    readable ballot entry with a well-formed hour and no failed check."""
+    return (
+        item.position is not None
+        and item.kind == "ballot"
+        and isinstance(item.hour, str)
+        and HOUR.match(item.hour) is not None
+        and not item.error
+    )
+
+
+class CheckedChunk(NamedTuple):
+    """A worker's answer for a chunk of entry lines: each line's ``Checked``, and the
+    componentwise sum of the ciphertext rows of its countable entries (``None`` if a row does not
+    fit the ballot's width) with their indices in the chunk. The tally is the sum of the counted
+    ballots, almost all of them countable entries, so the additions are made in parallel here
+    rather than one by one in the main process after the board (docs/elections.md §11)."""
+
+    checked: list[Checked]
+    summed: tuple[int, ...]
+    sums: list[tuple[bytes, bytes]] | None
+
+
+def _check_chunk(lines: list[str]) -> CheckedChunk:
+    checked = [_check_entry(line) for line in lines]
+    summed = tuple(i for i, item in enumerate(checked) if _countable(item))
+    width = sum(shape.width for shape in _CONTEXT["shapes"])
+    try:
+        sums = aggregate((checked[i].rows for i in summed), width)
+    except ValueError:
+        sums = None
+    return CheckedChunk(checked, summed, sums)
 
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -602,6 +635,13 @@ class _Verifier(_IssuerLedgers):
         self.counted: dict[str, tuple[int, int]] = {}
         self.last_appended: dict[str, int] = {}
         self.rows: dict[int, bytes] = {}
+        # The sum of every countable entry's row as the workers added them chunk by chunk (set
+        # once the whole board is absorbed and every chunk's sum is the sum of the entries passed
+        # to the count), and the rows of the countable entries the selection passed over: the
+        # tally is the one less the others (``_counted_sum``).
+        self.countable_sums: list[tuple[bytes, bytes]] | None = None
+        self.passed_over: dict[int, bytes] = {}
+        self._running_sums: list[tuple[bytes, bytes]] | None = None
         self.head: dict[str, Any] | None = None
         self.tally: dict[str, Any] | None = None
         self.decryptions: list[dict[str, Any]] = []
@@ -804,6 +844,8 @@ class _Verifier(_IssuerLedgers):
         self.last_hash = chain.genesis(fp)
         self.hashes = [self.last_hash]
         chunks = _chunks(lines, CHUNK)
+        width = sum(shape.width for shape in self.shape_list)
+        self._running_sums = [(IDENTITY_BYTES, IDENTITY_BYTES)] * width
         if self.workers > 1:
             with ProcessPoolExecutor(
                 self.workers, initializer=_init_worker, initargs=(self.manifest,)
@@ -821,6 +863,7 @@ class _Verifier(_IssuerLedgers):
             _init_worker(self.manifest)
             for chunk in chunks:
                 self._absorb(_check_chunk(chunk))
+        self.countable_sums = self._running_sums
         if self.roll is not None:
             cap = chain.max_audits(self.roll["size"])
             if self.audits > cap:
@@ -830,8 +873,9 @@ class _Verifier(_IssuerLedgers):
         self.last_hash = b"\0" * 32
         self.hashes.append(self.last_hash)
 
-    def _absorb(self, results: list[Checked]) -> None:
-        for item in results:
+    def _absorb(self, chunk: CheckedChunk) -> None:
+        counted_here: list[int] = []
+        for index, item in enumerate(chunk.checked):
             self.count += 1
             label = f"entry {self.count}"
             position, kind, hour, tracker = item.position, item.kind, item.hour, item.tracker
@@ -846,6 +890,8 @@ class _Verifier(_IssuerLedgers):
                 continue
             if position != self.count:
                 self.c["chain"].fail(f"{label}: position {position} is out of order")
+                # Positions no longer name one entry each: the tally is added from the rows.
+                self._running_sums = None
             if item.previous != self.last_hash.hex():
                 self.c["chain"].fail(f"{label}: does not commit to the previous entry")
             if kind not in chain.KINDS or not isinstance(hour, str) or not HOUR.match(hour):
@@ -886,6 +932,22 @@ class _Verifier(_IssuerLedgers):
                     self.audited_a.setdefault(a, position)
                 continue
             self._ballot(position, item)
+            counted_here.append(index)
+        self._add_sums(chunk, tuple(counted_here))
+
+    def _add_sums(self, chunk: CheckedChunk, counted_here: tuple[int, ...]) -> None:
+        """Add a chunk's sum to the running one, if it is the sum of what was passed to the
+        count; otherwise give up the running sum (``_counted_sum`` then adds the rows itself)."""
+        sums = self._running_sums
+        if sums is None:
+            return
+        if chunk.sums is None or chunk.summed != counted_here or len(chunk.sums) != len(sums):
+            self._running_sums = None
+            return
+        self._running_sums = [
+            (point_add(a, ca), point_add(b, cb))
+            for (a, b), (ca, cb) in zip(sums, chunk.sums, strict=True)
+        ]
 
     def _hour(self, label: str, hour: str) -> None:
         """Every entry was appended while the poll was open, and hours only move forward."""
@@ -913,6 +975,10 @@ class _Verifier(_IssuerLedgers):
         before = self.counted.get(key)
         selected = (count, position) if before is None or (count, position) > before else before
         self.counted[key] = selected
+        if selected != (count, position):
+            self.passed_over[position] = item.rows
+        elif before is not None:
+            self.passed_over[before[1]] = self.rows[before[1]]
         previous_last = self.last_appended.get(key)
         self.last_appended[key] = position
         self.rows[position] = item.rows
@@ -1058,7 +1124,7 @@ class _Verifier(_IssuerLedgers):
             return
         widths = [shape.width for shape in self.shape_list]
         counted = sorted(position for _, position in self.counted.values())
-        flat = aggregate((self.rows[p] for p in counted), sum(widths))
+        flat = self._counted_sum(counted, sum(widths))
         published = [ct for question in self.tally["questions"] for ct in question]
         if [len(q) for q in self.tally["questions"]] != widths:
             check.fail("the tally has the wrong number of ciphertexts")
@@ -1070,6 +1136,24 @@ class _Verifier(_IssuerLedgers):
                 wrong = True
         if wrong:
             self._name_wrong_selection(published, sum(widths))
+
+    def _counted_sum(self, counted: list[int], width: int) -> list[tuple[bytes, bytes]]:
+        """The sum of the counted ballots' rows. Every counted ballot is a countable entry and
+        every countable entry not counted was passed over by the selection, so the sum is the
+        workers' sum of the countable entries less the passed-over rows: a handful of
+        subtractions (one per re-vote) instead of adding every counted ballot again here, after
+        the board, while the other cores idle. Without a whole board's sums, the rows are added
+        one by one."""
+        if self.countable_sums is None or len(self.countable_sums) != width:
+            return aggregate((self.rows[p] for p in counted), width)
+        flat = []
+        for i, (a, b) in enumerate(self.countable_sums):
+            offset = 64 * i
+            for row in self.passed_over.values():
+                a = point_sub(a, row[offset : offset + 32])
+                b = point_sub(b, row[offset + 32 : offset + 64])
+            flat.append((a, b))
+        return flat
 
     def _name_wrong_selection(self, published: list[Any], width: int) -> None:
         """A tally that sums the last-appended ballot of each credential (the old rule, which a
