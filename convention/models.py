@@ -165,7 +165,11 @@ class Membership(models.Model):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_cache", None)
         if cached is None:
-            cached = frozenset(self.roles.values_list("role", flat=True))
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("roles")
+            if prefetched is not None:  # ``membership_of`` loads them with the membership
+                cached = frozenset(row.role for row in prefetched)
+            else:
+                cached = frozenset(self.roles.values_list("role", flat=True))
             self._role_cache = cached
         return cached
 

@@ -37,8 +37,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -341,13 +340,16 @@ def require_permission(action: Action, *, slug_kwarg: str = "slug") -> Callable:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            from .selectors import membership_of
+            from .selectors import convention_and_membership
 
             convention = None
             membership = None
             if not rule.platform_permission:
-                convention = get_object_or_404(Convention, slug=kwargs.pop(slug_kwarg))
-                membership = membership_of(request.user, convention)
+                convention, membership = convention_and_membership(
+                    request.user, kwargs.pop(slug_kwarg)
+                )
+                if convention is None:
+                    raise Http404("No convention matches the given query.")
             decision = decide(
                 action=action, convention=convention, membership=membership, user=request.user
             )

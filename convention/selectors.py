@@ -24,6 +24,23 @@ def memberships_for_home(user) -> list[Membership]:
     )
 
 
+def convention_and_membership(user, slug: str) -> tuple[Convention | None, Membership | None]:
+    """The convention of ``slug`` and the user's live membership in it (roles loaded), or
+    (None, None) when there is no such convention. A member's page views ask for both on
+    every request: one query finds the membership with its convention; only a visitor or a
+    non-member needs a second one for the convention alone."""
+    if getattr(user, "is_authenticated", False):
+        membership = (
+            Membership.objects.filter(convention__slug=slug, user=user, is_deleted=False)
+            .select_related("convention")
+            .prefetch_related("roles")
+            .first()
+        )
+        if membership is not None:
+            return membership.convention, membership
+    return Convention.objects.filter(slug=slug).first(), None
+
+
 def membership_of(user, convention: Convention) -> Membership | None:
     """The user's live membership in ``convention``, with its roles loaded, or None."""
     if not getattr(user, "is_authenticated", False):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Prefetch, Value
 
 from .models import (
+    STATEMENT_ROUTE,
     Conversation,
     ConversationAnalysis,
     OpinionVote,
@@ -136,11 +137,8 @@ class TieBreak:
         )
 
 
-# A statement's place in the queue: its votes so far, counted at most half off for an uncertain
-# consensus (uncertainty 100: each vote counts half; 0, before groups exist: in full).
-ROUTE = ExpressionWrapper(
-    F("vote_count") * (Value(200) - F("uncertainty")), output_field=BigIntegerField()
-)
+# Fewest votes first, uncertain consensus sooner (``models.STATEMENT_ROUTE``, indexed).
+ROUTE = STATEMENT_ROUTE
 
 
 def next_statement(

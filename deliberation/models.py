@@ -10,7 +10,7 @@ to moderators and without the reporter.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from convention.models import Convention, Membership, MultilingualText, current_hour
@@ -528,6 +528,14 @@ class Conversation(MultilingualText):
 
 STATEMENT_MAX_CHARS = 280
 
+# A statement's place in the queue of what to ask next (``conversation_selectors``): its votes
+# so far, counted at most half off for an uncertain consensus (uncertainty 100: each vote counts
+# half; 0, before groups exist: in full). Indexed with the conversation, so the choice of the
+# next statement reads the queue from its head instead of sorting the whole conversation.
+STATEMENT_ROUTE = ExpressionWrapper(
+    F("vote_count") * (Value(200) - F("uncertainty")), output_field=BigIntegerField()
+)
+
 
 class Statement(models.Model):
     """One idea put to the vote. Its text, language, author and moderation status are those of
@@ -549,6 +557,7 @@ class Statement(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(F("conversation"), STATEMENT_ROUTE, name="statement_route")]
 
     def __str__(self) -> str:
         return f"statement {self.pk}"
