@@ -29,7 +29,7 @@ from voting.clients import TrusteeClient, Voter
 from voting.models import AttestedCohort, ConventionCohorts, CredentialRequest, ElectionState
 from voting.selectors import record_lines
 from voting.services import casting, ceremony, credentials, lifecycle, tally
-from voting.simulation import board_head, demo_cohorts
+from voting.simulation import board_head, counted_labels, demo_cohorts
 from voting.verify.cohorts import parse_definition
 from voting.verify.record import verify_record
 
@@ -298,7 +298,11 @@ def test_results_by_cohort_with_a_browser_issuer_on_a_phone(browser, live_server
             election=election,
             trustee=trustee(2),
             message=clients[2].decrypt(
-                election.encrypted_tally, election.fingerprint_bytes, election.cohort_tally
+                election.encrypted_tally,
+                election.fingerprint_bytes,
+                feed,
+                manifest=election.manifest,
+                counted=counted_labels(election),
             ),
         )
     trustee_page.goto(f"/elections/{uuid}/trustee/")

@@ -79,7 +79,7 @@ def test_trustee_page_is_for_the_election_trustees_only(world):
 def test_every_trustee_refusal_of_the_script_has_a_translated_message_in_the_page(world):
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[2] / "frontend/src/voting/trustee.js"
+    script = Path(__file__).resolve().parents[2] / "frontend/src/voting/refusal.js"
     block = script.read_text().split("export const REFUSALS = {")[1].split("};")[0]
     codes = re.findall(r"^\s+(\w+): ", block, flags=re.MULTILINE)
     assert len(codes) > 20
