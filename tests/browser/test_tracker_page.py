@@ -62,10 +62,14 @@ def test_tracker_look_up_and_receipt_check_carry_and_set_no_cookie(
     seen = _watch(page)
     spaced = " ".join(receipt["tracker"][i : i + 8] for i in range(0, 64, 8))
     page.fill("input[name='t']", spaced)
-    page.click("button:has-text('Look up')")
+    # expect_response returns once the response event has reached this side, so _watch's
+    # listener (registered before it) has recorded it too.
+    with page.expect_response(lambda r: "/tracker" in r.url and r.request.method == "GET"):
+        page.click("button:has-text('Look up')")
     page.wait_for_selector("text=Found at position 1")
     page.fill("textarea[name='receipt']", json.dumps(receipt))
-    page.click("button:has-text('Check the receipt')")
+    with page.expect_response(lambda r: "/tracker" in r.url and r.request.method == "POST"):
+        page.click("button:has-text('Check the receipt')")
     page.wait_for_selector("text=Your ballot is still on the board at position 1")
     if javascript:  # the answers replaced the page's main part: no navigation happened
         assert page.url.endswith(f"?lang=en&t={spaced.replace(' ', '+')}"), page.url
