@@ -83,3 +83,16 @@ def test_labels_must_name_distinct_dimensions_in_order_with_stated_values():
     ):
         with pytest.raises(InvalidCohorts):
             parse_labels(bad)
+
+
+def test_roll_merges_hold_not_stated_to_k_so_a_merged_value_is_not_the_roll_less_the_rest():
+    # The outside review's roll: 40 entries, three regions of 13 and one person from a fourth.
+    # Merging that person alone left not stated at 1 = 40 − 3 × 13: their region by subtraction.
+    cohorts = _cohorts(5, 4)
+    counts = {(1, 1): 13, (1, 2): 13, (1, 3): 13, (1, 4): 1}
+    merged = roll_merges(cohorts, counts, {1: 40})
+    assert merged == {(1, 1), (1, 4)}  # not stated: 14, each kept value 13
+    assert 40 - sum(n for k, n in counts.items() if k not in merged) >= 5
+    # Not stated already at K or above (or at 0) needs nothing more.
+    assert roll_merges(cohorts, counts, {1: 44}) == {(1, 4)}
+    assert roll_merges(cohorts, {(1, 1): 20, (1, 2): 20}, {1: 40}) == {(1, 3), (1, 4)}

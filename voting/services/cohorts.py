@@ -146,7 +146,9 @@ def freeze_attested(election: Election) -> None:
         for d, v in found.items():
             counts[(d, v)] = counts.get((d, v), 0) + 1
     merged = {
-        (d, v) for d, v in roll_merges(cohorts, counts) if cohorts.dimension(d).kind == "attested"
+        (d, v)
+        for d, v in roll_merges(cohorts, counts, {d: len(entries) for d in attested})
+        if cohorts.dimension(d).kind == "attested"
     }
     for entry in entries:
         kept = {

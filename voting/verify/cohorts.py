@@ -302,10 +302,30 @@ def apply_merges(vector: Vector, merged: set[tuple[int, int]]) -> Vector:
 # -- what may be shown ---------------------------------------------------------------------------
 
 
-def roll_merges(cohorts: Cohorts, counts: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
-    """Stated values with fewer than K entries (attested: on the frozen roll; self-declared:
-    issued labels) are merged into not stated (protocol §12.5, rules 1 and 2)."""
-    return {(d, v) for d, v in cohorts.stated() if counts.get((d, v), 0) < cohorts.minimum}
+def roll_merges(
+    cohorts: Cohorts,
+    counts: dict[tuple[int, int], int],
+    totals: dict[int, int] | None = None,
+) -> set[tuple[int, int]]:
+    """Stated values merged into not stated before any figure is shown (protocol §12.5, rules 1
+    and 2): every value held by fewer than K (attested: entries of the frozen roll;
+    self-declared: issued labels), then, where ``totals`` gives dimension ``d``'s whole (the
+    roll's entries, or the issued credentials) and not stated (the whole less the kept values)
+    is above 0 and under K, the smallest kept value too, and again — else the merged values'
+    count would be the whole less the published counts."""
+    merged: set[tuple[int, int]] = set()
+    for dim in cohorts.dimensions:
+        stated = [counts.get((dim.index, v), 0) for v in range(1, dim.values + 1)]
+        short = {v for v, n in enumerate(stated, 1) if n < cohorts.minimum}
+        total = (totals or {}).get(dim.index)
+        if total is None:
+            kept = set(range(1, dim.values + 1)) - short
+        else:
+            sizes = [max(total - sum(stated), 0), *stated]
+            groups = _merge_short(dim.values, sizes, cohorts.minimum)
+            kept = {g[0] for g in groups or () if g[0] != NOT_STATED and len(g) == 1} - short
+        merged |= {(dim.index, v) for v in range(1, dim.values + 1) if v not in kept}
+    return merged
 
 
 @dataclass(frozen=True, slots=True)
