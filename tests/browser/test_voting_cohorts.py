@@ -23,6 +23,7 @@ from convention.models import Convention, Phase, Role
 from convention.services.signup import redeem_invitation
 from tests.browser.journey import PageChecks
 from tests.browser.phone import fits, phone_context
+from tests.browser.trustee_page import PASSPHRASE, load_key_file
 from tests.voting.conftest import cached_cohort_key, cached_issuer_key
 from tests.voting.world import QUESTIONS, member
 from voting.clients import TrusteeClient, Voter
@@ -35,7 +36,6 @@ from voting.verify.record import verify_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LANGUAGE = "fa-af"
-PASSPHRASE = "a long trustee passphrase"
 # Residence (attested) and gender (self-declared) of the demo, K = 2.
 DIMENSIONS = {"minimum": 2, "dimensions": demo_cohorts(2)["dimensions"][:2]}
 # The Python voters: (attested residence, declared gender or None, choice). With the browser
@@ -65,13 +65,6 @@ def wait_until(condition, what: str, seconds: float = 90) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.5)
-
-
-def load_key_file(page, path) -> None:
-    page.wait_for_selector("#load-box:not([hidden])")
-    page.set_input_files("#keyfile-input", str(path))
-    page.fill("#passphrase", PASSPHRASE)
-    page.click("#load-button")
 
 
 def define_dimensions(page, checks, slug: str) -> None:

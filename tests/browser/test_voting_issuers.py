@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.test_voting import _cached_issuer_key, signed_in_context  # noqa: F401
+from tests.browser.trustee_page import load_key_file, make_key_file
 from tests.voting.test_trustee_cli import PASSPHRASE as CLI_PASSPHRASE
 from tests.voting.test_trustee_cli import _run, _session
 from voting.clients import Voter
@@ -25,14 +26,6 @@ from voting.verify.record import verify_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
-PASSPHRASE = "a long trustee passphrase"
-
-
-def load_key_file(page, path) -> None:
-    page.wait_for_selector("#load-box:not([hidden])")
-    page.set_input_files("#keyfile-input", str(path))
-    page.fill("#passphrase", PASSPHRASE)
-    page.click("#load-button")
 
 
 def test_two_of_three_issuers_one_in_the_browser_one_daemon(
@@ -59,17 +52,8 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
     trustee_page = context.new_page()
     trustee_page.set_default_timeout(60_000)
     trustee_page.goto(f"/elections/{uuid}/trustee/")
-    trustee_page.wait_for_selector("#generate-box:not([hidden])")
-    trustee_page.fill("#new-passphrase", PASSPHRASE)
-    trustee_page.fill("#new-passphrase-again", PASSPHRASE)
-    trustee_page.click("#generate-button")
-    trustee_page.wait_for_selector("#keyfile-ready:not([hidden])")
-    with trustee_page.expect_download() as download:
-        trustee_page.click("#keyfile-link")
     key_path = tmp_path / "trustee-1.key"
-    download.value.save_as(key_path)
-    trustee_page.check("#keyfile-saved")
-    trustee_page.click("#publish-button")
+    make_key_file(trustee_page, key_path)
     trustee_page.wait_for_selector("#trustee-log li:nth-child(2)")  # commitments, then shares
     assert world.trustee(1).issuer_key.startswith("-----BEGIN PUBLIC KEY-----")
     for i in (2, 3, 2):  # shares, then verification once every trustee has sent its shares

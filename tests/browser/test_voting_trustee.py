@@ -8,20 +8,13 @@ import pytest
 from django.test import TestCase
 
 from tests.browser.test_voting import _cached_issuer_key, issuer_key, signed_in_context  # noqa: F401
+from tests.browser.trustee_page import PASSPHRASE, load_key_file, make_key_file
 from voting.clients import TrusteeClient
 from voting.models import ElectionState
 from voting.services import ceremony, tally
 from voting.trustee import keyfile, steps
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSPHRASE = "a long trustee passphrase"
-
-
-def load_key_file(page, path) -> None:
-    page.wait_for_selector("#load-box:not([hidden])")
-    page.set_input_files("#keyfile-input", str(path))
-    page.fill("#passphrase", PASSPHRASE)
-    page.click("#load-button")
 
 
 def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_server, tmp_path):
@@ -40,17 +33,8 @@ def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_s
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(f"/elections/{election.uuid}/trustee/")
-    page.wait_for_selector("#generate-box:not([hidden])")
-    page.fill("#new-passphrase", PASSPHRASE)
-    page.fill("#new-passphrase-again", PASSPHRASE)
-    page.click("#generate-button")
-    page.wait_for_selector("#keyfile-ready:not([hidden])")
-    with page.expect_download() as download:
-        page.click("#keyfile-link")
     key_path = tmp_path / "trustee-1.key"
-    download.value.save_as(key_path)
-    page.check("#keyfile-saved")
-    page.click("#publish-button")
+    make_key_file(page, key_path)
     # Commitments, then shares at once (the other trustee had committed already).
     page.wait_for_selector("#trustee-log li:nth-child(2)")
     assert world.trustee(1).shares_sent
@@ -128,17 +112,8 @@ def test_a_trustee_beyond_k_makes_no_issuer_key_and_is_offered_no_issuing(
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(f"/elections/{election.uuid}/trustee/")
-    page.wait_for_selector("#generate-box:not([hidden])")
-    page.fill("#new-passphrase", PASSPHRASE)
-    page.fill("#new-passphrase-again", PASSPHRASE)
-    page.click("#generate-button")
-    page.wait_for_selector("#keyfile-ready:not([hidden])")
-    with page.expect_download() as download:
-        page.click("#keyfile-link")
     key_path = tmp_path / "trustee-3.key"
-    download.value.save_as(key_path)
-    page.check("#keyfile-saved")
-    page.click("#publish-button")
+    make_key_file(page, key_path)
     page.wait_for_selector("#trustee-log li:nth-child(2)")  # commitments, then shares
     third = world.trustee(3)
     assert third.commitments is not None and third.issuer_key == ""

@@ -1,0 +1,27 @@
+"""Steps on the trustee page shared by the browser tests: make a key file, load one."""
+
+from __future__ import annotations
+
+PASSPHRASE = "a long trustee passphrase"
+
+
+def make_key_file(page, path) -> None:
+    """On an open trustee page in the ceremony: make the key file with ``PASSPHRASE``, save it
+    to ``path``, confirm it is saved and publish the commitments."""
+    page.wait_for_selector("#generate-box:not([hidden])")
+    page.fill("#new-passphrase", PASSPHRASE)
+    page.fill("#new-passphrase-again", PASSPHRASE)
+    page.click("#generate-button")
+    page.wait_for_selector("#keyfile-ready:not([hidden])")
+    with page.expect_download() as download:
+        page.click("#keyfile-link")
+    download.value.save_as(path)
+    page.check("#keyfile-saved")
+    page.click("#publish-button")
+
+
+def load_key_file(page, path) -> None:
+    page.wait_for_selector("#load-box:not([hidden])")
+    page.set_input_files("#keyfile-input", str(path))
+    page.fill("#passphrase", PASSPHRASE)
+    page.click("#load-button")
