@@ -86,7 +86,8 @@ def _count_roll(election: Election) -> dict[str, int]:
     return {
         "size": roll.count(),
         "issued": roll.filter(issued__gt=0).count(),
-        "reissued": roll.filter(reissued=True).count(),
+        # A second credential requested (an authorised re-issue not used yet is not one).
+        "reissued": roll.filter(issued__gte=2).count(),
     }
 
 
@@ -104,16 +105,16 @@ def roll_json(election: Election) -> dict[str, Any]:
     entries = list(
         RollEntry.objects.filter(election=election)
         .order_by("roll_id")
-        .values_list("roll_id", "issued", "reissued", "registrar")
+        .values_list("roll_id", "issued", "registrar")
     )
     return {
         "size": len(entries),
-        "issued": sum(1 for _, issued, _, _ in entries if issued),
-        "reissued": sum(1 for _, _, reissued, _ in entries if reissued),
-        "by_registrar": _by_registrar([registrar for _, _, _, registrar in entries]),
+        "issued": sum(1 for _, issued, _ in entries if issued),
+        "reissued": sum(1 for _, issued, _ in entries if issued >= 2),
+        "by_registrar": _by_registrar([registrar for _, _, registrar in entries]),
         "entries": [
-            {"id": rid, "issued": bool(issued), "reissued": reissued}
-            for rid, issued, reissued, _ in entries
+            {"id": rid, "issued": bool(issued), "reissued": issued >= 2}
+            for rid, issued, _ in entries
         ],
     }
 

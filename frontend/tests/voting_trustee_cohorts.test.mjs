@@ -43,7 +43,8 @@ test("the release plan of every vector is the Python one", () => {
   for (const item of VECTORS.plans) {
     const definition = { minimum: item.minimum, dimensions: item.values.map((values, d) => ({ dimension: d + 1, kind: "attested", values })) };
     const vectors = item.cells.flatMap(([cell, n]) => Array.from({ length: n }, () => cell));
-    const plan = releasePlan(definition, vectors).map(({ groups, reason }) => ({ groups, reason }));
+    const merged = new Set((item.merged ?? []).map(([d, v]) => `${d}:${v}`));
+    const plan = releasePlan(definition, vectors, merged).map(({ groups, reason }) => ({ groups, reason }));
     assert.deepEqual(plan, item.plan, JSON.stringify(item.cells));
   }
 });
@@ -247,8 +248,10 @@ test("a cohort election: the manifest holds each issuer's cohort keys, and the t
   const json = (perValue) => perValue.map((p) => p.map((item) => ({ ...item, questions: item.questions.map((r) => r.map((ct) => ({ a: pointHex(ct.a), b: pointHex(ct.b) }))) })));
   const total = sums[0].reduce((acc, item) => (acc ? acc.map((r, q) => r.map((ct, i) => ({ a: ct.a.add(item.questions[q][i].a), b: ct.b.add(item.questions[q][i].b) }))) : item.questions), null);
   const tally = { counted: 6, questions: total.map((r) => r.map((ct) => ({ a: pointHex(ct.a), b: pointHex(ct.b) }))) };
-  const plan = releasePlan(definition, vectors);
-  assert.deepEqual(plan, [{ dimension: 1, kind: "attested", groups: [[0], [1], [2]], reason: null }]);
+  // "Inside" was merged: it starts in not stated's group, never a group of its own (which would
+  // read as "nobody inside voted").
+  const plan = releasePlan(definition, vectors, merged);
+  assert.deepEqual(plan, [{ dimension: 1, kind: "attested", groups: [[0, 1], [2]], reason: null }]);
   const feed = { merged: [[1, 1]], sums: json(sums), plan };
 
   const messages = [];
@@ -257,8 +260,7 @@ test("a cohort election: the manifest holds each issuer's cohort keys, and the t
     const { fingerprint: fp, cohorts } = await checkTally(key, status(index), published, entries, head, roll, tally, { cohortFeed: feed });
     messages.push(decryptionMessage(key, status(index), fp, tally, cohorts));
   }
-  // Group "inside" has no ballot (merged): nothing to decrypt.
-  assert.deepEqual(messages[0].cohorts[0].map((g) => g === null), [false, true, false]);
+  assert.deepEqual(messages[0].cohorts[0].map((g) => g === null), [false, false]);
   const vks = verificationKeys([...found.values()], [1, 3]);
   const counts = plan[0].groups.map((group, g) => {
     if (messages[0].cohorts[0][g] === null) return null;
@@ -273,16 +275,15 @@ test("a cohort election: the manifest holds each issuer's cohort keys, and the t
   });
   // Not stated: the two "inside" ballots (merged) and the one without a label; outside: three.
   assert.deepEqual(counts[0][0], [1, 2]);
-  assert.deepEqual(counts[2][0], [2, 1]);
-  assert.deepEqual(counts[2][1], [1, 0, 1, 0, 0]);
-  assert.equal(counts[1], null);
+  assert.deepEqual(counts[1][0], [2, 1]);
+  assert.deepEqual(counts[1][1], [1, 0, 1, 0, 0]);
 
   // A server whose sums differ — one voter's ciphertexts passed off as the "outside" group — or
   // whose plan publishes another grouping: refused before anything is decrypted.
   const lone = structuredClone(feed);
   lone.sums[0][2].questions = [0, 1, 2].map((q) => (q === 2 ? entries[2].ballot.answers[q].pairs.flatMap((p) => p.ciphertexts) : entries[2].ballot.answers[q].ciphertexts));
   await assert.rejects(checkTally(keys[0], status(1), published, entries, head, roll, tally, { cohortFeed: lone }), /per-cohort sums are not the sums/);
-  const regrouped = { ...feed, plan: [{ ...plan[0], groups: [[0, 1], [2]] }] };
+  const regrouped = { ...feed, plan: [{ ...plan[0], groups: [[0], [1], [2]] }] };
   await assert.rejects(checkTally(keys[0], status(1), published, entries, head, roll, tally, { cohortFeed: regrouped }), /not the one the K rules give/);
   // Without the merge map the plan differs (inside counted apart), so the server's is refused.
   await assert.rejects(checkTally(keys[0], status(1), published, entries, head, roll, tally, { cohortFeed: { ...feed, merged: [] } }), /per-cohort sums are not|not the one the K rules give/);

@@ -39,10 +39,10 @@ LANGUAGE = "fa-af"
 # Residence (attested) and gender (self-declared) of the demo, K = 2.
 DIMENSIONS = {"minimum": 2, "dimensions": demo_cohorts(2)["dimensions"][:2]}
 # The Python voters: (attested residence, declared gender or None, choice). With the browser
-# voter (inside, woman, Republic): residence inside 2, outside 3; gender woman 2, man 2, not
-# stated 1, so "woman" joins "not stated" (rule 3) and the crossed cell (outside, not stated)
-# holds one ballot: gender is withheld.
-BULK = [(1, 1, 1), (2, 2, 0), (2, 2, 0), (2, None, 1)]
+# voter (inside, woman, Republic): residence inside 2, outside 3; gender woman 3, man 2, not
+# stated 0 of 5 credentials (nothing merged at the close of the window: rule 2), and the
+# crossed cell (outside, woman) holds one ballot: gender is withheld.
+BULK = [(1, 1, 1), (2, 2, 0), (2, 2, 0), (2, 1, 1)]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Write tests/crypto/vectors/cohorts.json (docs/protocol.md §12): label and cohort-key
-messages, and release plans of the K rules for small label sets.
+messages, the merges of rules 1 and 2 for small rolls, and release plans of rule 3 for small
+label sets.
 
 ``python -m tests.crypto.make_cohort_vectors``"""
 
@@ -14,6 +15,7 @@ from voting.verify.cohorts import (
     cohort_key_message,
     label_message,
     release_plan,
+    roll_merges,
 )
 
 PATH = Path(__file__).parent / "vectors" / "cohorts.json"
@@ -49,6 +51,31 @@ PLANS = [
         "values": [2, 2],
         "cells": [[[1, 1], 10], [[1, 2], 10], [[2, 1], 6], [[2, 2], 6], [[0, 0], 4]],
     },
+    # A value of the merge map (rules 1, 2) starts in not stated's group, never a group of its own.
+    {"minimum": 10, "values": [3], "merged": [[1, 3]], "cells": [[[1], 30], [[2], 20], [[0], 12]]},
+    # Merged values in two dimensions; not stated with its merged value is still short, so the
+    # smallest stated value joins it.
+    {
+        "minimum": 5,
+        "values": [3, 2],
+        "merged": [[1, 2], [2, 2]],
+        "cells": [[[1, 1], 12], [[3, 1], 9], [[0, 0], 2], [[1, 0], 1]],
+    },
+]
+
+# Rules 1 and 2 (protocol §12.5): stated values' counts on the roll (or in the issued labels) and
+# the dimension's whole (roll entries, or issued credentials); ``merged`` is what they give.
+ROLLS = [
+    # Only the short value: not stated (whole less the kept values) is 0 or ≥ K.
+    {"minimum": 5, "values": [4], "counts": [13, 13, 13, 1], "total": 44},
+    # The review's roll: merging the 1 alone leaves not stated at 1, that person; value 1 goes too.
+    {"minimum": 5, "values": [4], "counts": [13, 13, 13, 1], "total": 40},
+    # Not stated exactly 0: nothing more is merged.
+    {"minimum": 5, "values": [3], "counts": [20, 20, 0], "total": 40},
+    # The short value merged, not stated holds 1 + 3 = 4 < K: the smallest kept value (11) joins.
+    {"minimum": 10, "values": [3], "counts": [12, 3, 11], "total": 27},
+    # Every stated value goes: the dimension keeps only not stated.
+    {"minimum": 10, "values": [2], "counts": [9, 10], "total": 19},
 ]
 
 
@@ -77,6 +104,7 @@ def vectors() -> dict:
             tuple(Dimension(d, "attested", m) for d, m in enumerate(case["values"], start=1)),
         )
         vectors_ = [tuple(cell) for cell, n in case["cells"] for _ in range(n)]
+        merged = [tuple(m) for m in case.get("merged", [])]
         plans.append(
             {
                 **case,
@@ -85,11 +113,18 @@ def vectors() -> dict:
                         "groups": [list(g) for g in r.groups] if r.groups else None,
                         "reason": r.reason,
                     }
-                    for r in release_plan(cohorts, vectors_)
+                    for r in release_plan(cohorts, vectors_, merged)
                 ],
             }
         )
-    return {"labels": labels, "cohort_keys": keys, "plans": plans}
+    rolls = []
+    for case in ROLLS:
+        (m,) = case["values"]
+        cohorts = Cohorts(case["minimum"], (Dimension(1, "attested", m),))
+        counts = {(1, v): n for v, n in enumerate(case["counts"], start=1)}
+        merged = roll_merges(cohorts, counts, {1: case["total"]})
+        rolls.append({**case, "merged": sorted(v for _, v in merged)})
+    return {"labels": labels, "cohort_keys": keys, "rolls": rolls, "plans": plans}
 
 
 if __name__ == "__main__":

@@ -47,10 +47,12 @@ def _replace(lines: list[str], kind: str, change) -> list[str]:
 def test_cohort_record_verifies_with_merges_and_a_withheld_dimension(cohort_election):
     _, election, lines = cohort_election
     assert _failures(lines) == {}
-    assert election.cohort_merges["merged"] == [[3, 4]]  # nobody in the fourth region
+    # Nobody in the fourth region (rule 1); gender: 12 women, 10 men of 24 credentials leave 2
+    # not stated < K, so the smaller kept value, men, is merged as well (rule 2).
+    assert election.cohort_merges["merged"] == [[2, 2], [3, 4]]
     residence, gender, region = election.cohort_results
     assert residence["status"] == gender["status"] == "published"
-    assert [g["values"] for g in gender["groups"]] == [[0, 2], [1]]  # 2 not stated < K
+    assert [g["values"] for g in gender["groups"]] == [[0, 2], [1]]  # men: in not stated
     assert region == {"dimension": 3, "kind": "attested", "status": "withheld",
                       "reason": "crossing"}  # fmt: skip
     counted = election.results["counted"]
@@ -102,6 +104,55 @@ def test_a_cohort_sum_that_does_not_add_up_fails_the_cohort_check(cohort_electio
 
     failures = _failures(_replace(lines, "cohort_tally", swap))
     assert "dimension 1: the per-cohort sums do not add up to the tally" in failures["cohorts"]
+
+
+def test_a_record_that_leaves_not_stated_under_k_fails_the_cohort_check(db, monkeypatch):
+    """A server that skips the second step of rules 1 and 2 (here: men kept with 10 issued
+    labels, so not stated holds 24 − 22 = 2 < K, and a merged value would be the whole less the
+    published counts) publishes an otherwise consistent record; the verifier refuses it."""
+    from voting.services import cohorts as service
+
+    skipping = service.roll_merges
+    monkeypatch.setattr(service, "roll_merges", lambda c, counts, totals=None: skipping(c, counts))
+    sim = prepare(24, trustees=3, threshold=2, cohorts=demo_cohorts(K))
+    cast_all(sim, random.Random(7))
+    election = finish(sim)
+    assert election.cohort_merges["merged"] == [[3, 4]]
+    failures = _failures([line.decode() for line in record_lines(election)])
+    assert failures == {
+        "cohorts": [
+            "dimension 2: not stated holds 2 (24 credentials requested less the kept values' 22),"
+            " fewer than K = 4: the smallest kept value had to be merged too"
+        ]
+    }
+
+
+def test_a_merged_self_declared_value_is_never_the_credentials_less_the_published_counts(db):
+    """Attack from the outside review: 9 women and 3 men (K = 4) of 12 credentials, nobody
+    leaving gender unstated. Men are merged (3 < K); publishing women's 9 alone would give the
+    men's 3 as 12 − 9. Not stated is held to K, so women are merged too."""
+    from voting.clients import Voter
+    from voting.models import ElectionState, RollEntry
+    from voting.services import lifecycle
+    from voting.services.cohorts import merged_values
+    from voting.simulation import issue_credentials
+
+    sim = prepare(12, trustees=2, threshold=1, cohorts=demo_cohorts(K), issue=False)
+    election = sim.election
+    entries = dict(
+        RollEntry.objects.filter(election=election).values_list("membership_id", "cohorts")
+    )
+    voters = []
+    for index, member in enumerate(sim.members):
+        voter = Voter(election.manifest, election.fingerprint_bytes)
+        voter.labels = {int(d): v for d, v in entries[member.pk].items()} | {2: 1 + (index < 3)}
+        voters.append(voter)
+    issuers = list(zip(sim.trustee_members, sim.trustees, strict=True))[:1]
+    issue_credentials(election, list(zip(sim.members, voters, strict=True)), issuers)
+    election = lifecycle.transition(election, ElectionState.OPEN, actor=sim.organizer)
+    assert {(2, 1), (2, 2)} <= merged_values(election)
+    published = sum(c["count"] for c in election.cohort_merges["counts"] if c["dimension"] == 2)
+    assert published == 0
 
 
 def test_a_voter_cannot_claim_another_attested_value_at_the_ballot_box(cohort_election):

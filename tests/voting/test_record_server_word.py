@@ -16,23 +16,28 @@ from django.utils import timezone
 from tests.voting.test_verifier_rules import _index, _line
 from voting.clients import Voter
 from voting.exceptions import WrongState
-from voting.models import ElectionState
+from voting.models import ElectionState, RollEntry
 from voting.selectors import record_lines
-from voting.services import lifecycle
+from voting.services import credentials, lifecycle
 from voting.simulation import issue_credentials
 from voting.verify.record import verify_record
 
 CHOICE = [[0], [1, 2], [2, 0, 1]]
 
 
-@pytest.fixture
-def half_issued(world) -> list[str]:
-    """A published record where 2 of the 4 voters on the roll obtained a credential and voted."""
+def _half_issued(world, *, unused_reissue: bool = False) -> list[str]:
+    """A published record where 2 of the 4 voters on the roll obtained a credential and voted;
+    with ``unused_reissue`` the organizer also authorised a re-issue the voter never claimed."""
     world.open_credentials()
     holders = [Voter(world.election.manifest, world.election.fingerprint_bytes) for _ in range(2)]
     issue_credentials(
         world.election, list(zip(world.voter_members[:2], holders, strict=True)), world.issuers()
     )
+    if unused_reissue:
+        entry = RollEntry.objects.get(membership=world.voter_members[0])
+        credentials.authorize_reissue(
+            election=world.election, actor=world.organizer, roll_id=entry.roll_id, reason="lost"
+        )
     world.voters.extend(holders)
     world.open_poll()
     for voter in holders:
@@ -40,6 +45,11 @@ def half_issued(world) -> list[str]:
     world.close_and_tally()
     world.move(ElectionState.PUBLISHED)
     return [line.decode() for line in record_lines(world.refresh())]
+
+
+@pytest.fixture
+def half_issued(world) -> list[str]:
+    return _half_issued(world)
 
 
 def _failed_checks(lines: list[str]) -> dict[str, list[str]]:
@@ -58,6 +68,15 @@ def _rewrite(lines: list[str], kind: str, change) -> list[str]:
 
 def test_the_honest_record_passes(half_issued):
     assert _failed_checks(half_issued) == {}
+
+
+def test_a_re_issue_authorised_but_never_claimed_leaves_the_record_valid(world):
+    """The roll's ``reissued`` says a second credential was requested, not that one was
+    allowed: an organizer's authorisation the voter never used made an honest record fail."""
+    lines = _half_issued(world, unused_reissue=True)
+    roll = json.loads(lines[_index(lines, "roll")])
+    assert roll["reissued"] == 0 and not any(e["reissued"] for e in roll["entries"])
+    assert _failed_checks(lines) == {}
 
 
 def test_a_roll_marked_all_issued_fails_the_issued_check(half_issued):

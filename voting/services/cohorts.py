@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Sum
+
 from voting.crypto import blind_rsa
 from voting.crypto.dlog import DiscreteLogTable
 from voting.crypto.elgamal import Ciphertext
@@ -170,7 +172,9 @@ def freeze_attested(election: Election) -> None:
 
 def close_window(election: Election) -> None:
     """When the poll opens: self-declared values with fewer than K issued labels are merged
-    into not stated (rule 2); the ballot page drops such labels."""
+    into not stated, and while not stated (the issued credentials less the kept labels) is
+    above 0 and under K the smallest kept value too (rule 2); the ballot page drops such
+    labels."""
     cohorts = definition_of(election)
     if cohorts is None:
         return
@@ -180,10 +184,18 @@ def close_window(election: Election) -> None:
         for label in labels:
             issued.setdefault((label["dimension"], label["value"]), set()).add((entry, round_))
     counts = {k: len(v) for k, v in issued.items()}
-    self_declared = [(d, v) for d, v in cohorts.stated() if cohorts.dimension(d).kind != "attested"]
+    # Every credential requested, one per roll entry and round: the record's roll gives it as
+    # issued + reissued (elections §3), so not stated's issued labels are public by subtraction.
+    credentials = RollEntry.objects.filter(election=election).aggregate(n=Sum("issued"))["n"] or 0
+    declared = {d.index for d in cohorts.dimensions if d.kind != "attested"}
+    self_declared = [(d, v) for d, v in cohorts.stated() if d in declared]
     before = election.cohort_merges or {"merged": [], "counts": []}
     merged = {tuple(m) for m in before["merged"]}
-    merged |= {k for k in roll_merges(cohorts, counts) if k in self_declared}
+    merged |= {
+        k
+        for k in roll_merges(cohorts, counts, dict.fromkeys(declared, credentials))
+        if k in self_declared
+    }
     kept = {(c["dimension"], c["value"]): c["count"] for c in before["counts"]}
     kept.update({k: counts.get(k, 0) for k in self_declared if k not in merged})
     election.cohort_merges = _merges_json(cohorts, merged, kept)

@@ -167,6 +167,30 @@ class CohortRecord:
 
     # the check
 
+    def _not_stated_held(self, roll: dict[str, Any]) -> None:
+        """Rules 1 and 2 (protocol §12.5): per dimension, its whole (attested: the roll's
+        entries; self-declared: the credentials requested, the roll's issued + reissued) less
+        the kept values' counts — not stated, with the merged values — is 0 or ≥ K, else a
+        merged value's count would be public by subtraction."""
+        k = self.cohorts.minimum
+        for dim in self.cohorts.dimensions:
+            attested = dim.kind == "attested"
+            whole = roll["size"] if attested else roll["issued"] + roll["reissued"]
+            kept = sum(n for (d, _), n in self.counts.items() if d == dim.index)
+            rest = whole - kept
+            what = "roll entries" if attested else "credentials requested"
+            if rest < 0:
+                self.fail(
+                    f"dimension {dim.index}: its kept values count {kept}, more than the "
+                    f"{whole} {what}"
+                )
+            elif 0 < rest < k:
+                self.fail(
+                    f"dimension {dim.index}: not stated holds {rest} ({whole} {what} less the "
+                    f"kept values' {kept}), fewer than K = {k}: the smallest kept value had to "
+                    "be merged too"
+                )
+
     def finish(
         self,
         *,
@@ -178,7 +202,7 @@ class CohortRecord:
         threshold: int,
         overall_tally: dict[str, Any] | None,
         overall_totals: list[list[int]] | None,
-        reissued: int,
+        roll: dict[str, Any] | None,
     ) -> None:
         cohorts = self.cohorts
         if cohorts is None:
@@ -186,6 +210,9 @@ class CohortRecord:
         for kind in ("cohorts", "cohort_tally", "cohort_results"):
             if kind not in self.seen:
                 self.fail(f"no {kind} line")
+        reissued = roll["reissued"] if roll else 0
+        if roll is not None and "cohorts" in self.seen:
+            self._not_stated_held(roll)
         if self.tally is None or self.results is None or overall_tally is None:
             return
         dims = len(cohorts.dimensions)
@@ -214,7 +241,7 @@ class CohortRecord:
             if len(_list(self.tally)) != dims:
                 self.fail("the cohort tally does not have one entry per dimension")
             return
-        plan = release_plan(cohorts, [vectors[p] for p in counted])
+        plan = release_plan(cohorts, [vectors[p] for p in counted], self.merged)
         counts = [[value["counted"] for value in per_value] for per_value in expected]
         self._compare_plan(plan)
         group_totals = self._decrypt(plan, expected, shape_list, fingerprint, keys, threshold)

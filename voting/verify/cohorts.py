@@ -345,10 +345,15 @@ class Release:
         raise KeyError(value)
 
 
-def _merge_short(values: int, counts: Sequence[int], minimum: int) -> list[list[int]] | None:
+def _merge_short(
+    values: int, counts: Sequence[int], minimum: int, merged: Iterable[int] = ()
+) -> list[list[int]] | None:
     """Rule 3's first part for one dimension: the groups, or ``None`` if only not stated is
-    left (every published figure, not stated included, has 0 or ≥ K ballots)."""
-    groups = {v: [v] for v in range(values + 1)}
+    left (every published figure, not stated included, has 0 or ≥ K ballots). The values of
+    ``merged`` (the merge map's, rules 1 and 2) start in not stated's group."""
+    merged = set(merged)
+    groups = {v: [v] for v in range(values + 1) if v not in merged}
+    groups[NOT_STATED] = [NOT_STATED, *sorted(merged)]
 
     def size(v: int) -> int:
         return sum(counts[u] for u in groups[v])
@@ -368,11 +373,16 @@ def _merge_short(values: int, counts: Sequence[int], minimum: int) -> list[list[
     return [sorted(groups[v]) for v in sorted(groups)]
 
 
-def release_plan(cohorts: Cohorts, vectors: Sequence[Vector]) -> list[Release]:
-    """Protocol §12.5 rule 3, from the labels of the counted ballots (after the merge map): for
-    each dimension in order, merge values until every figure has 0 or ≥ K ballots (else
-    ``short``), then publish it only if every non-empty crossed cell with the dimensions
-    already published has ≥ K ballots (else ``crossing``)."""
+def release_plan(
+    cohorts: Cohorts, vectors: Sequence[Vector], merged: Iterable[tuple[int, int]] = ()
+) -> list[Release]:
+    """Protocol §12.5 rule 3, from the labels of the counted ballots (after the merge map
+    ``merged``, whose values start in not stated's group: a merged value is never published as
+    a group of its own, which would read as "nobody of it voted"): for each dimension in order,
+    merge values until every figure has 0 or ≥ K ballots (else ``short``), then publish it only
+    if every non-empty crossed cell with the dimensions already published has ≥ K ballots (else
+    ``crossing``)."""
+    merged = set(merged)
     k = cohorts.minimum
     plan: list[Release] = []
     published: list[Release] = []
@@ -380,7 +390,7 @@ def release_plan(cohorts: Cohorts, vectors: Sequence[Vector]) -> list[Release]:
         counts = [0] * (dim.values + 1)
         for vector in vectors:
             counts[vector[dim.index - 1]] += 1
-        groups = _merge_short(dim.values, counts, k)
+        groups = _merge_short(dim.values, counts, k, (v for d, v in merged if d == dim.index))
         if groups is None:
             plan.append(Release(dim.index, dim.kind, None, "short"))
             continue
@@ -479,7 +489,7 @@ def tally_by_cohort(
             yield vector, row
 
     cells = cell_sums(rows(), sum(widths))
-    return cells, cohort_tally(cohorts, cells, widths), release_plan(cohorts, vectors)
+    return cells, cohort_tally(cohorts, cells, widths), release_plan(cohorts, vectors, merged)
 
 
 def release_json(release: Release) -> dict[str, Any]:

@@ -1081,7 +1081,7 @@ class _Verifier(_IssuerLedgers):
             threshold=self.manifest["trustees"]["threshold"],
             overall_tally=self.tally,
             overall_totals=totals,
-            reissued=self.roll["reissued"] if self.roll else 0,
+            roll=self.roll,
         )
 
     def _selection(self) -> None:

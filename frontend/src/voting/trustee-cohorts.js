@@ -27,9 +27,10 @@ export function cohortDefinition(manifest) {
  * 0 < n < K, merge the smallest (lowest v on ties) into not stated; then, while not stated has
  * 0 < n < K, merge the smallest stated value into it and start again.
  */
-export function mergeShort(values, counts, minimum) {
+export function mergeShort(values, counts, minimum, merged = []) {
   const groups = new Map();
-  for (let v = 0; v <= values; v++) groups.set(v, [v]);
+  for (let v = 0; v <= values; v++) if (!merged.includes(v)) groups.set(v, [v]);
+  groups.set(NOT_STATED, [NOT_STATED, ...[...merged].sort((a, b) => a - b)]);
   const size = (v) => groups.get(v).reduce((sum, u) => sum + counts[u], 0);
   const short = (n) => n > 0 && n < minimum;
   for (;;) {
@@ -49,20 +50,21 @@ export function mergeShort(values, counts, minimum) {
 const groupOf = (release, value) => release.groups.findIndex((group) => group.includes(value));
 
 /**
- * Protocol §12.5 rule 3 from the label vectors of the counted ballots (after the merge map): per
- * dimension in order, merge values until every figure has 0 or ≥ K ballots (else withheld,
+ * Protocol §12.5 rule 3 from the label vectors of the counted ballots (after the merge map
+ * `merged`, a Set of "d:v" whose values start in not stated's group): per dimension in order, merge values until every figure has 0 or ≥ K ballots (else withheld,
  * "short"), then publish it only if every non-empty crossed cell with the dimensions already
  * published has ≥ K ballots (else withheld, "crossing"). The plan in the server's JSON layout:
  * [{dimension, kind, groups: [[v…]…] | null, reason: null | "short" | "crossing"}].
  */
-export function releasePlan(definition, vectors) {
+export function releasePlan(definition, vectors, merged = new Set()) {
   const k = definition.minimum;
   const plan = [];
   const published = [];
   for (const dim of definition.dimensions) {
     const counts = new Array(dim.values + 1).fill(0);
     for (const vector of vectors) counts[vector[dim.dimension - 1]] += 1;
-    const groups = mergeShort(dim.values, counts, k);
+    const mergedHere = [...merged].map((m) => m.split(":").map(Number)).filter(([d]) => d === dim.dimension).map(([, v]) => v);
+    const groups = mergeShort(dim.values, counts, k, mergedHere);
     if (groups === null) {
       plan.push({ dimension: dim.dimension, kind: dim.kind, groups: null, reason: "short" });
       continue;
@@ -157,7 +159,7 @@ export function checkCohortTally(manifest, counted, feed, widths, rows) {
   const merged = checkMerged(definition, feed?.merged);
   const { vectors, sums } = cohortSums(definition, counted, merged, widths, rows);
   if (canonicalJson(sumsJson(sums)) !== canonicalJson(feed.sums ?? null)) throw new TrusteeRefusal("cohort_tally_mismatch");
-  const plan = releasePlan(definition, vectors);
+  const plan = releasePlan(definition, vectors, merged);
   if (canonicalJson(plan) !== canonicalJson(feed.plan ?? null)) throw new TrusteeRefusal("cohort_plan_mismatch");
   return { plan, sums };
 }
