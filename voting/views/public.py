@@ -308,7 +308,7 @@ def results_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     if election.state != ElectionState.PUBLISHED:
         raise FeedNotFound("not_published", "the results are not published yet")
-    return JsonResponse(election.results)
+    return JsonResponse(selectors.published_results(election))
 
 
 @require_GET
