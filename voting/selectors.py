@@ -320,6 +320,15 @@ def record_lines(election: Election) -> Iterator[bytes]:
     yield from (dumps(x) + b"\n" for x in cohorts.record_lines(election, "after_results"))
 
 
+def published_results(election: Election) -> dict[str, Any]:
+    """What ``results.json`` serves: the record's ``results``, and in an election with cohort
+    dimensions its ``cohort_results`` as ``cohorts`` (docs/protocol.md §12.5), the same list.
+    Without dimensions the results alone, as they always were."""
+    if "cohorts" in (election.manifest or {}) and election.cohort_results is not None:
+        return {**election.results, "cohorts": election.cohort_results}
+    return election.results
+
+
 @dataclass(frozen=True)
 class ElectionForMember:
     """One election as a member (or visitor) of its convention meets it now: what they can do

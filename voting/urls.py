@@ -60,10 +60,12 @@ urlpatterns = [
     # not tie it to their account. Not under /ballot-box/, which the ballot service serves alone.
     path("anonymous/<uuid:uuid>/tracker", public.tracker_page, name="tracker"),
     path("anonymous/<uuid:uuid>/tracker.json", public.tracker_json, name="tracker_json"),
-    # Any other feed path (an election id that is no UUID, a feed that does not exist): JSON 400
-    # or 404, never an HTML page (voting/views/feeds.py).
+    # Any other path that looks like a feed (an election id that is no UUID, a feed that does not
+    # exist, a misspelt extension such as .jsonx or .JSON, a trailing slash): JSON 400 or 404,
+    # and JSON 405 to any method but GET, never an HTML page (voting/views/feeds.py). The pages
+    # under the same prefixes (results/, board/, …) have no ".json" in their path.
     re_path(
-        r"^(?P<space>elections|anonymous)/(?P<election>[^/]+)/(?P<feed>.+\.jsonl?)\Z",
+        r"^(?P<space>elections|anonymous)/(?P<election>[^/]+)/(?P<feed>.*(?i:\.json)[^/]*/?)\Z",
         public.unknown_feed,
     ),
     # Organizers: drafting and running elections

@@ -201,6 +201,39 @@ def test_results_page_shows_each_dimension_and_says_why_one_is_withheld(cohort_e
         assert text.count("<meter") == bars
 
 
+def test_results_feed_carries_the_cohort_results_of_the_record(cohort_election):
+    """results.json used to carry the overall results only, although the record's
+    ``cohort_results`` line and the results page had the groups (outside review, LOW)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    _, election, lines = cohort_election
+    response = Client().get(reverse("voting:results_json", args=[election.uuid]))
+    assert response.status_code == 200
+    feed = response.json()
+    record = [json.loads(line) for line in lines]
+    (line,) = [item for item in record if item["type"] == "cohort_results"]
+    assert feed["cohorts"] == line["results"] == election.cohort_results
+    assert [found["status"] for found in feed["cohorts"]] == ["published", "published", "withheld"]
+    assert feed["cohorts"][2]["reason"] == "crossing"
+    (results,) = [item for item in record if item["type"] == "results"]
+    assert {key: value for key, value in feed.items() if key != "cohorts"} == results["results"]
+
+
+def test_results_feed_of_an_election_without_dimensions_is_unchanged(db):
+    from django.http import JsonResponse
+    from django.test import Client
+    from django.urls import reverse
+
+    sim = prepare(3, trustees=2, threshold=1)
+    cast_all(sim, random.Random(3))
+    election = finish(sim)
+    response = Client().get(reverse("voting:results_json", args=[election.uuid]))
+    assert response.status_code == 200
+    assert "cohorts" not in response.json()
+    assert response.content == JsonResponse(election.results).content
+
+
 def test_credential_page_shows_the_voter_what_their_credential_will_say_in_dari(db):
     from django.test import Client
     from django.urls import reverse

@@ -169,3 +169,63 @@ def test_only_the_canonical_decimal_index_names_an_issuer(voted):
         assert "leading zero" in body["message"], body
     response = Client().get(f"/anonymous/{election}/issuers/01/ledger.json")
     _json_error(response, 404, "unknown_feed")
+
+
+# Malformed spellings of a feed's address (outside review, LOW): the catch-all used to match only
+# paths ending in .json or .jsonl, so these got Django's HTML 404 page.
+MALFORMED = [
+    pytest.param(lambda url: url + "x", id="jsonx"),
+    pytest.param(lambda url: url + "/", id="trailing-slash"),
+    pytest.param(lambda url: url + "x/", id="jsonx-slash"),
+    pytest.param(
+        lambda url: url[: -len(".json")] + ".JSON" if url.endswith(".json") else url + "X",
+        id="upper-case",
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("spell", MALFORMED)
+@pytest.mark.parametrize("name, args", FEEDS)
+def test_a_malformed_feed_address_answers_json_not_html(db, name, args, spell):
+    election = uuid.uuid4()
+    url = spell(_url(name, election, args))
+    body = _json_error(Client().get(url), 404, "unknown_feed")
+    if url.endswith("/"):
+        assert "slash" in body["message"], body
+    bad_id = url.replace(str(election), "not-a-uuid")
+    _json_error(Client().get(bad_id), 400, "bad_election")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("spell", [pytest.param(lambda url: url, id="exact"), *MALFORMED])
+@pytest.mark.parametrize("name, args", FEEDS)
+def test_any_other_method_on_a_feed_is_a_json_405_even_with_csrf_checks(
+    db, name, args, spell, method
+):
+    """A POST used to meet the CSRF check first, an HTML 403 page: a feed takes no POST at all,
+    so there is nothing for the check to protect."""
+    client = Client(enforce_csrf_checks=True)
+    url = spell(_url(name, uuid.uuid4(), args))
+    response = getattr(client, method)(url, data=b"{}", content_type="application/json")
+    _json_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, HEAD"
+
+
+def test_pages_and_post_endpoints_beside_the_feeds_are_unchanged(voted):
+    election = voted.election.uuid
+    for page in (f"/elections/{election}/", f"/elections/{election}/board/",
+                 f"/elections/{election}/results/", f"/elections/{election}/verify/",
+                 f"/anonymous/{election}/tracker"):  # fmt: skip
+        response = Client().get(page)
+        assert response.status_code == 200, page
+        assert response["Content-Type"].startswith("text/html"), page
+    assert Client().get(f"/elections/{election}/nothing/").status_code == 404
+    assert Client().get(f"/elections/{election}/nothing/")["Content-Type"].startswith("text/html")
+    # Member endpoints that take a POST still require the CSRF token.
+    client = Client(enforce_csrf_checks=True)
+    trustee = voted.trustee_members[0]
+    client.force_login(trustee.user)
+    for name in ("issuer_signatures", "ceremony_commitments", "decryption", "transition"):
+        response = client.post(reverse(f"voting:{name}", args=[election]), data={})
+        assert response.status_code == 403, name
+        assert b"CSRF" in response.content, name

@@ -6,7 +6,8 @@ page would hide a client's mistake or make it parse HTML. So every feed view is 
 ``json_feed``: a query parameter the feed does not know, a repeated one, or a value outside its
 documented form is a JSON 400 ``{"error": code, "message": text}``; an unknown election, a feed
 not published yet or an unknown issuer is a JSON 404 of the same shape, a wrong method a JSON
-405. Nothing is clamped or normalised.
+405 (before the CSRF check, which would answer an HTML 403: a feed takes no other method, so
+there is nothing for the check to protect). Nothing is clamped or normalised.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 INTEGER = re.compile(r"(0|[1-9][0-9]{0,9})\Z")
 TRACKER = re.compile(r"[0-9a-f]{64}\Z")
@@ -92,7 +94,7 @@ def json_feed(*allowed: str, any_query: bool = False) -> Callable[[View], View]:
             except Http404 as exc:
                 return error("not_found", str(exc) or "not found", 404)
 
-        return wrapped
+        return csrf_exempt(wrapped)
 
     return decorate
 

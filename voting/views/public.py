@@ -308,7 +308,7 @@ def results_json(request: HttpRequest, uuid) -> JsonResponse:
     election = _frozen(uuid)
     if election.state != ElectionState.PUBLISHED:
         raise FeedNotFound("not_published", "the results are not published yet")
-    return JsonResponse(election.results)
+    return JsonResponse(selectors.published_results(election))
 
 
 @require_GET
@@ -372,9 +372,9 @@ def record_download(request: HttpRequest, uuid) -> StreamingHttpResponse:
 
 @json_feed(any_query=True)
 def unknown_feed(request: HttpRequest, space: str, election: str, feed: str) -> JsonResponse:
-    """A feed path whose election id is no UUID, or a feed that does not exist: JSON too. The
-    path is refused before its query is read: a malformed id is named as such whatever the
-    query holds."""
+    """A feed path whose election id is no UUID, or a feed that does not exist (a misspelt
+    extension, a trailing slash): JSON too. The path is refused before its query is read: a
+    malformed id is named as such whatever the query holds."""
     if not feeds.UUID.match(election):
         raise feeds.BadQuery("bad_election", "the election id must be a UUID (lowercase, hyphens)")
     found = feeds.ISSUER_LEDGER.match(feed) if space == "elections" else None
@@ -383,5 +383,10 @@ def unknown_feed(request: HttpRequest, space: str, election: str, feed: str) -> 
             "unknown_issuer",
             f"no issuer is named {found['index'][:20]!r}: issuers are numbered 1, 2, … in "
             "decimal, without a sign or a leading zero",
+        )
+    if feed.endswith("/"):
+        raise FeedNotFound(
+            "unknown_feed",
+            "no such feed: a feed's address ends in .json or .jsonl, without a slash",
         )
     raise FeedNotFound("unknown_feed", "no such feed")
