@@ -40,12 +40,16 @@ test("a label of a merged value is dropped, the others kept", () => {
 test("a credential with a cohort label: blinded per issuer, signed under the value's keys, carried by the code", async () => {
   const { baseMul } = await import("../crypto/group.js");
   const { finishRequest, requestBody, startRequest } = await import("../src/voting/credential.js");
-  const { decodeCode, encodeCode } = await import("../src/voting/credential-store.js");
+  const { decodeCode, encodeCode, verifyStored } = await import("../src/voting/credential-store.js");
   const { fingerprintOf } = await import("../src/voting/election.js");
   const { sampleManifest, testIssuers, blindSignWith } = await import("./voting_helpers.mjs");
   const { privateKeys, trustees, issuers } = await testIssuers();
   // Each issuer's key for "dimension 1 = value 2" is, in this test, the other issuer's key.
-  const cohortKeys = issuers.keys.map((k, i) => ({ trustee: k.trustee, dimension: 1, value: 2, pem: issuers.keys[1 - i].pem }));
+  // (Value 1's keys are the issuers' own: no label of it is signed here.)
+  const cohortKeys = issuers.keys.flatMap((k, i) => [
+    { trustee: k.trustee, dimension: 1, value: 1, pem: k.pem },
+    { trustee: k.trustee, dimension: 1, value: 2, pem: issuers.keys[1 - i].pem },
+  ]);
   const cohorts = { minimum: 50, dimensions: [{ name: { en: "Gender" }, kind: "self-declared", values: [{ en: "Woman" }, { en: "Man" }] }] };
   const manifest = { ...sampleManifest(baseMul(7n)), trustees, issuers, cohorts, cohort_keys: cohortKeys };
   const fingerprint = fingerprintOf(manifest);
@@ -67,4 +71,13 @@ test("a credential with a cohort label: blinded per issuer, signed under the val
   assert.deepEqual(stored.credential.cohorts.map((l) => [l.dimension, l.value, l.signatures.map((s) => s.issuer)]), [[1, 2, [1, 2]]]);
   const back = decodeCode(encodeCode(stored), fingerprint, manifest);
   assert.deepEqual(back, stored);
+  assert.equal(await verifyStored(manifest, fingerprint, back), back);
+  // A code whose label was altered (another value, or a damaged signature) is refused on import.
+  const relabelled = structuredClone(back);
+  relabelled.credential.cohorts[0].value = 1;
+  await assert.rejects(verifyStored(manifest, fingerprint, relabelled), (e) => e.kind === "corrupted");
+  const damaged = structuredClone(back);
+  const sig = damaged.credential.cohorts[0].signatures[1];
+  sig.signature = (sig.signature[0] === "0" ? "1" : "0") + sig.signature.slice(1);
+  await assert.rejects(verifyStored(manifest, fingerprint, damaged), (e) => e.kind === "corrupted");
 });

@@ -5,7 +5,7 @@
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from "../../crypto/bytes.js";
 import { baseMul, decodeScalar, encodeScalar, pointHex, scalarFromHex, scalarHex } from "../../crypto/group.js";
 import { CredentialTextError, extractCredentialCode } from "./credential-text.js";
-import { importIssuers, verifyCredential } from "./issuer.js";
+import { importCohortKeys, importIssuers, verifyCredential, verifyLabels } from "./issuer.js";
 
 const CODE_PREFIX = "mashwara-credential-2:";
 const STORE = "mashwara/v1/credential/";
@@ -23,7 +23,11 @@ export class CredentialError extends Error {
   }
 }
 
-/** A stored credential is whole: P = kG, for this election, signed by `threshold` issuers. */
+/**
+ * A stored credential is whole: P = kG, for this election, signed by `threshold` issuers, and
+ * each cohort label signed by all of them under the keys of its value (protocol §12.3): a code
+ * whose labels were altered is refused here, not at the ballot box.
+ */
 export async function verifyStored(manifest, fingerprint, stored) {
   if (stored.election !== bytesToHex(fingerprint)) throw new CredentialError("the credential is for another election", "election");
   const secret = scalarFromHex(stored.secret);
@@ -31,7 +35,9 @@ export async function verifyStored(manifest, fingerprint, stored) {
     throw new CredentialError("the credential key does not match its secret");
   }
   try {
-    await verifyCredential(await importIssuers(manifest), fingerprint, stored.credential);
+    const issuers = await importIssuers(manifest);
+    await verifyCredential(issuers, fingerprint, stored.credential);
+    await verifyLabels(issuers, await importCohortKeys(manifest), manifest, fingerprint, stored.credential);
   } catch {
     throw new CredentialError("the credential's signatures do not verify: the code is damaged", "corrupted");
   }
