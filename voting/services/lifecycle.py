@@ -35,6 +35,7 @@ from voting.models import (
 )
 from voting.outbox import after_commit
 from voting.services.board import sign_final_head
+from voting.services.cohorts import close_window, freeze_attested
 from voting.services.definition import (
     build_definition,
     manifest_text,
@@ -169,8 +170,6 @@ def _freeze_roll(election: Election) -> None:
             )
         )
     RollEntry.objects.bulk_create(entries, batch_size=1000)
-    from voting.services.cohorts import freeze_attested
-
     freeze_attested(election)
 
 
@@ -288,8 +287,6 @@ def transition(
                 opens = election.opens_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
                 raise WrongState(OPENS_EARLY % {"time": opens})
             election.opened_hour = current_hour()
-            from voting.services.cohorts import close_window
-
             close_window(election)
         elif to == S.CLOSED:
             election.closed_hour = current_hour()
