@@ -186,7 +186,20 @@ def _prototypes() -> dict[str, str]:
 
 
 def skeleton(name: str) -> str:
-    """The form two look-alike names share. Only for comparison: never shown."""
+    """The form two look-alike names share. Only for comparison: never shown. One pass of the
+    folding below can leave a character that folds again (a prototype that is itself a
+    compatibility form, e.g. Ꙑ → Ъ1 → ¯B1 → B1), so it is applied until nothing changes: the
+    skeleton of a skeleton is itself."""
+    text = _skeleton_pass(name)
+    for _pass in range(8):
+        again = _skeleton_pass(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _skeleton_pass(name: str) -> str:
     text = unicodedata.normalize("NFKC", name)
     text = unicodedata.normalize("NFD", text)
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")

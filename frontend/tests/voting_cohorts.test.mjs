@@ -81,3 +81,22 @@ test("a credential with a cohort label: blinded per issuer, signed under the val
   sig.signature = (sig.signature[0] === "0" ? "1" : "0") + sig.signature.slice(1);
   await assert.rejects(verifyStored(manifest, fingerprint, damaged), (e) => e.kind === "corrupted");
 });
+
+test("the cast request has one length whatever labels the credential carries (JSON whitespace padding)", async () => {
+  const { paddedBallot } = await import("../src/voting/credential-store.js");
+  const { testIssuers } = await import("./voting_helpers.mjs");
+  const { issuers } = await testIssuers();
+  const cohortKeys = issuers.keys.flatMap((k) => [1, 2].flatMap((d) => [1, 2, 3].map((v) => ({ trustee: k.trustee, dimension: d, value: v, pem: k.pem }))));
+  const dimension = (kind) => ({ name: { en: "x" }, kind, values: [{ en: "a" }, { en: "b" }, { en: "c" }] });
+  const manifest = { issuers, cohorts: { minimum: 5, dimensions: [dimension("attested"), dimension("self-declared")] }, cohort_keys: cohortKeys };
+  const signature = (issuer) => ({ issuer, prefix: "ab".repeat(32), signature: "cd".repeat(384) });
+  const label = (d, v) => ({ dimension: d, value: v, signatures: [signature(1), signature(2)] });
+  const ballot = (cohorts) => ({ answers: [{ ciphertexts: [] }], board: { count: 12, hash: "00".repeat(32) }, credential: { key: "11".repeat(32), signatures: [signature(1), signature(2)], cohorts }, signature: "22".repeat(64) });
+  const bodies = [[], [label(1, 2)], [label(2, 3)], [label(1, 1), label(2, 2)]].map((labels) => paddedBallot(manifest, ballot(labels)));
+  assert.equal(new Set(bodies.map((b) => b.length)).size, 1, bodies.map((b) => b.length).join(" "));
+  assert.deepEqual(JSON.parse(bodies[1]), ballot([label(1, 2)]));
+  assert.ok(bodies[3].length === JSON.stringify(ballot([label(1, 1), label(2, 2)])).length, "a full credential needs no padding");
+  // Without dimensions, the JSON as it is.
+  const plain = { ...ballot(undefined), credential: { key: "11".repeat(32), signatures: [] } };
+  assert.equal(paddedBallot({ issuers }, plain), JSON.stringify(plain));
+});

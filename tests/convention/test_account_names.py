@@ -253,3 +253,8 @@ def test_dari_words_are_valid_and_fold_yeh_and_kaf(word):
     assert validate_pseudonym(word) == word
     arabic_spelling = word.replace("ی", "ي").replace("ک", "ك")
     assert skeleton(arabic_spelling) == skeleton(word)
+
+
+def test_a_skeleton_is_its_own_skeleton_where_one_folding_pass_is_not_enough():
+    # Hypothesis found it: one pass took Ꙑ to Ъ1, whose skeleton is ¯B1, whose skeleton is B1.
+    assert skeleton("Ꙑ") == skeleton(skeleton("Ꙑ")) == "B1"

@@ -88,3 +88,34 @@ def test_the_tally_reads_each_counted_ballots_labels_on_this_database(db):
                election.cohort_tally["sums"]]  # fmt: skip
     assert counted == expected
     assert all(sum(per_value) == 12 for per_value in counted)
+
+
+def test_a_ballot_padded_with_json_whitespace_is_taken_as_it_is(db):
+    """The ballot page pads the cast request with trailing spaces to the length of a ballot with
+    a label in every dimension (so its size does not tell how many labels it carries): the
+    ballot box takes the padded bytes, within its size limit, and stores the ballot unchanged;
+    the same padded bytes again return the same receipt."""
+    from voting.services import board
+
+    sim = prepare(8, trustees=2, threshold=1, cohorts=demo_cohorts(2))
+    election = sim.election
+    voter = sim.voters[0]
+    labels = voter.credential["cohorts"]
+    ballot, _ = voter.ballot([[0], [], [0, 1, 2]], board_head(election))
+    text = json.dumps(ballot, separators=(",", ":"))
+    # Every label of this credential is as long as one of another dimension would be, within
+    # a digit: three dimensions' worth, as the page pads an unlabelled credential.
+    padded = text + " " * (3 * len(json.dumps(labels[0], separators=(",", ":"))) + 3)
+    assert len(padded) <= board.election_keys(election).max_bytes
+    responses = [
+        Client().post(
+            reverse("voting:cast", args=[election.uuid]),
+            data=padded,
+            content_type="application/json",
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in responses] == [201, 200], responses[0].content
+    assert responses[0].json()["tracker"] == responses[1].json()["tracker"]
+    (entry,) = BoardEntry.objects.filter(election=election)
+    assert json.loads(entry.ballot) == ballot

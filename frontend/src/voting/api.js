@@ -100,14 +100,15 @@ const transient = (status) => status >= 500 || [408, 425, 429].includes(status);
  * again returns the receipt if the ballot was stored, so a server fault or a cut link must never
  * cost the voter the copy. Retries with back-off (2 s, 4 s, … capped at 30 s, or longer if the
  * server asks with Retry-After) until `until()` is false — the poll's closing time, after which
- * the server answers a definite refusal or the receipt anyway.
+ * the server answers a definite refusal or the receipt anyway. `encode(ballot)`, if given, makes
+ * the bytes sent (the same every time).
  */
-export async function sendBallot(url, ballot, { store, key, onRetry, until = () => true, sleep = realSleep } = {}) {
+export async function sendBallot(url, ballot, { store, key, onRetry, until = () => true, sleep = realSleep, encode } = {}) {
   store?.setItem(key, JSON.stringify(ballot));
   try {
     const receipt = await requestJson(url, {
       method: "POST",
-      body: ballot,
+      body: encode ? encode(ballot) : ballot,
       anonymous: true,
       retries: Number.POSITIVE_INFINITY,
       retryStatus: (status) => transient(status) && until(),

@@ -9,7 +9,7 @@
 
 import { NetworkFailure, ServerRefusal, definiteRefusal, getJson, postJson, sendBallot } from "./api.js";
 import { withoutMerged } from "./cohorts.js";
-import { CredentialError, decodeCode, loadCredential, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
+import { CredentialError, decodeCode, loadCredential, paddedBallot, saveCredential, signingCredential, verifyStored } from "./credential-store.js";
 import {
   IncompleteRanking,
   buildBallot,
@@ -326,6 +326,7 @@ async function send(ballot) {
   const receipt = await sendBallot(app.dataset.castUrl, ballot, {
     store: storage(),
     key: PENDING + state.fingerprintHex,
+    encode: (b) => paddedBallot(state.manifest, b),
     until: () => !Number.isFinite(closes) || Date.now() < closes + 15 * 60 * 1000,
     onRetry: (seconds, attempt) => status(t("ballot_retrying", { seconds, attempt })),
   });

@@ -152,6 +152,29 @@ export function decodeCode(text, fingerprint, manifest) {
   return { election: bytesToHex(fingerprint), secret: scalarHex(secret), credential };
 }
 
+/**
+ * The ballot's JSON as sent, padded with trailing spaces (JSON whitespace, which the ballot box
+ * ignores) to the length it would have with a label in every dimension, each signed by every
+ * issuer under its longest key of that dimension (docs/elections.md §4). A label adds about
+ * 1.8 KB: without padding, the size of the encrypted request would tell a network observer how
+ * many labels the voter's credential carries — and, where all but one value of a dimension are
+ * merged, which value. Without dimensions the JSON is sent as it is.
+ */
+export function paddedBallot(manifest, ballot) {
+  const text = JSON.stringify(ballot);
+  if (!manifest?.cohorts || !ballot?.credential) return text;
+  const issuers = manifest.issuers.threshold;
+  const longest = (issuer, dimension) =>
+    Math.max(...(manifest.cohort_keys ?? []).filter((k) => k.trustee === issuer && k.dimension === dimension).map((k) => modulusBytes(k.pem)), 0);
+  const labels = manifest.cohorts.dimensions.map((dimension, index) => ({
+    dimension: index + 1,
+    value: dimension.values.length,
+    signatures: Array.from({ length: issuers }, (_, i) => ({ issuer: i + 1, prefix: "0".repeat(64), signature: "0".repeat(2 * longest(i + 1, index + 1)) })),
+  }));
+  const full = JSON.stringify({ ...ballot, credential: { ...ballot.credential, cohorts: labels } });
+  return text + " ".repeat(Math.max(0, full.length - text.length));
+}
+
 /** The modulus length in bytes of a SubjectPublicKeyInfo PEM RSA key (3072 bits → 384). */
 function modulusBytes(pem) {
   // The modulus is the first INTEGER of the RSAPublicKey inside the SPKI's BIT STRING; for the
