@@ -127,6 +127,17 @@ def test_a_record_that_leaves_not_stated_under_k_fails_the_cohort_check(db, monk
     }
 
 
+def test_an_election_smaller_than_k_merges_everything_and_verifies(db):
+    """Outside review: 4 voters with K = 5 — every value of every dimension is merged (the whole
+    is under K, nothing is left to merge), and the honest record must verify."""
+    sim = prepare(4, trustees=2, threshold=1, cohorts=demo_cohorts(5))
+    cast_all(sim, random.Random(3))
+    election = finish(sim)
+    assert len(election.cohort_merges["merged"]) == 8 and election.cohort_merges["counts"] == []
+    assert _failures([line.decode() for line in record_lines(election)]) == {}
+    assert all(r["status"] == "withheld" for r in election.cohort_results)
+
+
 def test_a_merged_self_declared_value_is_never_the_credentials_less_the_published_counts(db):
     """Attack from the outside review: 9 women and 3 men (K = 4) of 12 credentials, nobody
     leaving gender unstated. Men are merged (3 < K); publishing women's 9 alone would give the

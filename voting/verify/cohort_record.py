@@ -171,7 +171,8 @@ class CohortRecord:
         """Rules 1 and 2 (protocol §12.5): per dimension, its whole (attested: the roll's
         entries; self-declared: the credentials requested, the roll's issued + reissued) less
         the kept values' counts — not stated, with the merged values — is 0 or ≥ K, else a
-        merged value's count would be public by subtraction."""
+        merged value's count would be public by subtraction. Unless no value is kept: a whole
+        under K leaves nothing to merge (and nothing apart to subtract from)."""
         k = self.cohorts.minimum
         for dim in self.cohorts.dimensions:
             attested = dim.kind == "attested"
@@ -184,7 +185,7 @@ class CohortRecord:
                     f"dimension {dim.index}: its kept values count {kept}, more than the "
                     f"{whole} {what}"
                 )
-            elif 0 < rest < k:
+            elif 0 < rest < k and any(d == dim.index for d, _ in self.counts):
                 self.fail(
                     f"dimension {dim.index}: not stated holds {rest} ({whole} {what} less the "
                     f"kept values' {kept}), fewer than K = {k}: the smallest kept value had to "
