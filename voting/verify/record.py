@@ -5,10 +5,11 @@ bytes of the record. Ballots are checked in parallel across processes, each of w
 the ciphertexts of the ballots of its chunk that the count may take; the board chain, the board
 references, the caps and the counted-ballot selection are checked in order in the main process
 from what the workers return, and the aggregate is their sums less the ballots the selection
-passed over. A failed check names the item (record line,
-board position, trustee, question and ciphertext) so an observer can point at it. Malformed input
-anywhere gives failed checks, never an exception: each line's handler is guarded, and whatever
-it did not expect is reported against the check it was serving.
+passed over (with cohort dimensions, the per-cohort cells likewise: ``RunningCells``). A failed
+check names the item (record line, board position, trustee, question and ciphertext) so an
+observer can point at it. Malformed input anywhere gives failed checks, never an exception: each
+line's handler is guarded, and whatever it did not expect is reported against the check it was
+serving.
 """
 
 from __future__ import annotations
@@ -432,7 +433,8 @@ class CheckedChunk(NamedTuple):
     componentwise sum of the ciphertext rows of its countable entries (``None`` if a row does not
     fit the ballot's width) with their indices in the chunk. The tally is the sum of the counted
     ballots, almost all of them countable entries, so the additions are made in parallel here
-    rather than one by one in the main process after the board (docs/elections.md §11)."""
+    rather than one by one in the main process after the board (docs/elections.md §11). With
+    cohort dimensions, ``cells`` holds the same entries added into their cells (``chunk_cells``)."""
 
     checked: list[Checked]
     summed: tuple[int, ...]
