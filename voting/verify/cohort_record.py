@@ -14,12 +14,13 @@ fails the record.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
-from voting.crypto.group import IDENTITY_BYTES, Point, base_mul
+from voting.crypto.group import IDENTITY_BYTES, Point, base_mul, point_add, point_sub
 from voting.crypto.serialization import from_json
 from voting.crypto.threshold import (
     DecryptionShare,
@@ -30,6 +31,8 @@ from voting.verify.canonical import dumps
 from voting.verify.cohorts import (
     Cohorts,
     Release,
+    Sum,
+    Vector,
     apply_merges,
     cell_sums,
     check_cohort_key,
@@ -48,6 +51,93 @@ LINE_KEYS = {
     "cohort_decryption": {"type", "trustee", "shares"},
     "cohort_results": {"type", "results"},
 }
+
+
+Cells = dict[Vector, tuple[int, list[Sum]]]  # cell → (ballots, componentwise sum), as cell_sums
+
+
+def chunk_cells(
+    entries: Iterable[tuple[tuple[tuple[int, int], ...] | None, bytes]],
+    dimensions: int,
+    merged: frozenset[tuple[int, int]],
+    width: int,
+) -> Cells | None:
+    """In a worker: the cells of a chunk's countable entries, each ``(labels, row)`` (``None``
+    if a row does not fit the ballot's width: the parent then adds the counted rows itself)."""
+    try:
+        return cell_sums(
+            ((apply_merges(label_vector(dimensions, labels or ()), merged), row)
+             for labels, row in entries),
+            width,
+        )  # fmt: skip
+    except ValueError:
+        return None
+
+
+class RunningCells:
+    """The per-cohort cells of the countable entries, added chunk by chunk from the workers'
+    answers under the same conditions as the overall sum (record.py ``_add_sums``): after the
+    board, those less the rows the selection passed over are the counted ballots' cells, a
+    handful of subtractions instead of adding every counted ballot into its cell in the main
+    process while the other cores idle. ``cells`` is ``None`` once any chunk's cells cannot be
+    trusted to be those of the entries passed to the count; ``CohortRecord.finish`` then adds
+    the counted rows one by one."""
+
+    def __init__(self, dimensions: int, merged: frozenset[tuple[int, int]], width: int) -> None:
+        self.dimensions = dimensions
+        self.merged = merged
+        self.width = width
+        self.cells: Cells | None = {}
+
+    def worker_args(self) -> tuple[int, frozenset[tuple[int, int]]]:
+        """What a worker needs to compute its chunk's cells (``chunk_cells``)."""
+        return self.dimensions, self.merged
+
+    def drop(self) -> None:
+        self.cells = None
+
+    def add(self, chunk: Cells | None) -> None:
+        if self.cells is None:
+            return
+        if chunk is None or any(len(sums) != self.width for _, sums in chunk.values()):
+            self.cells = None
+            return
+        for vector, (count, sums) in chunk.items():
+            before = self.cells.get(vector)
+            if before is None:
+                self.cells[vector] = (count, list(sums))
+                continue
+            total = before[1]
+            for i, (a, b) in enumerate(sums):
+                total[i] = (point_add(total[i][0], a), point_add(total[i][1], b))
+            self.cells[vector] = (before[0] + count, total)
+
+    def counted(
+        self,
+        passed_over: dict[int, bytes],
+        labels: dict[int, tuple[tuple[int, int], ...]],
+    ) -> Cells | None:
+        """The counted ballots' cells: each passed-over row taken out of its own cell."""
+        if self.cells is None:
+            return None
+        cells = {vector: (count, list(sums)) for vector, (count, sums) in self.cells.items()}
+        for position, row in passed_over.items():
+            vector = apply_merges(label_vector(self.dimensions, labels.get(position, ())),
+                                  self.merged)  # fmt: skip
+            if vector not in cells or len(row) != 64 * self.width:
+                return None
+            count, total = cells[vector]
+            for i in range(self.width):
+                offset = 64 * i
+                total[i] = (
+                    point_sub(total[i][0], row[offset : offset + 32]),
+                    point_sub(total[i][1], row[offset + 32 : offset + 64]),
+                )
+            if count == 1:
+                del cells[vector]
+            else:
+                cells[vector] = (count - 1, total)
+        return cells
 
 
 def totals_from_results(shape_list: list[Shape], questions: Any) -> list[list[int]]:
@@ -165,6 +255,13 @@ class CohortRecord:
                     f"value {v}, which was merged into not stated"
                 )
 
+    def running_cells(self, width: int) -> RunningCells | None:
+        """Running cells for the board (``None`` without dimensions): the merge map is the
+        ``cohorts`` line's, which comes before the board."""
+        if self.cohorts is None:
+            return None
+        return RunningCells(len(self.cohorts.dimensions), frozenset(self.merged), width)
+
     # the check
 
     def _not_stated_held(self, roll: dict[str, Any]) -> None:
@@ -204,7 +301,12 @@ class CohortRecord:
         overall_tally: dict[str, Any] | None,
         overall_totals: list[list[int]] | None,
         roll: dict[str, Any] | None,
+        running: RunningCells | None = None,
+        passed_over: dict[int, bytes] | None = None,
     ) -> None:
+        """The ``cohorts`` check after the record. ``running`` holds the workers' cells of the
+        countable entries and ``passed_over`` the rows the selection passed over; without them
+        each counted row is added into its cell here."""
         cohorts = self.cohorts
         if cohorts is None:
             return
@@ -230,7 +332,11 @@ class CohortRecord:
                 )
         self._adds_up(overall_tally)
         widths = [shape.width for shape in shape_list]
-        cells = cell_sums(((vectors[p], rows[p]) for p in counted), sum(widths))
+        cells = None
+        if running is not None and running.merged == self.merged:
+            cells = running.counted(passed_over or {}, self.labels)
+        if cells is None:
+            cells = cell_sums(((vectors[p], rows[p]) for p in counted), sum(widths))
         expected = cohort_tally(cohorts, cells, widths)
         if dumps(expected) != dumps(self.tally):
             for d, (mine, theirs) in enumerate(zip(expected, _list(self.tally), strict=False), 1):

@@ -5,10 +5,11 @@ bytes of the record. Ballots are checked in parallel across processes, each of w
 the ciphertexts of the ballots of its chunk that the count may take; the board chain, the board
 references, the caps and the counted-ballot selection are checked in order in the main process
 from what the workers return, and the aggregate is their sums less the ballots the selection
-passed over. A failed check names the item (record line,
-board position, trustee, question and ciphertext) so an observer can point at it. Malformed input
-anywhere gives failed checks, never an exception: each line's handler is guarded, and whatever
-it did not expect is reported against the check it was serving.
+passed over (with cohort dimensions, the per-cohort cells likewise: ``RunningCells``). A failed
+check names the item (record line, board position, trustee, question and ciphertext) so an
+observer can point at it. Malformed input anywhere gives failed checks, never an exception: each
+line's handler is guarded, and whatever it did not expect is reported against the check it was
+serving.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from voting.verify.ballots import (
 )
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
 from voting.verify.cohort_record import LINE_KEYS as COHORT_LINE_KEYS
-from voting.verify.cohort_record import CohortRecord
+from voting.verify.cohort_record import Cells, CohortRecord, RunningCells, chunk_cells
 from voting.verify.election import (
     FROZEN_AT_CEREMONY_END,
     InvalidManifest,
@@ -257,7 +258,12 @@ CHECKS = [
 _CONTEXT: dict[str, Any] = {}
 
 
-def _init_worker(manifest: dict[str, Any]) -> None:
+def _init_worker(
+    manifest: dict[str, Any], cohort_cells: tuple[int, frozenset[tuple[int, int]]] | None = None
+) -> None:
+    """``cohort_cells``: the number of cohort dimensions and the merge map, if the chunks' cells
+    are wanted (``RunningCells``)."""
+    _CONTEXT["cohort_cells"] = cohort_cells
     _CONTEXT["shapes"] = shapes(manifest)
     _CONTEXT["fingerprint"] = fingerprint(manifest)
     _CONTEXT["joint"] = Point.from_hex(manifest["joint_public_key"])
@@ -427,11 +433,13 @@ class CheckedChunk(NamedTuple):
     componentwise sum of the ciphertext rows of its countable entries (``None`` if a row does not
     fit the ballot's width) with their indices in the chunk. The tally is the sum of the counted
     ballots, almost all of them countable entries, so the additions are made in parallel here
-    rather than one by one in the main process after the board (docs/elections.md §11)."""
+    rather than one by one in the main process after the board (docs/elections.md §11). With
+    cohort dimensions, ``cells`` holds the same entries added into their cells (``chunk_cells``)."""
 
     checked: list[Checked]
     summed: tuple[int, ...]
     sums: list[tuple[bytes, bytes]] | None
+    cells: Cells | None = None  # with cohort dimensions, the same entries' per-cohort cells
 
 
 def _check_chunk(lines: list[str]) -> CheckedChunk:
@@ -442,7 +450,12 @@ def _check_chunk(lines: list[str]) -> CheckedChunk:
         sums = aggregate((checked[i].rows for i in summed), width)
     except ValueError:
         sums = None
-    return CheckedChunk(checked, summed, sums)
+    cells = None
+    if _CONTEXT["cohort_cells"] is not None:
+        dimensions, merged = _CONTEXT["cohort_cells"]
+        entries = ((checked[i].labels, checked[i].rows) for i in summed)
+        cells = chunk_cells(entries, dimensions, merged, width)
+    return CheckedChunk(checked, summed, sums, cells)
 
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -642,6 +655,8 @@ class _Verifier(_IssuerLedgers):
         self.countable_sums: list[tuple[bytes, bytes]] | None = None
         self.passed_over: dict[int, bytes] = {}
         self._running_sums: list[tuple[bytes, bytes]] | None = None
+        # The same for the per-cohort cells, with cohort dimensions (``RunningCells``).
+        self.running_cells: RunningCells | None = None
         self.head: dict[str, Any] | None = None
         self.tally: dict[str, Any] | None = None
         self.decryptions: list[dict[str, Any]] = []
@@ -846,9 +861,11 @@ class _Verifier(_IssuerLedgers):
         chunks = _chunks(lines, CHUNK)
         width = sum(shape.width for shape in self.shape_list)
         self._running_sums = [(IDENTITY_BYTES, IDENTITY_BYTES)] * width
+        self.running_cells = self.cohort_record.running_cells(width)
+        cells = None if self.running_cells is None else self.running_cells.worker_args()
         if self.workers > 1:
             with ProcessPoolExecutor(
-                self.workers, initializer=_init_worker, initargs=(self.manifest,)
+                self.workers, initializer=_init_worker, initargs=(self.manifest, cells)
             ) as pool:
                 # A bounded window of chunks in flight, absorbed in order: a large record is
                 # streamed rather than read whole into memory before the first result.
@@ -860,7 +877,7 @@ class _Verifier(_IssuerLedgers):
                 while window:
                     self._absorb(window.popleft().result())
         else:
-            _init_worker(self.manifest)
+            _init_worker(self.manifest, cells)
             for chunk in chunks:
                 self._absorb(_check_chunk(chunk))
         self.countable_sums = self._running_sums
@@ -937,13 +954,18 @@ class _Verifier(_IssuerLedgers):
 
     def _add_sums(self, chunk: CheckedChunk, counted_here: tuple[int, ...]) -> None:
         """Add a chunk's sum to the running one, if it is the sum of what was passed to the
-        count; otherwise give up the running sum (``_counted_sum`` then adds the rows itself)."""
+        count; otherwise give up the running sum (``_counted_sum`` then adds the rows itself),
+        and the running cells with it. The cells are added under the same conditions."""
         sums = self._running_sums
-        if sums is None:
-            return
-        if chunk.sums is None or chunk.summed != counted_here or len(chunk.sums) != len(sums):
+        if sums is None or (
+            chunk.sums is None or chunk.summed != counted_here or len(chunk.sums) != len(sums)
+        ):
             self._running_sums = None
+            if self.running_cells is not None:
+                self.running_cells.drop()
             return
+        if self.running_cells is not None:
+            self.running_cells.add(chunk.cells)
         self._running_sums = [
             (point_add(a, ca), point_add(b, cb))
             for (a, b), (ca, cb) in zip(sums, chunk.sums, strict=True)
@@ -1082,6 +1104,8 @@ class _Verifier(_IssuerLedgers):
             overall_tally=self.tally,
             overall_totals=totals,
             roll=self.roll,
+            running=self.running_cells if self.countable_sums is not None else None,
+            passed_over=self.passed_over,
         )
 
     def _selection(self) -> None:
