@@ -67,18 +67,24 @@ def test_cohort_record_verifies_with_merges_and_a_withheld_dimension(cohort_elec
     assert kinds.count("cohort_decryption") == 2 and kinds[-1] == "cohort_results"
 
 
-def test_a_tampered_cohort_label_fails_the_ballot_check(cohort_election):
-    _, _, lines = cohort_election
+def relabelled(lines: list[str]) -> list[str]:
+    """The record with the first ballot labelled in dimension 1 moved inside ↔ outside."""
     changed = []
 
     def relabel(entry):
         labels = entry["ballot"]["credential"]["cohorts"] if entry["ballot"] else []
         if labels and not changed and labels[0]["dimension"] == 1:
-            labels[0]["value"] = 3 - labels[0]["value"]  # inside ↔ outside
+            labels[0]["value"] = 3 - labels[0]["value"]
             changed.append(entry["position"])
 
-    failures = _failures(_replace(lines, "entry", relabel))
+    out = _replace(lines, "entry", relabel)
     assert changed
+    return out
+
+
+def test_a_tampered_cohort_label_fails_the_ballot_check(cohort_election):
+    _, _, lines = cohort_election
+    failures = _failures(relabelled(lines))
     assert any("cohort label" in f and "does not verify" in f for f in failures["ballots"])
 
 
