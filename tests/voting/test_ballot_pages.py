@@ -38,6 +38,18 @@ def test_ballot_page_is_public_explains_javascript_and_has_no_inline_code(world)
     _no_inline_code(html)
 
 
+def test_ballot_page_advises_tor_while_the_poll_is_open_in_three_languages(world):
+    """The live board head gives each ballot's second of arrival: a voter on a watched link is
+    told to use Tor Browser (docs/threat-model.md D)."""
+    url = reverse("voting:ballot", args=[world.election.uuid])
+    world.open_credentials()
+    assert "Tor Browser: otherwise" not in Client().get(url).content.decode()
+    world.open_poll()
+    for language, words in (("en", "vote in Tor Browser"), ("fa-af", "در Tor Browser رأی بدهید"),
+                            ("ps", "په Tor Browser کې رایه ورکړئ")):  # fmt: skip
+        assert words in Client(HTTP_ACCEPT_LANGUAGE=language).get(url).content.decode(), language
+
+
 def test_ballot_page_of_a_draft_election_does_not_exist(world):
     response = Client().get(reverse("voting:ballot", args=[world.election.uuid]))
     assert response.status_code == 404
