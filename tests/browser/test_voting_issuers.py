@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.test_voting import _cached_issuer_key, signed_in_context  # noqa: F401
-from tests.browser.trustee_page import load_key_file, make_key_file
+from tests.browser.trustee_page import load_key_file, open_and_make_key_file
 from tests.voting.test_trustee_cli import PASSPHRASE as CLI_PASSPHRASE
 from tests.voting.test_trustee_cli import _run, _session
 from voting.clients import Voter
@@ -46,14 +46,10 @@ def test_two_of_three_issuers_one_in_the_browser_one_daemon(
         assert code == 0, out
 
     # Trustee 1 in the browser: the key (with its RSA issuer key) is made there.
-    context = signed_in_context(
-        browser, live_server, world.trustee_members[0], accept_downloads=True
-    )
-    trustee_page = context.new_page()
-    trustee_page.set_default_timeout(60_000)
-    trustee_page.goto(f"/elections/{uuid}/trustee/")
     key_path = tmp_path / "trustee-1.key"
-    make_key_file(trustee_page, key_path)
+    context, trustee_page = open_and_make_key_file(
+        browser, live_server, world.trustee_members[0], uuid, key_path
+    )
     trustee_page.wait_for_selector("#trustee-log li:nth-child(2)")  # commitments, then shares
     assert world.trustee(1).issuer_key.startswith("-----BEGIN PUBLIC KEY-----")
     for i in (2, 3, 2):  # shares, then verification once every trustee has sent its shares

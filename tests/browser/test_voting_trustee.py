@@ -8,7 +8,7 @@ import pytest
 from django.test import TestCase
 
 from tests.browser.test_voting import _cached_issuer_key, issuer_key, signed_in_context  # noqa: F401
-from tests.browser.trustee_page import PASSPHRASE, load_key_file, make_key_file
+from tests.browser.trustee_page import PASSPHRASE, load_key_file, open_and_make_key_file
 from voting.clients import TrusteeClient
 from voting.models import ElectionState
 from voting.services import ceremony, tally
@@ -27,14 +27,10 @@ def test_a_trustee_runs_the_ceremony_and_decrypts_in_the_browser(browser, live_s
         election=election, trustee=world.trustee(2), message=other.announce()
     )
 
-    context = signed_in_context(
-        browser, live_server, world.trustee_members[0], accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"/elections/{election.uuid}/trustee/")
     key_path = tmp_path / "trustee-1.key"
-    make_key_file(page, key_path)
+    context, page = open_and_make_key_file(
+        browser, live_server, world.trustee_members[0], election.uuid, key_path
+    )
     # Commitments, then shares at once (the other trustee had committed already).
     page.wait_for_selector("#trustee-log li:nth-child(2)")
     assert world.trustee(1).shares_sent
@@ -106,14 +102,10 @@ def test_a_trustee_beyond_k_makes_no_issuer_key_and_is_offered_no_issuing(
             election=election, trustee=world.trustee(client.index), message=client.announce()
         )
 
-    context = signed_in_context(
-        browser, live_server, world.trustee_members[2], accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"/elections/{election.uuid}/trustee/")
     key_path = tmp_path / "trustee-3.key"
-    make_key_file(page, key_path)
+    context, page = open_and_make_key_file(
+        browser, live_server, world.trustee_members[2], election.uuid, key_path
+    )
     page.wait_for_selector("#trustee-log li:nth-child(2)")  # commitments, then shares
     third = world.trustee(3)
     assert third.commitments is not None and third.issuer_key == ""

@@ -1,6 +1,9 @@
-"""Steps on the trustee page shared by the browser tests: make a key file, load one."""
+"""Steps on the trustee page shared by the browser tests: open it and make a key file, load
+one."""
 
 from __future__ import annotations
+
+from tests.browser.test_voting import signed_in_context
 
 PASSPHRASE = "a long trustee passphrase"
 
@@ -18,6 +21,18 @@ def make_key_file(page, path) -> None:
     download.value.save_as(path)
     page.check("#keyfile-saved")
     page.click("#publish-button")
+
+
+def open_and_make_key_file(browser, live_server, membership, election_uuid, path):
+    """Trustee ``membership`` opens the election's trustee page signed in (downloads accepted,
+    60 s timeouts) and makes its key file at ``path`` (``make_key_file``); returns the context
+    and the page."""
+    context = signed_in_context(browser, live_server, membership, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"/elections/{election_uuid}/trustee/")
+    make_key_file(page, path)
+    return context, page
 
 
 def load_key_file(page, path) -> None:
