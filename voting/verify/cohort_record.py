@@ -20,7 +20,7 @@ from typing import Any
 from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
-from voting.crypto.group import IDENTITY_BYTES, Point, base_mul, point_add, point_sub
+from voting.crypto.group import IDENTITY_BYTES, Point, base_mul
 from voting.crypto.serialization import from_json
 from voting.crypto.threshold import (
     DecryptionShare,
@@ -33,6 +33,7 @@ from voting.verify.cohorts import (
     Release,
     Sum,
     Vector,
+    add_sums,
     apply_merges,
     cell_sums,
     check_cohort_key,
@@ -41,6 +42,7 @@ from voting.verify.cohorts import (
     group_sum,
     label_vector,
     release_plan,
+    subtract_row,
 )
 from voting.verify.election import Shape, ranked_pairs
 from voting.verify.results import results_from_counts
@@ -107,10 +109,8 @@ class RunningCells:
             if before is None:
                 self.cells[vector] = (count, list(sums))
                 continue
-            total = before[1]
-            for i, (a, b) in enumerate(sums):
-                total[i] = (point_add(total[i][0], a), point_add(total[i][1], b))
-            self.cells[vector] = (before[0] + count, total)
+            add_sums(before[1], sums)
+            self.cells[vector] = (before[0] + count, before[1])
 
     def counted(
         self,
@@ -127,12 +127,7 @@ class RunningCells:
             if vector not in cells or len(row) != 64 * self.width:
                 return None
             count, total = cells[vector]
-            for i in range(self.width):
-                offset = 64 * i
-                total[i] = (
-                    point_sub(total[i][0], row[offset : offset + 32]),
-                    point_sub(total[i][1], row[offset + 32 : offset + 64]),
-                )
+            subtract_row(total, row)
             if count == 1:
                 del cells[vector]
             else:

@@ -18,7 +18,7 @@ from typing import Any
 
 from voting.crypto import blind_rsa
 from voting.crypto.errors import CryptoError
-from voting.crypto.group import IDENTITY_BYTES, point_add
+from voting.crypto.group import IDENTITY_BYTES, point_add, point_sub
 from voting.verify.canonical import frame
 
 MAX_DIMENSIONS = 3
@@ -419,7 +419,18 @@ def _add(total: list[Sum], row: bytes) -> None:
         )
 
 
-def _add_sums(total: list[Sum], other: Sequence[Sum]) -> None:
+def subtract_row(total: list[Sum], row: bytes) -> None:
+    """Take one ballot's row (``A‖B`` per ciphertext) out of a componentwise sum, in place."""
+    for i in range(len(total)):
+        offset = 64 * i
+        total[i] = (
+            point_sub(total[i][0], row[offset : offset + 32]),
+            point_sub(total[i][1], row[offset + 32 : offset + 64]),
+        )
+
+
+def add_sums(total: list[Sum], other: Sequence[Sum]) -> None:
+    """Add another componentwise sum into ``total``, in place."""
     for i, (a, b) in enumerate(other):
         total[i] = (point_add(total[i][0], a), point_add(total[i][1], b))
 
@@ -462,7 +473,7 @@ def cohort_tally(
             for vector, (n, sums) in cells.items():
                 if vector[dim.index - 1] == v:
                     count += n
-                    _add_sums(total, sums)
+                    add_sums(total, sums)
             per_value.append({"value": v, "counted": count, "questions": _split(total, widths)})
         out.append(per_value)
     return out
@@ -512,7 +523,7 @@ def group_sum(per_value: Sequence[dict[str, Any]], group: Sequence[int]) -> list
             questions = value
         else:
             for q, row in enumerate(value):
-                _add_sums(questions[q], row)
+                add_sums(questions[q], row)
     return questions or []
 
 

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from voting.crypto.blind_rsa import BlindRsaPublicKey
 from voting.crypto.elgamal import Ciphertext
 from voting.crypto.errors import CryptoError
-from voting.crypto.group import IDENTITY_BYTES, Point, base_mul, point_add, point_sub
+from voting.crypto.group import IDENTITY_BYTES, Point, base_mul
 from voting.crypto.serialization import canonical_json, from_json
 from voting.crypto.threshold import (
     DecryptionShare,
@@ -55,6 +55,7 @@ from voting.verify.ballots import (
 from voting.verify.canonical import NotCanonical, dumps, loads, loads_for_strict_parser
 from voting.verify.cohort_record import LINE_KEYS as COHORT_LINE_KEYS
 from voting.verify.cohort_record import Cells, CohortRecord, RunningCells, chunk_cells
+from voting.verify.cohorts import add_sums, subtract_row
 from voting.verify.election import (
     FROZEN_AT_CEREMONY_END,
     InvalidManifest,
@@ -966,10 +967,7 @@ class _Verifier(_IssuerLedgers):
             return
         if self.running_cells is not None:
             self.running_cells.add(chunk.cells)
-        self._running_sums = [
-            (point_add(a, ca), point_add(b, cb))
-            for (a, b), (ca, cb) in zip(sums, chunk.sums, strict=True)
-        ]
+        add_sums(sums, chunk.sums)
 
     def _hour(self, label: str, hour: str) -> None:
         """Every entry was appended while the poll was open, and hours only move forward."""
@@ -1170,13 +1168,9 @@ class _Verifier(_IssuerLedgers):
         one by one."""
         if self.countable_sums is None or len(self.countable_sums) != width:
             return aggregate((self.rows[p] for p in counted), width)
-        flat = []
-        for i, (a, b) in enumerate(self.countable_sums):
-            offset = 64 * i
-            for row in self.passed_over.values():
-                a = point_sub(a, row[offset : offset + 32])
-                b = point_sub(b, row[offset + 32 : offset + 64])
-            flat.append((a, b))
+        flat = list(self.countable_sums)
+        for row in self.passed_over.values():
+            subtract_row(flat, row)
         return flat
 
     def _name_wrong_selection(self, published: list[Any], width: int) -> None:
