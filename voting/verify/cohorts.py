@@ -410,23 +410,24 @@ def release_plan(
 # -- sums ----------------------------------------------------------------------------------------
 
 
-def _add(total: list[Sum], row: bytes) -> None:
+def _fold_row(total: list[Sum], row: bytes, op) -> None:
+    """``op`` (point addition or subtraction) of one ballot's row (``A‖B`` per ciphertext) into
+    a componentwise sum, in place."""
     for i in range(len(total)):
         offset = 64 * i
         total[i] = (
-            point_add(total[i][0], row[offset : offset + 32]),
-            point_add(total[i][1], row[offset + 32 : offset + 64]),
+            op(total[i][0], row[offset : offset + 32]),
+            op(total[i][1], row[offset + 32 : offset + 64]),
         )
+
+
+def _add(total: list[Sum], row: bytes) -> None:
+    _fold_row(total, row, point_add)
 
 
 def subtract_row(total: list[Sum], row: bytes) -> None:
-    """Take one ballot's row (``A‖B`` per ciphertext) out of a componentwise sum, in place."""
-    for i in range(len(total)):
-        offset = 64 * i
-        total[i] = (
-            point_sub(total[i][0], row[offset : offset + 32]),
-            point_sub(total[i][1], row[offset + 32 : offset + 64]),
-        )
+    """Take one ballot's row out of a componentwise sum, in place."""
+    _fold_row(total, row, point_sub)
 
 
 def add_sums(total: list[Sum], other: Sequence[Sum]) -> None:
